@@ -1,0 +1,54 @@
+// The closed catalogue of errors the coordinator reports. One error handler renders them (src/http/error-handler.ts).
+
+export const errorCatalogue = {
+  BAD_REQUEST: 400,
+  INVALID_PUBLIC_KEY: 400,
+  WEAK_PUBLIC_KEY: 400,
+  INVALID_SIGNATURE: 401,
+  UNAUTHENTICATED: 401,
+  NONCE_UNKNOWN: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CEREMONY_EXISTS: 409,
+  CIRCUIT_EXISTS: 409,
+  PARTICIPANT_EXISTS: 409,
+  WRONG_STATE: 409,
+  NOT_YOUR_TURN: 409,
+  NOT_IN_QUEUE: 409,
+  ALREADY_CONTRIBUTED: 409,
+  CIRCUIT_NOT_READY: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UPLOAD_INCOMPLETE: 400,
+  INVALID_ZKEY: 422,
+  INVALID_R1CS: 422,
+  INVALID_PTAU: 422,
+  ZKEY_WRONG_CIRCUIT: 422,
+  ZKEY_NOT_EXTENDING: 422,
+  ZKEY_UNCHANGED: 422,
+  ZKEY_BEACON_FROM_PARTICIPANT: 422,
+  ZKEY_MULTIPLE_CONTRIBUTIONS: 422,
+  ZKEY_VERIFICATION_FAILED: 422,
+  BAD_ATTESTATION: 422,
+  BAD_COSIGNATURE: 422,
+  INCONSISTENT_CHECKPOINT: 500,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class CeremonyError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'CeremonyError';
+    this.code = code;
+    this.status = errorCatalogue[code];
+  }
+}
+
+export function isCeremonyError(err: unknown): err is CeremonyError {
+  return err instanceof CeremonyError;
+}

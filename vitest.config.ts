@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// snarkjs's worker shim breaks under the threads pool, so tests run in forked processes.
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    fileParallelism: true,
+  },
+});
