@@ -1,0 +1,110 @@
+// Builds the coordinator (database, store, log key, jobs, routes) without listening; server.ts starts it.
+import { join } from 'node:path';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify from 'fastify';
+import { purgeExpiredCredentials } from './ceremony/auth.js';
+import { listCeremonyIds } from './ceremony/ceremonies.js';
+import { runCircuitSetup } from './ceremony/circuits.js';
+import { runVerification } from './ceremony/contributions.js';
+import { runFinalize } from './ceremony/finalize.js';
+import { JobRunner } from './ceremony/jobs.js';
+import { createMetrics } from './ceremony/metrics.js';
+import { tickQueues } from './ceremony/queue.js';
+import type { Services } from './ceremony/services.js';
+import type { Config } from './config.js';
+import { openDatabase } from './db/database.js';
+import { migrateDatabase } from './db/migrate.js';
+import { registerErrorHandler } from './http/error-handler.js';
+import { routes } from './http/routes/index.js';
+import type { App } from './http/types.js';
+import { BlobStore } from './storage/blob-store.js';
+import { Publisher } from './storage/publisher.js';
+import { loadLogSigner } from './transcript/log-key.js';
+
+export interface BuiltApp {
+  app: App;
+  services: Services;
+  publisher: Publisher;
+}
+
+export async function buildApp(config: Config): Promise<BuiltApp> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers["x-ceremony-attestation"]', 'req.headers["x-ceremony-statement"]'],
+    },
+    bodyLimit: 64 * 1024,
+    trustProxy: false,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pgdata') });
+  await migrateDatabase(db);
+  const store = new BlobStore(config.dataDir);
+  await store.init();
+  const signer = await loadLogSigner({ origin: config.origin, dataDir: config.dataDir, seedHex: config.logKeySeedHex });
+  const metrics = createMetrics();
+
+  let publisher: Publisher | undefined;
+  let runner: JobRunner | undefined;
+  const services: Services = {
+    db,
+    store,
+    config,
+    signer,
+    metrics,
+    log: app.log as Services['log'],
+    events: {
+      ceremonyChanged: (id) => publisher?.schedule(id),
+      jobQueued: () => runner?.wake(),
+    },
+  };
+  publisher = new Publisher(db, store, signer, config.transcriptsDir, (err, id) =>
+    app.log.error({ err, ceremony: id }, 'publishing transcript files failed'),
+  );
+  runner = new JobRunner(services, {
+    'circuit.setup': runCircuitSetup,
+    'contribution.verify': runVerification,
+    'ceremony.finalize': runFinalize,
+  });
+
+  // Large bodies (zkeys, r1cs, ptau) reach their route as a stream, never buffered.
+  app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+  registerErrorHandler(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Ceremony Coordinator', version: '1', description: 'Groth16 phase-2 ceremonies with a signed Merkle transcript' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  for (const route of routes) route(app, services);
+
+  let tickRunning = false;
+  let ticks = 0;
+  const ticker = setInterval(() => {
+    if (tickRunning) return;
+    tickRunning = true;
+    ticks += 1;
+    const work = ticks % 60 === 0 ? Promise.all([tickQueues(services), purgeExpiredCredentials(services)]) : tickQueues(services);
+    work
+      .catch((err: unknown) => app.log.error({ err }, 'queue tick failed'))
+      .finally(() => {
+        tickRunning = false;
+      });
+  }, config.schedulerIntervalMs);
+  ticker.unref();
+
+  app.addHook('onReady', async () => {
+    await runner?.start();
+    for (const id of await listCeremonyIds(db)) publisher?.schedule(id);
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(ticker);
+    await runner?.stop();
+    await publisher?.flush();
+    await db.close();
+  });
+  return { app, services, publisher };
+}

@@ -1,0 +1,181 @@
+// Creating, opening and closing ceremonies, and the public view of one.
+import type { Queryable } from '../db/database.js';
+import { CeremonyError } from '../errors.js';
+import type { JsonValue } from '../transcript/canonical-json.js';
+import type { EntryType } from '../transcript/entry.js';
+import { appendEntry } from '../transcript/log.js';
+import { expireTurn } from './queue.js';
+import { type CeremonyRow, loadCeremony, requireState, type Services, withCeremonyLock } from './services.js';
+import type { CeremonyView, CircuitView } from './types.js';
+
+export const ceremonyIdPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export interface CreateCeremonyInput {
+  id: string;
+  title: string;
+  timeoutSeconds?: number;
+  startsAt?: string;
+  endsAt?: string;
+  openRegistration?: boolean;
+}
+
+/** Appends an entry in the caller's transaction and counts it. */
+export async function logEntry(
+  tx: Queryable,
+  s: Services,
+  ceremonyId: string,
+  type: EntryType,
+  body: { [key: string]: JsonValue },
+) {
+  const appended = await appendEntry(tx, s.signer, ceremonyId, type, body);
+  s.metrics.transcriptEntries.inc({ type });
+  return appended;
+}
+
+function parseTime(value: string | undefined, what: string): Date | null {
+  if (value === undefined) return null;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new CeremonyError('BAD_REQUEST', `${what} is not an ISO date: '${value}'`);
+  return date;
+}
+
+export async function createCeremony(s: Services, coordinatorKey: string, input: CreateCeremonyInput): Promise<CeremonyView> {
+  if (!ceremonyIdPattern.test(input.id)) {
+    throw new CeremonyError('BAD_REQUEST', 'ceremony id must be 1-63 lowercase letters, digits or dashes');
+  }
+  const title = input.title.trim();
+  if (title.length === 0 || title.length > 200) throw new CeremonyError('BAD_REQUEST', 'title must be 1-200 characters');
+  const timeoutSeconds = input.timeoutSeconds ?? 600;
+  const startsAt = parseTime(input.startsAt, 'startsAt');
+  const endsAt = parseTime(input.endsAt, 'endsAt');
+  if (startsAt && endsAt && endsAt <= startsAt) throw new CeremonyError('BAD_REQUEST', 'endsAt must be after startsAt');
+  const openRegistration = input.openRegistration ?? false;
+
+  await s.db.transaction(async (tx) => {
+    const inserted = await tx.query(
+      `INSERT INTO ceremonies (id, title, state, timeout_seconds, starts_at, ends_at, open_registration, coordinator_key)
+       VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [input.id, title, timeoutSeconds, startsAt, endsAt, openRegistration, coordinatorKey],
+    );
+    if (inserted.length === 0) throw new CeremonyError('CEREMONY_EXISTS', `ceremony '${input.id}' already exists`);
+    await logEntry(tx, s, input.id, 'ceremony.created', {
+      title,
+      timeoutSeconds,
+      coordinator: coordinatorKey,
+      registration: openRegistration ? 'open' : 'allowlist',
+      startsAt: startsAt?.toISOString() ?? null,
+      endsAt: endsAt?.toISOString() ?? null,
+    });
+  });
+  s.events.ceremonyChanged(input.id);
+  return getCeremonyView(s.db, input.id);
+}
+
+export async function openCeremony(s: Services, ceremonyId: string): Promise<CeremonyView> {
+  await withCeremonyLock(s, ceremonyId, async (tx, ceremony) => {
+    requireState(ceremony, ['draft'], 'open the round');
+    const circuits = await tx.query<{ status: string }>('SELECT status FROM circuits WHERE ceremony_id = $1', [
+      ceremonyId,
+    ]);
+    if (circuits.length === 0) throw new CeremonyError('WRONG_STATE', 'cannot open: the ceremony has no circuit');
+    if (circuits.some((c) => c.status !== 'ready')) {
+      throw new CeremonyError('CIRCUIT_NOT_READY', 'cannot open: every circuit must be ready (initial zkey computed)');
+    }
+    await tx.query(`UPDATE ceremonies SET state = 'open' WHERE id = $1`, [ceremonyId]);
+    await logEntry(tx, s, ceremonyId, 'ceremony.opened', {});
+  });
+  return getCeremonyView(s.db, ceremonyId);
+}
+
+/** Ends the round: waiting turns are dropped and active turns expire; verifications in flight still finish. */
+export async function closeRound(tx: Queryable, s: Services, ceremony: CeremonyRow): Promise<void> {
+  requireState(ceremony, ['open'], 'close the round');
+  const active = await tx.query<{ id: number; circuit_name: string; participant_id: string }>(
+    `SELECT id, circuit_name, participant_id FROM turns WHERE ceremony_id = $1 AND state = 'active'`,
+    [ceremony.id],
+  );
+  for (const turn of active) await expireTurn(tx, s, ceremony.id, turn, 'closed');
+  await tx.query(`UPDATE turns SET state = 'cancelled', ended_at = now() WHERE ceremony_id = $1 AND state = 'waiting'`, [
+    ceremony.id,
+  ]);
+  await tx.query(`UPDATE ceremonies SET state = 'closed' WHERE id = $1`, [ceremony.id]);
+  await logEntry(tx, s, ceremony.id, 'ceremony.closed', {});
+}
+
+export async function closeCeremony(s: Services, ceremonyId: string): Promise<CeremonyView> {
+  await withCeremonyLock(s, ceremonyId, (tx, ceremony) => closeRound(tx, s, ceremony));
+  return getCeremonyView(s.db, ceremonyId);
+}
+
+interface CircuitRow {
+  name: string;
+  position: number;
+  status: CircuitView['status'];
+  error: string | null;
+  constraints: number | null;
+  power: number | null;
+  r1cs_sha256: string;
+  ptau_sha256: string;
+  initial_zkey_sha256: string | null;
+  contribution_index: number;
+  latest_zkey_sha256: string | null;
+  final_zkey_sha256: string | null;
+  verification_key_sha256: string | null;
+  verifier_sol_sha256: string | null;
+  current_participant: string | null;
+}
+
+export async function getCeremonyView(db: Queryable, ceremonyId: string): Promise<CeremonyView> {
+  const ceremony = await loadCeremony(db, ceremonyId);
+  const circuits = await db.query<CircuitRow & Record<string, unknown>>(
+    `SELECT c.*, (SELECT t.participant_id FROM turns t WHERE t.ceremony_id = c.ceremony_id
+                  AND t.circuit_name = c.name AND t.state IN ('active', 'verifying')) AS current_participant
+     FROM circuits c WHERE c.ceremony_id = $1 ORDER BY c.position`,
+    [ceremonyId],
+  );
+  const [counts] = await db.query<{ queue_length: number; transcript_size: number }>(
+    `SELECT (SELECT count(DISTINCT participant_id)::int FROM turns
+             WHERE ceremony_id = $1 AND state IN ('waiting', 'active', 'verifying')) AS queue_length,
+            (SELECT count(*)::int FROM transcript_entries WHERE ceremony_id = $1) AS transcript_size`,
+    [ceremonyId],
+  );
+  return {
+    id: ceremony.id,
+    title: ceremony.title,
+    state: ceremony.state,
+    timeoutSeconds: ceremony.timeout_seconds,
+    startsAt: ceremony.starts_at?.toISOString() ?? null,
+    endsAt: ceremony.ends_at?.toISOString() ?? null,
+    openRegistration: ceremony.open_registration,
+    coordinatorKey: ceremony.coordinator_key,
+    queueLength: counts?.queue_length ?? 0,
+    transcriptSize: counts?.transcript_size ?? 0,
+    finalization: ceremony.finalization
+      ? { ...ceremony.finalization, error: ceremony.finalization.error ?? null }
+      : null,
+    circuits: circuits.map((c) => ({
+      name: c.name,
+      position: c.position,
+      status: c.status,
+      error: c.error,
+      constraints: c.constraints,
+      power: c.power,
+      r1csSha256: c.r1cs_sha256,
+      ptauSha256: c.ptau_sha256,
+      initialZkeySha256: c.initial_zkey_sha256,
+      contributionIndex: c.contribution_index,
+      latestZkeySha256: c.latest_zkey_sha256,
+      finalZkeySha256: c.final_zkey_sha256,
+      verificationKeySha256: c.verification_key_sha256,
+      verifierSolSha256: c.verifier_sol_sha256,
+      currentParticipant: c.current_participant,
+    })),
+  };
+}
+
+export async function listCeremonyIds(db: Queryable, states?: CeremonyRow['state'][]): Promise<string[]> {
+  const rows = states
+    ? await db.query<{ id: string }>('SELECT id FROM ceremonies WHERE state = ANY($1) ORDER BY id', [states])
+    : await db.query<{ id: string }>('SELECT id FROM ceremonies ORDER BY id');
+  return rows.map((r) => r.id);
+}

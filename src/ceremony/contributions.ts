@@ -1,0 +1,266 @@
+// Receiving a contribution during a turn: quick checks on the request path, the snarkjs verification in a job,
+// and the verdict written with its transcript entry in one transaction.
+import { randomBytes } from 'node:crypto';
+import { rm, stat } from 'node:fs/promises';
+import { verifyHexSignature } from '../crypto/ed25519.js';
+import type { Queryable } from '../db/database.js';
+import { CeremonyError, type ErrorCode } from '../errors.js';
+import { checkContributionChain } from '../snark/contribution-chain.js';
+import { verifyFromInit } from '../snark/runner.js';
+import { readZkeyInfo } from '../snark/zkey-file.js';
+import type { StoredFile } from '../storage/blob-store.js';
+import { attestationMessage, MAX_STATEMENT_LENGTH } from './attestation.js';
+import { logEntry } from './ceremonies.js';
+import { enqueueJob } from './jobs.js';
+import { advanceQueue } from './queue.js';
+import { buildReceipt } from './receipts.js';
+import { type CeremonyRow, type Services, withCeremonyLock } from './services.js';
+import type { ContributionView, Participant } from './types.js';
+
+/** A contribution adds one 407-byte record plus its name; anything much larger than the previous zkey is refused. */
+export const MAX_GROWTH_BYTES = 64 * 1024;
+export const VERIFIER = { name: 'snarkjs', version: '0.7.6', method: 'zKey.verifyFromInit' } as const;
+
+interface HeldTurn {
+  turnId: number;
+  index: number;
+  prevZkeySha256: string;
+  prevSize: number;
+}
+
+async function requireHeldTurn(db: Queryable, s: Services, p: Participant, circuit: string): Promise<HeldTurn> {
+  const [row] = await db.query<{ id: number; contribution_index: number; latest_zkey_sha256: string }>(
+    `SELECT t.id, c.contribution_index, c.latest_zkey_sha256 FROM turns t
+     JOIN circuits c ON c.ceremony_id = t.ceremony_id AND c.name = t.circuit_name
+     WHERE t.ceremony_id = $1 AND t.circuit_name = $2 AND t.participant_id = $3 AND t.state = 'active'`,
+    [p.ceremonyId, circuit, p.participantId],
+  );
+  if (!row) throw new CeremonyError('NOT_YOUR_TURN', `it is not your turn on circuit '${circuit}'`);
+  const { size } = await stat(s.store.pathOf(row.latest_zkey_sha256));
+  return { turnId: row.id, index: row.contribution_index + 1, prevZkeySha256: row.latest_zkey_sha256, prevSize: size };
+}
+
+export interface UploadInput {
+  circuit: string;
+  body: NodeJS.ReadableStream;
+  contentLength: number | undefined;
+  attestation: string;
+  statement: string | undefined;
+}
+
+/** Checks the uploaded zkey against the chain and the attestation; throws the reason when it is not admissible. */
+async function checkUpload(s: Services, p: Participant, circuit: string, held: HeldTurn, file: StoredFile, input: UploadInput) {
+  if (file.sha256 === held.prevZkeySha256) {
+    throw new CeremonyError('ZKEY_UNCHANGED', 'the upload is the current zkey itself: contribute to it first');
+  }
+  const prev = await readZkeyInfo(s.store.pathOf(held.prevZkeySha256));
+  const next = await readZkeyInfo(file.path);
+  const verdict = checkContributionChain(prev, next);
+  if (!verdict.ok) throw new CeremonyError(verdict.code, verdict.message);
+  const contributionHash = verdict.contribution.contributionHash;
+  const message = attestationMessage({
+    ceremony: p.ceremonyId,
+    circuit,
+    index: held.index,
+    prevZkeySha256: held.prevZkeySha256,
+    zkeySha256: file.sha256,
+    contributionHash,
+    ...(input.statement === undefined ? {} : { statement: input.statement }),
+  });
+  if (!verifyHexSignature(input.attestation, message, Buffer.from(p.publicKey, 'hex'))) {
+    throw new CeremonyError(
+      'BAD_ATTESTATION',
+      `attestation does not verify for index ${held.index}, zkey ${file.sha256} and contribution hash ${contributionHash.slice(0, 16)}…`,
+    );
+  }
+  return contributionHash;
+}
+
+/** Records a rejection: its entry, the released turn, the queue moving on. */
+async function rejectInTx(
+  tx: Queryable,
+  s: Services,
+  ceremony: CeremonyRow,
+  rejected: { id: string; circuit: string; participantId: string; turnId: number; zkeySha256: string; code: ErrorCode | string; message: string },
+) {
+  await tx.query(`UPDATE turns SET state = 'rejected', ended_at = now() WHERE id = $1`, [rejected.turnId]);
+  const entry = await logEntry(tx, s, ceremony.id, 'contribution.rejected', {
+    circuit: rejected.circuit,
+    participantId: rejected.participantId,
+    zkeySha256: rejected.zkeySha256,
+    reason: rejected.code,
+    message: rejected.message,
+  });
+  await tx.query(
+    `UPDATE contributions SET state = 'rejected', reason_code = $2, reason_message = $3, seq = $4, decided_at = now()
+     WHERE id = $1`,
+    [rejected.id, rejected.code, rejected.message, entry.seq],
+  );
+  await advanceQueue(tx, s, ceremony);
+  s.metrics.contributions.inc({ result: 'rejected' });
+}
+
+export async function receiveContribution(s: Services, p: Participant, input: UploadInput): Promise<ContributionView> {
+  if (input.statement !== undefined && input.statement.length > MAX_STATEMENT_LENGTH) {
+    throw new CeremonyError('BAD_REQUEST', `statement is longer than ${MAX_STATEMENT_LENGTH} characters`);
+  }
+  const held = await requireHeldTurn(s.db, s, p, input.circuit);
+  const maxBytes = held.prevSize + MAX_GROWTH_BYTES;
+  if (input.contentLength !== undefined && input.contentLength > maxBytes) {
+    throw new CeremonyError('PAYLOAD_TOO_LARGE', `a contribution to this zkey is at most ${maxBytes} bytes`);
+  }
+  const file = await s.store.receive(input.body, maxBytes);
+  const id = randomBytes(12).toString('hex');
+  let failure: CeremonyError | undefined;
+  let contributionHash: string | undefined;
+  try {
+    contributionHash = await checkUpload(s, p, input.circuit, held, file, input);
+    // Durable under its own name before the job that verifies it is committed.
+    await s.store.place(file.path, s.store.uploadPath(id));
+  } catch (err) {
+    await rm(file.path, { force: true });
+    if (!(err instanceof CeremonyError) || err.status >= 500) throw err;
+    failure = err;
+  }
+  try {
+    await withCeremonyLock(s, p.ceremonyId, async (tx, ceremony) => {
+      // The turn may have expired while the body streamed in.
+      const [turn] = await tx.query<{ state: string }>('SELECT state FROM turns WHERE id = $1', [held.turnId]);
+      if (turn?.state !== 'active') throw new CeremonyError('NOT_YOUR_TURN', 'your turn ended before the upload finished');
+      await tx.query(
+        `INSERT INTO contributions (id, ceremony_id, circuit_name, participant_id, turn_id, idx, prev_zkey_sha256,
+           zkey_sha256, zkey_size, contribution_hash, attestation, statement, state)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'verifying')`,
+        [id, p.ceremonyId, input.circuit, p.participantId, held.turnId, held.index, held.prevZkeySha256, file.sha256,
+          file.size, contributionHash ?? null, input.attestation, input.statement ?? null],
+      );
+      if (failure) {
+        await rejectInTx(tx, s, ceremony, { id, circuit: input.circuit, participantId: p.participantId, turnId: held.turnId,
+          zkeySha256: file.sha256, code: failure.code, message: failure.message });
+        return;
+      }
+      await tx.query(`UPDATE turns SET state = 'verifying' WHERE id = $1`, [held.turnId]);
+      await enqueueJob(tx, 'contribution.verify', { contributionId: id });
+    });
+  } catch (err) {
+    if (!failure) await rm(s.store.uploadPath(id), { force: true });
+    throw err;
+  }
+  if (failure) throw failure;
+  s.events.jobQueued();
+  return getContribution(s, p.ceremonyId, id);
+}
+
+interface ContributionRow {
+  id: string;
+  ceremony_id: string;
+  circuit_name: string;
+  participant_id: string;
+  turn_id: number;
+  idx: number;
+  prev_zkey_sha256: string;
+  zkey_sha256: string;
+  contribution_hash: string | null;
+  attestation: string;
+  statement: string | null;
+  state: ContributionView['state'];
+  reason_code: string | null;
+  reason_message: string | null;
+  seq: number | null;
+}
+
+async function loadContribution(db: Queryable, ceremonyId: string, id: string): Promise<ContributionRow> {
+  const [row] = await db.query<ContributionRow & Record<string, unknown>>(
+    'SELECT * FROM contributions WHERE ceremony_id = $1 AND id = $2',
+    [ceremonyId, id],
+  );
+  if (!row) throw new CeremonyError('NOT_FOUND', `no contribution '${id}' in ceremony '${ceremonyId}'`);
+  return row;
+}
+
+/** Job: runs snarkjs verifyFromInit in a child process, then accepts or rejects in one transaction. */
+export async function runVerification(s: Services, payload: { contributionId: string }, signal: AbortSignal): Promise<void> {
+  const [located] = await s.db.query<{ ceremony_id: string }>('SELECT ceremony_id FROM contributions WHERE id = $1', [
+    payload.contributionId,
+  ]);
+  if (!located) return;
+  const c = await loadContribution(s.db, located.ceremony_id, payload.contributionId);
+  if (c.state !== 'verifying') return;
+  const [circuit] = await s.db.query<{ initial_zkey_sha256: string; ptau_sha256: string }>(
+    'SELECT initial_zkey_sha256, ptau_sha256 FROM circuits WHERE ceremony_id = $1 AND name = $2',
+    [c.ceremony_id, c.circuit_name],
+  );
+  if (!circuit) throw new CeremonyError('INTERNAL', `circuit ${c.circuit_name} vanished`);
+  const uploaded = s.store.uploadPath(c.id);
+  // A crash between moving the file into the store and committing leaves it under its hash: verify that copy.
+  const path = await stat(uploaded).then(
+    () => uploaded,
+    () => s.store.pathOf(c.zkey_sha256),
+  );
+  const result = await verifyFromInit(s.store.pathOf(circuit.initial_zkey_sha256), s.store.pathOf(circuit.ptau_sha256), path, {
+    signal,
+  });
+  s.metrics.verifySeconds.observe(result.durationMs / 1000);
+  s.metrics.verifyMaxRssBytes.set(result.maxRssBytes);
+  if (result.ok && path === uploaded) await s.store.adopt({ path, sha256: c.zkey_sha256, size: 0 });
+
+  await withCeremonyLock(s, c.ceremony_id, async (tx, ceremony) => {
+    const current = await loadContribution(tx, c.ceremony_id, c.id);
+    if (current.state !== 'verifying') return;
+    await tx.query('UPDATE contributions SET verify_ms = $2, verify_max_rss = $3 WHERE id = $1', [
+      c.id,
+      Math.round(result.durationMs),
+      result.maxRssBytes,
+    ]);
+    const [head] = await tx.query<{ contribution_index: number; latest_zkey_sha256: string }>(
+      'SELECT contribution_index, latest_zkey_sha256 FROM circuits WHERE ceremony_id = $1 AND name = $2 FOR UPDATE',
+      [c.ceremony_id, c.circuit_name],
+    );
+    const stillHead = head?.contribution_index === c.idx - 1 && head.latest_zkey_sha256 === c.prev_zkey_sha256;
+    if (!result.ok || !stillHead) {
+      await rejectInTx(tx, s, ceremony, { id: c.id, circuit: c.circuit_name, participantId: c.participant_id,
+        turnId: c.turn_id, zkeySha256: c.zkey_sha256, code: 'ZKEY_VERIFICATION_FAILED',
+        message: result.ok ? 'the circuit moved on before verification finished' : 'snarkjs verification against the initial zkey and ptau failed' });
+      return;
+    }
+    await tx.query(
+      'UPDATE circuits SET contribution_index = $3, latest_zkey_sha256 = $4 WHERE ceremony_id = $1 AND name = $2',
+      [c.ceremony_id, c.circuit_name, c.idx, c.zkey_sha256],
+    );
+    await tx.query(`UPDATE turns SET state = 'done', ended_at = now() WHERE id = $1`, [c.turn_id]);
+    const entry = await logEntry(tx, s, c.ceremony_id, 'contribution.accepted', {
+      circuit: c.circuit_name,
+      index: c.idx,
+      participantId: c.participant_id,
+      prevZkeySha256: c.prev_zkey_sha256,
+      zkeySha256: c.zkey_sha256,
+      contributionHash: c.contribution_hash ?? '',
+      attestation: c.attestation,
+      verifier: { ...VERIFIER },
+      ...(c.statement === null ? {} : { statement: c.statement }),
+    });
+    await tx.query(`UPDATE contributions SET state = 'accepted', seq = $2, decided_at = now() WHERE id = $1`, [
+      c.id,
+      entry.seq,
+    ]);
+    await advanceQueue(tx, s, ceremony);
+    s.metrics.contributions.inc({ result: 'accepted' });
+  });
+  await rm(uploaded, { force: true });
+}
+
+export async function getContribution(s: Services, ceremonyId: string, id: string): Promise<ContributionView> {
+  const c = await loadContribution(s.db, ceremonyId, id);
+  return {
+    contributionId: c.id,
+    circuit: c.circuit_name,
+    index: c.idx,
+    participantId: c.participant_id,
+    prevZkeySha256: c.prev_zkey_sha256,
+    zkeySha256: c.zkey_sha256,
+    contributionHash: c.contribution_hash,
+    state: c.state,
+    reason: c.reason_code ? { code: c.reason_code, message: c.reason_message ?? '' } : null,
+    receipt: c.state === 'accepted' && c.seq !== null ? await buildReceipt(s, ceremonyId, c.circuit_name, c.idx, c.seq) : null,
+  };
+}

@@ -1,0 +1,154 @@
+// Finalization: the public beacon applied last to every circuit, the outputs exported, the ceremony sealed.
+import { rm, stat, writeFile } from 'node:fs/promises';
+import { CeremonyError } from '../errors.js';
+import { applyBeacon, exportSolidityVerifier, exportVerificationKey, verifyFromInit } from '../snark/runner.js';
+import { readZkeyInfo } from '../snark/zkey-file.js';
+import { fsyncPath, sha256File } from '../storage/blob-store.js';
+import { closeRound, getCeremonyView, logEntry } from './ceremonies.js';
+import { enqueueJob } from './jobs.js';
+import { type Services, withCeremonyLock } from './services.js';
+import type { CeremonyView } from './types.js';
+
+export const MIN_ITERATIONS_EXP = 10;
+/** snarkjs allows 2^63 hash iterations; every auditor pays them again, so the exponent is capped. */
+export const MAX_ITERATIONS_EXP = 28;
+
+export interface FinalizeInput {
+  beaconHex: string;
+  beaconSource: string;
+  iterationsExp: number;
+}
+
+export async function requestFinalize(s: Services, ceremonyId: string, input: FinalizeInput): Promise<CeremonyView> {
+  if (!/^(?:[0-9a-f]{2}){1,64}$/.test(input.beaconHex)) {
+    throw new CeremonyError('BAD_REQUEST', 'beacon must be 1-64 bytes of lowercase hex');
+  }
+  const source = input.beaconSource.trim();
+  if (source.length === 0 || source.length > 500) throw new CeremonyError('BAD_REQUEST', 'beacon source must be 1-500 characters');
+  const exp = input.iterationsExp;
+  if (!Number.isInteger(exp) || exp < MIN_ITERATIONS_EXP || exp > MAX_ITERATIONS_EXP) {
+    throw new CeremonyError('BAD_REQUEST', `iterations exponent must be an integer from ${MIN_ITERATIONS_EXP} to ${MAX_ITERATIONS_EXP}`);
+  }
+  await withCeremonyLock(s, ceremonyId, async (tx, ceremony) => {
+    if (ceremony.state === 'finalized' || ceremony.finalization?.status === 'running') {
+      throw new CeremonyError('WRONG_STATE', `ceremony '${ceremonyId}' is already ${ceremony.finalization?.status === 'running' ? 'finalizing' : 'finalized'}`);
+    }
+    if (ceremony.state === 'draft') throw new CeremonyError('WRONG_STATE', 'cannot finalize a ceremony that never opened');
+    const verifying = await tx.query(`SELECT 1 FROM contributions WHERE ceremony_id = $1 AND state = 'verifying'`, [ceremonyId]);
+    if (verifying.length > 0) throw new CeremonyError('WRONG_STATE', 'a contribution is still being verified: try again shortly');
+    // The beacon must be fixed after the round closed, so the round closes (and is logged) before it is applied.
+    if (ceremony.state === 'open') await closeRound(tx, s, ceremony);
+    const finalization = { status: 'running', beaconHex: input.beaconHex, beaconSource: source, iterationsExp: exp, error: null };
+    await tx.query('UPDATE ceremonies SET finalization = $2 WHERE id = $1', [ceremonyId, JSON.stringify(finalization)]);
+    await enqueueJob(tx, 'ceremony.finalize', { ceremonyId });
+  });
+  s.events.jobQueued();
+  return getCeremonyView(s.db, ceremonyId);
+}
+
+interface FinalCircuitRow {
+  name: string;
+  latest_zkey_sha256: string;
+  initial_zkey_sha256: string;
+  ptau_sha256: string;
+  final_zkey_sha256: string | null;
+}
+
+/** Job: beacon per circuit (deterministic, so a rerun after a crash reproduces the same files), then exports. */
+export async function runFinalize(s: Services, payload: { ceremonyId: string }, signal: AbortSignal): Promise<void> {
+  const id = payload.ceremonyId;
+  try {
+    await finalizeCircuits(s, id, signal);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    const message = err instanceof CeremonyError ? err.message : `finalization failed: ${(err as Error).message}`;
+    await s.db.query(
+      `UPDATE ceremonies SET finalization = jsonb_set(jsonb_set(finalization, '{status}', '"failed"'), '{error}', to_jsonb($2::text))
+       WHERE id = $1`,
+      [id, message],
+    );
+    s.events.ceremonyChanged(id);
+    s.log.error({ ceremony: id, err: message }, 'finalization failed');
+  }
+}
+
+async function finalizeCircuits(s: Services, id: string, signal: AbortSignal): Promise<void> {
+  const [ceremony] = await s.db.query<{ finalization: FinalizeInput & { status: string } | null }>(
+    'SELECT finalization FROM ceremonies WHERE id = $1',
+    [id],
+  );
+  const beacon = ceremony?.finalization;
+  if (!beacon || beacon.status !== 'running') return;
+  const circuits = await s.db.query<FinalCircuitRow & Record<string, unknown>>(
+    `SELECT name, latest_zkey_sha256, initial_zkey_sha256, ptau_sha256, final_zkey_sha256 FROM circuits
+     WHERE ceremony_id = $1 ORDER BY position`,
+    [id],
+  );
+  for (const circuit of circuits) {
+    if (circuit.final_zkey_sha256 !== null) continue;
+    const out = s.store.tempPath('.zkey');
+    try {
+      const applied = await applyBeacon(s.store.pathOf(circuit.latest_zkey_sha256), out, 'beacon', beacon.beaconHex, beacon.iterationsExp, { signal });
+      const check = await verifyFromInit(s.store.pathOf(circuit.initial_zkey_sha256), s.store.pathOf(circuit.ptau_sha256), out, { signal });
+      if (!check.ok) throw new CeremonyError('ZKEY_VERIFICATION_FAILED', `the beacon zkey of '${circuit.name}' does not verify`);
+      const info = await readZkeyInfo(out);
+      const last = info.contributions.at(-1);
+      if (last?.contributionHash !== applied.contributionHash) throw new CeremonyError('INTERNAL', 'beacon hash mismatch');
+      const sha256 = await sha256File(out);
+      await s.store.adopt({ path: out, sha256, size: (await stat(out)).size });
+      await withCeremonyLock(s, id, async (tx) => {
+        await tx.query('UPDATE circuits SET final_zkey_sha256 = $3 WHERE ceremony_id = $1 AND name = $2', [id, circuit.name, sha256]);
+        await logEntry(tx, s, id, 'beacon.applied', {
+          circuit: circuit.name,
+          beaconHex: beacon.beaconHex,
+          beaconSource: beacon.beaconSource,
+          iterationsExp: beacon.iterationsExp,
+          zkeySha256: sha256,
+          contributionHash: applied.contributionHash,
+        });
+      });
+    } finally {
+      await rm(out, { force: true });
+    }
+  }
+  const outputs: { circuit: string; finalZkeySha256: string; verificationKeySha256: string; verifierSolSha256: string }[] = [];
+  const finals = await s.db.query<{ name: string; final_zkey_sha256: string }>(
+    'SELECT name, final_zkey_sha256 FROM circuits WHERE ceremony_id = $1 ORDER BY position',
+    [id],
+  );
+  for (const circuit of finals) {
+    const zkey = s.store.pathOf(circuit.final_zkey_sha256);
+    const { verificationKey } = await exportVerificationKey(zkey, { signal });
+    const { solidity } = await exportSolidityVerifier(zkey, { signal });
+    outputs.push({
+      circuit: circuit.name,
+      finalZkeySha256: circuit.final_zkey_sha256,
+      verificationKeySha256: await storeText(s, `${JSON.stringify(verificationKey, null, 1)}\n`),
+      verifierSolSha256: await storeText(s, solidity),
+    });
+  }
+  await withCeremonyLock(s, id, async (tx, row) => {
+    if (row.state === 'finalized') return;
+    for (const o of outputs) {
+      await tx.query(
+        'UPDATE circuits SET verification_key_sha256 = $3, verifier_sol_sha256 = $4 WHERE ceremony_id = $1 AND name = $2',
+        [id, o.circuit, o.verificationKeySha256, o.verifierSolSha256],
+      );
+    }
+    await tx.query(
+      `UPDATE ceremonies SET state = 'finalized', finalization = jsonb_set(finalization, '{status}', '"done"') WHERE id = $1`,
+      [id],
+    );
+    await logEntry(tx, s, id, 'ceremony.finalized', { circuits: outputs.map((o) => ({ ...o })) });
+  });
+}
+
+/** Stores an exported text file (verification key, Solidity verifier) under its SHA-256. */
+async function storeText(s: Services, text: string): Promise<string> {
+  const path = s.store.tempPath('.txt');
+  await writeFile(path, text);
+  await fsyncPath(path);
+  const sha256 = await sha256File(path);
+  await s.store.adopt({ path, sha256, size: Buffer.byteLength(text) });
+  return sha256;
+}

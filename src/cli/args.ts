@@ -1,0 +1,212 @@
+// The `ceremony` command line: every command, its flags and usage (SPEC.md "Command line"), parsed with node:util.
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+export type FlagValue = string | boolean | (string | boolean)[] | undefined;
+export type Flags = Record<string, FlagValue>;
+type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
+
+/** A mistake on the command line: reported in one line, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+interface CommandSpec {
+  usage: string;
+  options: OptionSpecs;
+  required: readonly string[];
+}
+
+const str = { type: 'string' } as const;
+const bool = { type: 'boolean' } as const;
+const conn = { server: str, key: str, ceremony: str };
+
+export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
+  serve: {
+    usage:
+      'serve [--port 8080] [--host 127.0.0.1] [--data-dir ./data] [--transcripts-dir ./ceremony-transcripts] ' +
+      '[--database-url URL] [--coordinator PUBKEY_HEX]... [--origin HOST] [--heartbeat-interval S] ' +
+      '[--heartbeat-grace S] [--log-level LEVEL]',
+    options: {
+      port: str,
+      host: str,
+      'data-dir': str,
+      'transcripts-dir': str,
+      'database-url': str,
+      coordinator: { type: 'string', multiple: true },
+      origin: str,
+      'log-key': str,
+      'heartbeat-interval': str,
+      'heartbeat-grace': str,
+      'log-level': str,
+    },
+    required: [],
+  },
+  demo: { usage: 'demo [--participants 3]', options: { participants: str }, required: [] },
+  keygen: { usage: 'keygen --out FILE', options: { out: str }, required: ['out'] },
+  'admin create': {
+    usage:
+      'admin create --server URL --key FILE --ceremony ID --title TEXT [--timeout-seconds 600] ' +
+      '[--starts-at ISO] [--ends-at ISO] [--open-registration]',
+    options: {
+      ...conn,
+      title: str,
+      'timeout-seconds': str,
+      'starts-at': str,
+      'ends-at': str,
+      'open-registration': bool,
+    },
+    required: ['server', 'key', 'ceremony', 'title'],
+  },
+  'admin add-circuit': {
+    usage: 'admin add-circuit --server URL --key FILE --ceremony ID --name NAME --r1cs FILE --ptau FILE',
+    options: { ...conn, name: str, r1cs: str, ptau: str },
+    required: ['server', 'key', 'ceremony', 'name', 'r1cs', 'ptau'],
+  },
+  'admin add-participant': {
+    usage: 'admin add-participant --server URL --key FILE --ceremony ID --name TEXT --public-key HEX',
+    options: { ...conn, name: str, 'public-key': str },
+    required: ['server', 'key', 'ceremony', 'name', 'public-key'],
+  },
+  'admin open': {
+    usage: 'admin open --server URL --key FILE --ceremony ID',
+    options: conn,
+    required: ['server', 'key', 'ceremony'],
+  },
+  'admin close': {
+    usage: 'admin close --server URL --key FILE --ceremony ID',
+    options: conn,
+    required: ['server', 'key', 'ceremony'],
+  },
+  'admin finalize': {
+    usage:
+      'admin finalize --server URL --key FILE --ceremony ID --beacon HEX --beacon-source TEXT [--iterations-exp 10]',
+    options: { ...conn, beacon: str, 'beacon-source': str, 'iterations-exp': str },
+    required: ['server', 'key', 'ceremony', 'beacon', 'beacon-source'],
+  },
+  contribute: {
+    usage:
+      'contribute --server URL --key FILE --ceremony ID [--entropy TEXT] [--statement TEXT] [--receipt-dir ./receipts]',
+    options: { ...conn, entropy: str, statement: str, 'receipt-dir': str },
+    required: ['server', 'key', 'ceremony'],
+  },
+  download: {
+    usage: 'download --server URL --ceremony ID --circuit NAME --out FILE [--index N]',
+    options: { server: str, ceremony: str, circuit: str, out: str, index: str },
+    required: ['server', 'ceremony', 'circuit', 'out'],
+  },
+  upload: {
+    usage:
+      'upload --server URL --key FILE --ceremony ID --circuit NAME --zkey FILE [--statement TEXT] ' +
+      '[--receipt-dir ./receipts]',
+    options: { ...conn, circuit: str, zkey: str, statement: str, 'receipt-dir': str },
+    required: ['server', 'key', 'ceremony', 'circuit', 'zkey'],
+  },
+  verify: {
+    usage:
+      'verify (--server URL --ceremony ID | --dir PATH [--server URL]) [--checkpoint FILE] [--receipt FILE] [--full]',
+    options: { server: str, ceremony: str, dir: str, checkpoint: str, receipt: str, full: bool },
+    required: [],
+  },
+};
+
+const commonOptions: OptionSpecs = { json: bool, help: { type: 'boolean', short: 'h' } };
+
+export interface ParsedCommand {
+  /** `help` when no command was given, else a key of `commandSpecs`. */
+  name: string;
+  flags: Flags;
+  help: boolean;
+  json: boolean;
+}
+
+export function parseCommandLine(argv: readonly string[]): ParsedCommand {
+  if (!Array.isArray(argv)) throw new TypeError('parseCommandLine: argv must be an array of strings');
+  const [first, second] = argv;
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+    return { name: 'help', flags: {}, help: true, json: false };
+  }
+  let name = first;
+  let rest = argv.slice(1);
+  if (first === 'admin') {
+    if (second === undefined || second.startsWith('-')) {
+      if (second === '--help' || second === '-h')
+        return { name: 'admin', flags: {}, help: true, json: false };
+      throw new UsageError(
+        'admin: missing subcommand (create, add-circuit, add-participant, open, close, finalize)',
+      );
+    }
+    name = `admin ${second}`;
+    rest = argv.slice(2);
+  }
+  const spec = commandSpecs[name];
+  if (spec === undefined) throw new UsageError(`unknown command '${name}' (run 'ceremony --help')`);
+  let values: Flags;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: { ...spec.options, ...commonOptions },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    // Node's messages run on with advice about `--`; the first sentence is the reason.
+    throw new UsageError(`${name}: ${(err as Error).message.split('. ')[0]}`);
+  }
+  const help = values.help === true;
+  if (!help) {
+    for (const flag of spec.required) {
+      if (values[flag] === undefined)
+        throw new UsageError(`${name}: missing --${flag} (usage: ceremony ${spec.usage})`);
+    }
+  }
+  return { name, flags: values, help, json: values.json === true };
+}
+
+export function formatHelp(name: string): string {
+  const spec = commandSpecs[name];
+  if (spec !== undefined) return `usage: ceremony ${spec.usage} [--json]\n`;
+  const names = Object.keys(commandSpecs).filter((n) => name !== 'admin' || n.startsWith('admin '));
+  const lines = names.map((n) => `  ceremony ${commandSpecs[n]?.usage}`);
+  return `usage:\n${lines.join('\n')}\n\nEvery command takes --json (one JSON object on stdout) and --help.\n`;
+}
+
+export function optionalString(flags: Flags, name: string): string | undefined {
+  const value = flags[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new UsageError(`--${name} expects a value`);
+  return value;
+}
+
+export function requiredString(flags: Flags, name: string): string {
+  const value = optionalString(flags, name);
+  if (value === undefined || value.length === 0) throw new UsageError(`missing --${name}`);
+  return value;
+}
+
+/** An integer flag within [min, max]; `fallback` when absent. */
+export function integerFlag(flags: Flags, name: string, fallback: number, min: number, max: number): number;
+export function integerFlag(
+  flags: Flags,
+  name: string,
+  fallback: undefined,
+  min: number,
+  max: number,
+): number | undefined;
+export function integerFlag(
+  flags: Flags,
+  name: string,
+  fallback: number | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  const raw = optionalString(flags, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+  }
+  return value;
+}

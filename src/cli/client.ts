@@ -1,0 +1,343 @@
+// HTTP client for the coordinator: challenge–response login, JSON calls, streamed downloads and uploads.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { type KeyPair, sign } from '../crypto/ed25519.js';
+import { isHex, toHex } from '../crypto/hex.js';
+
+export const AUTH_PREFIX = 'ceremony-auth/v1\n';
+const RETRY_DELAYS_MS = [500, 1500, 4000];
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+
+/** An error answer from the coordinator, or a transport failure (status 0). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export type ProgressCallback = (doneBytes: number, totalBytes: number | undefined) => void;
+
+export interface LoginResult {
+  token: string;
+  expiresAt: string;
+  coordinator: boolean;
+}
+
+export interface DownloadResult {
+  sha256: string;
+  size: number;
+  /** True when the hash matched an ETag or `expectedSha256`; false when there was nothing to check it against. */
+  checked: boolean;
+}
+
+export class CoordinatorClient {
+  readonly baseUrl: string;
+  private token: string | undefined;
+  private keys: KeyPair | undefined;
+
+  constructor(baseUrl: string) {
+    let url: URL;
+    try {
+      url = new URL(baseUrl);
+    } catch {
+      throw new TypeError(`CoordinatorClient: '${baseUrl}' is not a URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new TypeError(`CoordinatorClient: server URL must be http or https, got ${url.protocol}`);
+    }
+    // Accept both `http://host` and `http://host/v1`.
+    this.baseUrl = url.href.replace(/\/+$/, '').replace(/\/v1$/, '');
+  }
+
+  /** Absolute URL of an API path (`/ceremonies/x` → `<base>/v1/ceremonies/x`); absolute URLs pass through. */
+  apiUrl(path: string): string {
+    if (/^https?:\/\//.test(path)) return path;
+    if (!path.startsWith('/')) throw new TypeError(`apiUrl: path must start with '/', got '${path}'`);
+    return `${this.baseUrl}/v1${path}`;
+  }
+
+  async login(keys: KeyPair): Promise<LoginResult> {
+    if (keys?.secretKey?.length !== 32) throw new TypeError('login: expected an Ed25519 key pair');
+    const publicKey = toHex(keys.publicKey);
+    const { nonce } = await this.requestJson<{ nonce: string }>(
+      'POST',
+      '/auth/challenge',
+      { publicKey },
+      false,
+    );
+    if (typeof nonce !== 'string') throw new ApiError(0, 'BAD_RESPONSE', 'login: the server sent no nonce');
+    const signature = toHex(sign(new TextEncoder().encode(AUTH_PREFIX + nonce), keys.secretKey));
+    const result = await this.requestJson<LoginResult>(
+      'POST',
+      '/auth/login',
+      { publicKey, nonce, signature },
+      false,
+    );
+    this.token = result.token;
+    this.keys = keys;
+    return result;
+  }
+
+  getJson<T>(path: string): Promise<T> {
+    return this.requestJson<T>('GET', path);
+  }
+
+  postJson<T>(path: string, body: unknown = {}): Promise<T> {
+    return this.requestJson<T>('POST', path, body);
+  }
+
+  deleteJson<T>(path: string): Promise<T> {
+    return this.requestJson<T>('DELETE', path);
+  }
+
+  async getText(path: string): Promise<string> {
+    return (await this.send('GET', path, undefined, true)).text();
+  }
+
+  /** Streams `url` to `path` through a temp file, hashing in the same pass; checks ETag and `expectedSha256`. */
+  async downloadToFile(
+    path: string,
+    url: string,
+    expectedSha256?: string,
+    onProgress?: ProgressCallback,
+  ): Promise<DownloadResult> {
+    if (typeof path !== 'string' || path.length === 0)
+      throw new TypeError('downloadToFile: path is required');
+    if (expectedSha256 !== undefined && !isHex(expectedSha256, 32)) {
+      throw new TypeError('downloadToFile: expectedSha256 must be 64 lowercase hex characters');
+    }
+    const absolute = this.apiUrl(url);
+    return this.withRetries(async () => {
+      const response = await this.send('GET', absolute, undefined, true, false);
+      if (response.body === null) throw new ApiError(0, 'BAD_RESPONSE', `empty body from ${absolute}`);
+      const length = Number(response.headers.get('content-length'));
+      const total = Number.isFinite(length) && length > 0 ? length : undefined;
+      const etag = parseEtag(response.headers.get('etag'));
+      const hash = createHash('sha256');
+      let size = 0;
+      const meter = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          hash.update(chunk);
+          size += chunk.length;
+          onProgress?.(size, total);
+          callback(null, chunk);
+        },
+      });
+      const temp = `${path}.${randomBytes(6).toString('hex')}.part`;
+      const body = Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>);
+      let bodyError: unknown;
+      body.on('error', (err) => {
+        bodyError = err;
+      });
+      try {
+        await pipeline(body, meter, createWriteStream(temp, { flags: 'wx', mode: 0o644 })).catch((err) => {
+          // A connection cut mid-body is a transport failure worth retrying; a disk error is not.
+          throw bodyError === undefined ? err : transportError(absolute, bodyError);
+        });
+        const sha256 = hash.digest('hex');
+        if (etag !== undefined && etag !== sha256) {
+          throw new ApiError(
+            0,
+            'HASH_MISMATCH',
+            `download of ${absolute}: SHA-256 ${sha256} does not match ETag ${etag}`,
+          );
+        }
+        if (expectedSha256 !== undefined && expectedSha256 !== sha256) {
+          throw new ApiError(
+            0,
+            'HASH_MISMATCH',
+            `download of ${absolute}: SHA-256 ${sha256}, expected ${expectedSha256}`,
+          );
+        }
+        await syncFile(temp);
+        await rename(temp, path);
+        return { sha256, size, checked: etag !== undefined || expectedSha256 !== undefined };
+      } catch (err) {
+        await rm(temp, { force: true });
+        throw err;
+      }
+    });
+  }
+
+  /** Streams a file as the request body (default PUT) and returns the parsed JSON answer. */
+  async uploadFile<T>(
+    url: string,
+    path: string,
+    headers: Record<string, string> = {},
+    onProgress?: ProgressCallback,
+    method = 'PUT',
+  ): Promise<T> {
+    const { size } = await stat(path);
+    let answer = await this.streamUpload(this.apiUrl(url), path, size, headers, method, onProgress);
+    if (answer.status === 401 && this.keys !== undefined) {
+      await this.login(this.keys);
+      answer = await this.streamUpload(this.apiUrl(url), path, size, headers, method, onProgress);
+    }
+    if (answer.status < 200 || answer.status >= 300) throw toApiError(answer.status, answer.body);
+    return JSON.parse(answer.body) as T;
+  }
+
+  private async requestJson<T>(method: string, path: string, body?: unknown, relogin = true): Promise<T> {
+    const response = await this.send(method, path, body, relogin);
+    const text = await response.text();
+    try {
+      return (text.length === 0 ? {} : JSON.parse(text)) as T;
+    } catch {
+      throw new ApiError(
+        response.status,
+        'BAD_RESPONSE',
+        `${method} ${path}: the server's answer is not JSON`,
+      );
+    }
+  }
+
+  /** One request with the bearer token; retries transport failures on GET and re-logs in once on 401. */
+  private async send(
+    method: string,
+    path: string,
+    body: unknown,
+    relogin: boolean,
+    retry = true,
+  ): Promise<Response> {
+    const attempt = () => this.fetchOnce(method, path, body);
+    let response = method === 'GET' && retry ? await this.withRetries(attempt) : await attempt();
+    if (response.status === 401 && relogin && this.keys !== undefined) {
+      await response.body?.cancel();
+      await this.login(this.keys);
+      response = await attempt();
+    }
+    if (!response.ok) throw toApiError(response.status, await response.text());
+    return response;
+  }
+
+  private async fetchOnce(method: string, path: string, body: unknown): Promise<Response> {
+    const url = this.apiUrl(path);
+    const headers: Record<string, string> = {};
+    if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw transportError(url, err);
+    }
+    if (method === 'GET' && RETRYABLE_STATUS.has(response.status)) {
+      throw toApiError(response.status, await response.text());
+    }
+    return response;
+  }
+
+  private async withRetries<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let i = 0; ; i++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        const transient = err instanceof ApiError && (err.status === 0 || RETRYABLE_STATUS.has(err.status));
+        const delay = RETRY_DELAYS_MS[i];
+        if (!transient || err.code === 'HASH_MISMATCH' || delay === undefined) throw err;
+        await sleep(delay);
+      }
+    }
+  }
+
+  private streamUpload(
+    url: string,
+    path: string,
+    size: number,
+    headers: Record<string, string>,
+    method: string,
+    onProgress?: ProgressCallback,
+  ): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const target = new URL(url);
+      const requestHeaders: Record<string, string> = {
+        ...headers,
+        'content-type': 'application/octet-stream',
+        'content-length': String(size),
+      };
+      if (this.token !== undefined) requestHeaders.authorization = `Bearer ${this.token}`;
+      const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+      const file = createReadStream(path);
+      let answered = false;
+      const req = send(target, { method, headers: requestHeaders }, (res: IncomingMessage) => {
+        // The server may answer (e.g. 409 not your turn) before reading the whole body.
+        answered = true;
+        file.unpipe(req);
+        file.destroy();
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', (err) => reject(transportError(url, err)));
+      });
+      req.on('error', (err) => {
+        if (!answered) reject(transportError(url, err));
+      });
+      let sent = 0;
+      file.on('data', (chunk) => {
+        sent += chunk.length;
+        onProgress?.(sent, size);
+      });
+      file.on('error', (err) => {
+        req.destroy();
+        reject(err);
+      });
+      file.pipe(req);
+    });
+  }
+}
+
+/** `"<hex>"` or `W/"<hex>"` → hex; undefined when the header is absent or not a SHA-256. */
+export function parseEtag(header: string | null): string | undefined {
+  if (header === null) return undefined;
+  const value = header.replace(/^W\//, '').replace(/^"|"$/g, '').toLowerCase();
+  return isHex(value, 32) ? value : undefined;
+}
+
+function toApiError(status: number, text: string): ApiError {
+  try {
+    const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+    const { code, message } = parsed.error ?? {};
+    if (typeof code === 'string')
+      return new ApiError(status, code, typeof message === 'string' ? message : code);
+  } catch {
+    // Not our JSON error body (e.g. a proxy's HTML page): fall through to the status line.
+  }
+  return new ApiError(status, `HTTP_${status}`, `the server answered HTTP ${status}`);
+}
+
+function transportError(url: string, err: unknown): ApiError {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  const reason = cause?.code ?? cause?.message ?? (err as Error).message;
+  return new ApiError(0, 'NETWORK', `cannot reach ${new URL(url).origin}: ${reason}`);
+}
+
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,230 @@
+// Entry point of the `ceremony` command (bin/ceremony.js): parse, dispatch, report; returns the exit code.
+import { isCeremonyError } from '../errors.js';
+import {
+  type Flags,
+  formatHelp,
+  integerFlag,
+  optionalString,
+  type ParsedCommand,
+  parseCommandLine,
+  requiredString,
+  UsageError,
+} from './args.js';
+import { ApiError } from './client.js';
+import { type CliOutput, createOutput, printResult } from './output.js';
+
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+/** Runs one command line; `output` defaults to the process's stdout and stderr. */
+export async function main(argv: string[], output?: CliOutput): Promise<number> {
+  let parsed: ParsedCommand;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (err) {
+    return reportFailure(output ?? createOutput(argv.includes('--json')), err);
+  }
+  const out = output ?? createOutput(parsed.json);
+  if (parsed.help) {
+    out.writeStdout(formatHelp(parsed.name));
+    return 0;
+  }
+  try {
+    return await runCommand(parsed.name, parsed.flags, out);
+  } catch (err) {
+    return reportFailure(out, err);
+  }
+}
+
+async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<number> {
+  const receiptDir = optionalString(flags, 'receipt-dir') ?? './receipts';
+  switch (name) {
+    case 'serve':
+      return serve(flags, out);
+    case 'demo': {
+      const participants = integerFlag(flags, 'participants', 3, 1, 100);
+      const { runDemo } = await import('./commands/demo.js');
+      return runDemo({ participants, json: out.json });
+    }
+    case 'verify':
+      return verify(flags, out);
+    case 'keygen': {
+      const { formatKeygen, runKeygen } = await import('./commands/keygen.js');
+      const result = await runKeygen({ out: requiredString(flags, 'out') });
+      printResult(out, result, formatKeygen(result));
+      if (!out.json) out.writeStderr(`wrote ${result.keyFile} (mode 0600); keep it secret\n`);
+      return 0;
+    }
+    case 'contribute': {
+      const opts = {
+        ...connection(flags),
+        entropy: optionalString(flags, 'entropy'),
+        statement: statementFlag(flags),
+        receiptDir,
+        output: out,
+      };
+      const { runContribute } = await import('./commands/contribute.js');
+      const { formatFlowResult } = await import('./participant-flow.js');
+      const result = await runContribute(opts);
+      printResult(out, result, formatFlowResult(result));
+      return 0;
+    }
+    case 'upload': {
+      const opts = {
+        ...connection(flags),
+        circuit: requiredString(flags, 'circuit'),
+        zkey: requiredString(flags, 'zkey'),
+        statement: statementFlag(flags),
+        receiptDir,
+        output: out,
+      };
+      const { runUpload } = await import('./commands/upload.js');
+      const { formatFlowResult } = await import('./participant-flow.js');
+      const result = await runUpload(opts);
+      printResult(out, result, formatFlowResult(result));
+      return 0;
+    }
+    case 'download': {
+      const opts = {
+        server: requiredString(flags, 'server'),
+        ceremony: requiredString(flags, 'ceremony'),
+        circuit: requiredString(flags, 'circuit'),
+        out: requiredString(flags, 'out'),
+        index: integerFlag(flags, 'index', undefined, 0, Number.MAX_SAFE_INTEGER),
+        output: out,
+      };
+      const { formatDownload, runDownload } = await import('./commands/download.js');
+      const summary = await runDownload(opts);
+      printResult(out, summary, formatDownload(summary));
+      return 0;
+    }
+    default:
+      if (name.startsWith('admin ')) return runAdmin(name.slice('admin '.length), flags, out);
+      throw new UsageError(`unknown command '${name}'`);
+  }
+}
+
+async function runAdmin(sub: string, flags: Flags, out: CliOutput): Promise<number> {
+  const admin = await import('./commands/admin.js');
+  const opts = { ...connection(flags), output: out };
+  switch (sub) {
+    case 'create': {
+      const view = await admin.createCeremony({
+        ...opts,
+        title: requiredString(flags, 'title'),
+        timeoutSeconds: integerFlag(flags, 'timeout-seconds', undefined, 1, 7 * 24 * 3600),
+        startsAt: optionalString(flags, 'starts-at'),
+        endsAt: optionalString(flags, 'ends-at'),
+        openRegistration: flags['open-registration'] === true,
+      });
+      printResult(out, view, admin.formatCeremony(view));
+      return 0;
+    }
+    case 'add-circuit': {
+      const result = await admin.addCircuit({
+        ...opts,
+        name: requiredString(flags, 'name'),
+        r1cs: requiredString(flags, 'r1cs'),
+        ptau: requiredString(flags, 'ptau'),
+      });
+      printResult(out, result, admin.formatAddCircuit(result));
+      return 0;
+    }
+    case 'add-participant': {
+      const record = await admin.addParticipant({
+        ...opts,
+        name: requiredString(flags, 'name'),
+        publicKey: requiredString(flags, 'public-key'),
+      });
+      printResult(out, record, admin.formatParticipant(record));
+      return 0;
+    }
+    case 'open':
+    case 'close': {
+      const view = await (sub === 'open' ? admin.openCeremony(opts) : admin.closeCeremony(opts));
+      printResult(out, view, admin.formatCeremony(view));
+      return 0;
+    }
+    case 'finalize': {
+      const view = await admin.finalizeCeremony({
+        ...opts,
+        beaconHex: requiredString(flags, 'beacon'),
+        beaconSource: requiredString(flags, 'beacon-source'),
+        iterationsExp: integerFlag(flags, 'iterations-exp', 10, 1, 63),
+      });
+      printResult(out, view, admin.formatCeremony(view));
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command 'admin ${sub}'`);
+  }
+}
+
+function connection(flags: Flags): { server: string; keyFile: string; ceremony: string } {
+  return {
+    server: requiredString(flags, 'server'),
+    keyFile: requiredString(flags, 'key'),
+    ceremony: requiredString(flags, 'ceremony'),
+  };
+}
+
+function statementFlag(flags: Flags): string | undefined {
+  const statement = optionalString(flags, 'statement');
+  if (statement !== undefined && statement.length > 1000) {
+    throw new UsageError(`--statement is ${statement.length} characters; at most 1000 are allowed`);
+  }
+  return statement;
+}
+
+async function serve(flags: Flags, out: CliOutput): Promise<number> {
+  const { loadConfig } = await import('../config.js');
+  const { startServer } = await import('../server.js');
+  const serveFlags: Record<string, string | string[] | boolean | undefined> = {};
+  for (const [key, value] of Object.entries(flags)) {
+    if (key !== 'json' && key !== 'help') serveFlags[key] = Array.isArray(value) ? value.map(String) : value;
+  }
+  const server = await startServer(loadConfig(serveFlags, process.env));
+  printResult(out, { url: server.url }, [`ceremony coordinator listening on ${server.url}`]);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const stop = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(sig);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  if (!out.json) out.writeStderr(`${signal}: shutting down\n`);
+  await server.close();
+  return 0;
+}
+
+async function verify(flags: Flags, out: CliOutput): Promise<number> {
+  const server = optionalString(flags, 'server');
+  const ceremony = optionalString(flags, 'ceremony');
+  const dir = optionalString(flags, 'dir');
+  if (dir === undefined && (server === undefined || ceremony === undefined)) {
+    throw new UsageError('verify: give --server URL --ceremony ID, or --dir PATH');
+  }
+  const { runVerify } = await import('./commands/verify.js');
+  return runVerify({
+    server,
+    ceremony,
+    dir,
+    checkpoint: optionalString(flags, 'checkpoint'),
+    receipt: optionalString(flags, 'receipt'),
+    full: flags.full === true,
+    json: out.json,
+  });
+}
+
+/** One line on stderr (and one JSON object on stdout with --json); exit 2 for usage mistakes, else 1. */
+function reportFailure(out: CliOutput, err: unknown): number {
+  const usage = err instanceof UsageError;
+  const code = err instanceof ApiError || isCeremonyError(err) ? err.code : usage ? 'USAGE' : 'FAILED';
+  const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
+  const shown = err instanceof ApiError && err.status > 0 ? `${message} (${err.code})` : message;
+  out.writeStderr(`ceremony: ${shown}\n`);
+  if (out.json && !usage) out.writeStdout(`${JSON.stringify({ error: { code, message } })}\n`);
+  return usage ? EXIT_USAGE : EXIT_FAILURE;
+}

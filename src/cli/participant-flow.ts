@@ -1,0 +1,415 @@
+// The participant's loop shared by `contribute` and `upload`: queue, wait for the turn, produce a zkey, attest,
+// upload, wait for the verdict, check and save the receipt, cosign the checkpoint.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { attestationMessage, MAX_STATEMENT_LENGTH } from '../ceremony/attestation.js';
+import type { ContributionView, ParticipantCircuitStatus, ParticipantStatus } from '../ceremony/types.js';
+import { type KeyPair, sign } from '../crypto/ed25519.js';
+import { toHex } from '../crypto/hex.js';
+import { readZkeyInfo } from '../snark/zkey-file.js';
+import { ApiError, CoordinatorClient, sleep } from './client.js';
+import { type CliOutput, printNote } from './output.js';
+import { createProgress, type Progress } from './progress.js';
+import { checkReceipt, cosignReceipt, saveReceipt } from './receipt.js';
+
+/** Everything the zkey producer needs for one turn. */
+export interface Turn {
+  ceremony: string;
+  circuit: string;
+  /** Index the new contribution will get (latestIndex + 1). */
+  index: number;
+  latestIndex: number;
+  latestZkeySha256: string;
+  deadline: string | null;
+  participantName: string;
+  /** A private temp directory, removed when the flow ends. */
+  workDir: string;
+  client: CoordinatorClient;
+  output: CliOutput;
+  progress: Progress;
+}
+
+/** Returns the path of the new zkey for this turn. */
+export type ProduceZkey = (turn: Turn) => Promise<string>;
+
+export interface ParticipantFlowOptions {
+  server: string;
+  keys: KeyPair;
+  ceremony: string;
+  /** Only this circuit (upload); every circuit of the ceremony in order when absent (contribute). */
+  circuit?: string;
+  statement?: string;
+  receiptDir: string;
+  output: CliOutput;
+  produceZkey: ProduceZkey;
+  /** Extra advice appended to a rejection with this code (e.g. "download again"). */
+  adviseOnRejection?: (code: string) => string | undefined;
+  pollIntervalMs?: number;
+}
+
+export interface ContributionResult {
+  circuit: string;
+  index: number;
+  zkeySha256: string;
+  contributionHash: string;
+  /** Path of the saved receipt. */
+  receipt: string;
+}
+
+export interface ParticipantFlowResult {
+  ceremony: string;
+  participantId: string;
+  contributions: ContributionResult[];
+}
+
+interface FlowContext {
+  opts: ParticipantFlowOptions;
+  client: CoordinatorClient;
+  base: string;
+  status: ParticipantStatus;
+  workDir: string;
+  progress: Progress;
+  /** True until an upload is in verification: leaving then would cut short our own verdict. */
+  leaveOnFailure: boolean;
+}
+
+export async function runParticipantFlow(opts: ParticipantFlowOptions): Promise<ParticipantFlowResult> {
+  if (typeof opts?.ceremony !== 'string' || opts.ceremony === '')
+    throw new TypeError('runParticipantFlow: ceremony is required');
+  if (typeof opts.produceZkey !== 'function')
+    throw new TypeError('runParticipantFlow: produceZkey is required');
+  if (opts.statement !== undefined && opts.statement.length > MAX_STATEMENT_LENGTH) {
+    throw new RangeError(`runParticipantFlow: statement longer than ${MAX_STATEMENT_LENGTH} characters`);
+  }
+  const client = new CoordinatorClient(opts.server);
+  await client.login(opts.keys);
+  const base = `/ceremonies/${encodeURIComponent(opts.ceremony)}`;
+  const status = await client.postJson<ParticipantStatus>(`${base}/queue`);
+  const heartbeat = startHeartbeat(client, base, status.heartbeatIntervalSeconds);
+  const workDir = await mkdtemp(join(tmpdir(), 'ceremony-'));
+  const ctx: FlowContext = {
+    opts,
+    client,
+    base,
+    status,
+    workDir,
+    progress: createProgress(opts.output),
+    leaveOnFailure: true,
+  };
+  try {
+    const contributions: ContributionResult[] = [];
+    for (const circuit of selectCircuits(status, opts.circuit)) {
+      const result = await serveCircuit(ctx, circuit);
+      if (result !== undefined) contributions.push(result);
+    }
+    if (opts.circuit !== undefined) await leaveRemainingTurns(ctx);
+    return { ceremony: opts.ceremony, participantId: status.participantId, contributions };
+  } catch (err) {
+    if (ctx.leaveOnFailure) await client.deleteJson(`${base}/queue`).catch(() => undefined);
+    throw err;
+  } finally {
+    heartbeat.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The circuits to serve, in the ceremony's order; for one circuit, the earlier ones must already be done. */
+function selectCircuits(status: ParticipantStatus, only: string | undefined): string[] {
+  const names = status.circuits.map((c) => c.circuit);
+  if (only === undefined) return names;
+  const at = names.indexOf(only);
+  if (at < 0)
+    throw new Error(`circuit ${only} is not part of this ceremony (circuits: ${names.join(', ') || 'none'})`);
+  const pending = status.circuits.slice(0, at).filter((c) => c.state !== 'done');
+  if (pending.length > 0) {
+    throw new Error(
+      `circuits are contributed in order: contribute to ${pending.map((c) => c.circuit).join(', ')} before ${only}`,
+    );
+  }
+  return [only];
+}
+
+async function serveCircuit(ctx: FlowContext, circuit: string): Promise<ContributionResult | undefined> {
+  const { opts } = ctx;
+  const current = await waitForTurn(ctx, circuit);
+  if (current.state === 'done') {
+    printNote(opts.output, `circuit ${circuit}: already contributed`);
+    return undefined;
+  }
+  if (current.state === 'verifying' && current.contributionId !== null) {
+    // A previous run uploaded and stopped before the verdict: pick the verdict up.
+    ctx.leaveOnFailure = false;
+    return finishContribution(ctx, circuit, await waitForVerdict(ctx, circuit, current.contributionId));
+  }
+  ctx.leaveOnFailure = true;
+  const turn = describeTurn(ctx, current);
+  printNote(
+    opts.output,
+    `circuit ${circuit}: your turn (contribution #${turn.index}${deadlineText(turn.deadline)})`,
+  );
+  const zkeyPath = await opts.produceZkey(turn);
+  const { zkeySha256, contributionHash } = await inspectZkey(ctx, turn, zkeyPath);
+  const fields = {
+    ceremony: opts.ceremony,
+    circuit,
+    index: turn.index,
+    prevZkeySha256: turn.latestZkeySha256,
+    zkeySha256,
+    contributionHash,
+    ...(opts.statement === undefined ? {} : { statement: opts.statement }),
+  };
+  const attestation = toHex(sign(attestationMessage(fields), opts.keys.secretKey));
+  const contributionId = await submitContribution(ctx, turn, zkeyPath, attestation);
+  ctx.leaveOnFailure = false;
+  const view = await waitForVerdict(ctx, circuit, contributionId);
+  return finishContribution(ctx, circuit, view, { zkeySha256, contributionHash });
+}
+
+/** Polls our status until this circuit is ours (active), done, or awaiting a verdict; shows the queue position. */
+async function waitForTurn(ctx: FlowContext, circuit: string): Promise<ParticipantCircuitStatus> {
+  let status = ctx.status;
+  let shownPosition: number | null | undefined;
+  const spinner = ctx.progress.spinner(`circuit ${circuit}: waiting in the queue…`);
+  try {
+    for (;;) {
+      const mine = status.circuits.find((c) => c.circuit === circuit);
+      if (mine === undefined)
+        throw new Error(`circuit ${circuit} is not part of ceremony ${ctx.opts.ceremony}`);
+      if (mine.state === 'active' || mine.state === 'done' || mine.state === 'verifying') return mine;
+      if (mine.state === 'none') throw lostPlace(circuit, mine);
+      const blocking =
+        ctx.opts.circuit === undefined ? undefined : status.circuits.find((c) => c.state === 'active');
+      if (blocking !== undefined) {
+        throw new Error(
+          `it is your turn on circuit ${blocking.circuit} first: circuits are contributed in order`,
+        );
+      }
+      if (mine.position !== shownPosition) {
+        shownPosition = mine.position;
+        const ahead = mine.position === null ? 'waiting' : `${mine.position} turn(s) ahead of you`;
+        printNote(ctx.opts.output, `circuit ${circuit}: in the queue, ${ahead}`);
+        spinner.setLabel(`circuit ${circuit}: ${ahead}…`);
+      }
+      await sleep(ctx.opts.pollIntervalMs ?? 1000);
+      status = await ctx.client.getJson<ParticipantStatus>(`${ctx.base}/me`);
+      ctx.status = status;
+    }
+  } finally {
+    spinner.stop();
+  }
+}
+
+function lostPlace(circuit: string, mine: ParticipantCircuitStatus): Error {
+  const last =
+    mine.lastRejection === null
+      ? ''
+      : ` (last rejection: ${mine.lastRejection.message}, ${mine.lastRejection.code})`;
+  return new Error(
+    `you hold no place in the queue for circuit ${circuit}${last}; the turn may have expired: run the command again to rejoin`,
+  );
+}
+
+function describeTurn(ctx: FlowContext, current: ParticipantCircuitStatus): Turn {
+  if (current.latestZkeySha256 === null)
+    throw new Error(`circuit ${current.circuit}: the server sent no latest zkey hash`);
+  return {
+    ceremony: ctx.opts.ceremony,
+    circuit: current.circuit,
+    index: current.latestIndex + 1,
+    latestIndex: current.latestIndex,
+    latestZkeySha256: current.latestZkeySha256,
+    deadline: current.deadline,
+    participantName: ctx.status.name,
+    workDir: ctx.workDir,
+    client: ctx.client,
+    output: ctx.opts.output,
+    progress: ctx.progress,
+  };
+}
+
+/** Hashes the new zkey and reads its last contribution; refuses files that cannot be the next contribution. */
+async function inspectZkey(ctx: FlowContext, turn: Turn, zkeyPath: string) {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(zkeyPath), hash);
+  const zkeySha256 = hash.digest('hex');
+  const info = await readZkeyInfo(zkeyPath);
+  const last = info.contributions.at(-1);
+  const advice = ctx.opts.adviseOnRejection?.('ZKEY_NOT_EXTENDING');
+  if (zkeySha256 === turn.latestZkeySha256) {
+    throw new Error(
+      `${zkeyPath} is the current zkey of circuit ${turn.circuit} unchanged: contribute to it first`,
+    );
+  }
+  if (info.contributions.length !== turn.index || last === undefined || last.type !== 0) {
+    throw new Error(
+      `${zkeyPath} holds ${info.contributions.length} contribution(s), but contribution #${turn.index} to circuit ` +
+        `${turn.circuit} needs a zkey with ${turn.index}${advice === undefined ? '' : `: ${advice}`}`,
+    );
+  }
+  return { zkeySha256, contributionHash: last.contributionHash };
+}
+
+async function submitContribution(
+  ctx: FlowContext,
+  turn: Turn,
+  zkeyPath: string,
+  attestation: string,
+): Promise<string> {
+  const { opts } = ctx;
+  const headers: Record<string, string> = { 'x-ceremony-attestation': attestation };
+  if (opts.statement !== undefined)
+    headers['x-ceremony-statement'] = Buffer.from(opts.statement, 'utf8').toString('base64');
+  const bar = ctx.progress.transfer(`upload ${turn.circuit} #${turn.index}`);
+  try {
+    const path = `${ctx.base}/circuits/${encodeURIComponent(turn.circuit)}/contribution`;
+    const answer = await ctx.client.uploadFile<{ contributionId: string; index: number }>(
+      path,
+      zkeyPath,
+      headers,
+      (done, total) => bar.update(done, total),
+    );
+    if (answer.index !== turn.index)
+      throw new Error(`the server filed the upload as #${answer.index}, expected #${turn.index}`);
+    return answer.contributionId;
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    if (err.code === 'NOT_YOUR_TURN') {
+      throw new ApiError(
+        err.status,
+        err.code,
+        `your turn on circuit ${turn.circuit} ended before the upload (${err.message}): run the command again to rejoin the queue`,
+      );
+    }
+    throw withAdvice(ctx, err);
+  } finally {
+    bar.finish();
+  }
+}
+
+async function waitForVerdict(
+  ctx: FlowContext,
+  circuit: string,
+  contributionId: string,
+): Promise<ContributionView> {
+  printNote(ctx.opts.output, `circuit ${circuit}: uploaded; the server is verifying the contribution`);
+  const spinner = ctx.progress.spinner(`circuit ${circuit}: waiting for verification…`);
+  try {
+    for (;;) {
+      const view = await ctx.client.getJson<ContributionView>(
+        `${ctx.base}/contributions/${encodeURIComponent(contributionId)}`,
+      );
+      if (view.state !== 'verifying') return view;
+      await sleep(ctx.opts.pollIntervalMs ?? 1000);
+    }
+  } finally {
+    spinner.stop();
+  }
+}
+
+async function finishContribution(
+  ctx: FlowContext,
+  circuit: string,
+  view: ContributionView,
+  expected: { zkeySha256?: string; contributionHash?: string } = {},
+): Promise<ContributionResult> {
+  const { opts } = ctx;
+  if (view.state === 'rejected') {
+    const reason = view.reason ?? { code: 'REJECTED', message: 'no reason given' };
+    const err = new ApiError(
+      422,
+      reason.code,
+      `circuit ${circuit}: contribution #${view.index} rejected: ${reason.message}`,
+    );
+    throw withAdvice(ctx, err);
+  }
+  if (view.receipt === null)
+    throw new Error(`circuit ${circuit}: the server accepted the contribution but sent no receipt`);
+  const checked = checkReceipt(view.receipt, {
+    ceremony: opts.ceremony,
+    circuit,
+    index: view.index,
+    ...expected,
+  });
+  const receiptPath = await saveReceipt(opts.receiptDir, view.receipt);
+  printNote(
+    opts.output,
+    `circuit ${circuit}: contribution #${view.index} accepted; receipt saved to ${receiptPath}`,
+  );
+  try {
+    await cosignReceipt(
+      ctx.client,
+      ctx.base,
+      checked,
+      `participant-${ctx.status.participantId}`,
+      opts.keys.secretKey,
+    );
+  } catch (err) {
+    // The contribution stands without a cosignature; say so and go on.
+    printNote(
+      opts.output,
+      `warning: could not cosign the checkpoint of size ${checked.treeSize}: ${(err as Error).message}`,
+    );
+  }
+  return {
+    circuit,
+    index: view.index,
+    zkeySha256: checked.zkeySha256,
+    contributionHash: checked.contributionHash,
+    receipt: receiptPath,
+  };
+}
+
+/** After a single-circuit upload, later turns would block others until they expire: give them back. */
+async function leaveRemainingTurns(ctx: FlowContext): Promise<void> {
+  const status = await ctx.client.getJson<ParticipantStatus>(`${ctx.base}/me`);
+  const held = status.circuits
+    .filter((c) => c.state === 'waiting' || c.state === 'active')
+    .map((c) => c.circuit);
+  if (held.length === 0) return;
+  await ctx.client.deleteJson(`${ctx.base}/queue`);
+  printNote(ctx.opts.output, `left the queue for circuit(s) ${held.join(', ')}; upload to each when ready`);
+}
+
+function withAdvice(ctx: FlowContext, err: ApiError): ApiError {
+  const advice = ctx.opts.adviseOnRejection?.(err.code);
+  return advice === undefined ? err : new ApiError(err.status, err.code, `${err.message}: ${advice}`);
+}
+
+function deadlineText(deadline: string | null): string {
+  return deadline === null ? '' : `, deadline ${deadline}`;
+}
+
+/** Keeps our place in the queue alive; failures are left to the status polls to surface. */
+function startHeartbeat(client: CoordinatorClient, base: string, intervalSeconds: number): { stop(): void } {
+  const seconds = Number.isFinite(intervalSeconds) && intervalSeconds > 0 ? intervalSeconds : 5;
+  let inFlight = false;
+  const timer = setInterval(() => {
+    if (inFlight) return;
+    inFlight = true;
+    client
+      .postJson(`${base}/heartbeat`)
+      .catch(() => undefined)
+      .finally(() => {
+        inFlight = false;
+      });
+  }, seconds * 1000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+export function formatFlowResult(result: ParticipantFlowResult): string[] {
+  if (result.contributions.length === 0) return [`${result.ceremony}: nothing left to contribute`];
+  const lines = [`${result.ceremony}: contributions by ${result.participantId}`];
+  for (const c of result.contributions) {
+    lines.push(
+      `  circuit ${c.circuit} #${c.index}`,
+      `    contribution hash: ${c.contributionHash}`,
+      `    receipt: ${c.receipt}`,
+    );
+  }
+  return lines;
+}

@@ -1,0 +1,95 @@
+// Server configuration: parsed and checked once at boot into a frozen object passed to buildApp.
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { parsePublicKey } from './crypto/ed25519.js';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly transcriptsDir: string;
+  /** Postgres URL; when absent the embedded PGlite database under dataDir is used. */
+  readonly databaseUrl: string | undefined;
+  readonly coordinatorKeys: readonly string[];
+  /** Checkpoint origin prefix and log key name: `<origin>/ceremonies/<id>`. */
+  readonly origin: string;
+  /** Hex seed of the checkpoint signing key; when absent it is read from (or created in) dataDir/log-key. */
+  readonly logKeySeedHex: string | undefined;
+  readonly heartbeatIntervalSeconds: number;
+  /** A queued participant silent for longer than this loses their place (and an active turn). */
+  readonly heartbeatGraceSeconds: number;
+  readonly tokenTtlSeconds: number;
+  readonly nonceTtlSeconds: number;
+  readonly maxBlobBytes: number;
+  readonly verifyConcurrency: number;
+  readonly schedulerIntervalMs: number;
+  readonly logLevel: string;
+}
+
+export type Flags = Record<string, string | string[] | boolean | undefined>;
+
+function pick(flags: Flags, env: NodeJS.ProcessEnv, flag: string, envName: string): string | undefined {
+  const value = flags[flag];
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && value.length > 0) return value.join(',');
+  const fromEnv = env[envName];
+  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+}
+
+function integer(raw: string | undefined, fallback: number, what: string, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`config: ${what} must be an integer from ${min} to ${max}, got '${raw}'`);
+  }
+  return n;
+}
+
+/** Reads flags (CLI names, e.g. `data-dir`) first, then environment variables, then defaults. */
+export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
+  const keys = (pick(flags, env, 'coordinator', 'COORDINATOR_PUBLIC_KEYS') ?? '')
+    .split(',')
+    .map((k) => k.trim().toLowerCase())
+    .filter((k) => k.length > 0);
+  for (const key of keys) {
+    try {
+      parsePublicKey(key);
+    } catch (err) {
+      throw new Error(`config: coordinator key ${key}: ${(err as Error).message}`);
+    }
+  }
+  const origin = pick(flags, env, 'origin', 'CEREMONY_ORIGIN') ?? hostname();
+  if (/[\s+]/.test(origin) || origin.length === 0) throw new Error(`config: origin must not hold spaces or '+'`);
+  const dataDir = resolve(pick(flags, env, 'data-dir', 'DATA_DIR') ?? './data');
+  const heartbeatIntervalSeconds = integer(
+    pick(flags, env, 'heartbeat-interval', 'HEARTBEAT_INTERVAL_SECONDS'),
+    5,
+    'heartbeat interval',
+    1,
+    3600,
+  );
+  return Object.freeze({
+    host: pick(flags, env, 'host', 'HOST') ?? '127.0.0.1',
+    port: integer(pick(flags, env, 'port', 'PORT'), 8080, 'port', 0, 65535),
+    dataDir,
+    transcriptsDir: resolve(pick(flags, env, 'transcripts-dir', 'TRANSCRIPTS_DIR') ?? './ceremony-transcripts'),
+    databaseUrl: pick(flags, env, 'database-url', 'DATABASE_URL'),
+    coordinatorKeys: Object.freeze(keys),
+    origin,
+    logKeySeedHex: pick(flags, env, 'log-key', 'LOG_KEY'),
+    heartbeatIntervalSeconds,
+    heartbeatGraceSeconds: integer(
+      pick(flags, env, 'heartbeat-grace', 'HEARTBEAT_GRACE_SECONDS'),
+      Math.max(30, heartbeatIntervalSeconds * 6),
+      'heartbeat grace',
+      heartbeatIntervalSeconds,
+      86400,
+    ),
+    tokenTtlSeconds: integer(env.TOKEN_TTL_SECONDS, 3600, 'token TTL', 60, 86400 * 7),
+    nonceTtlSeconds: integer(env.NONCE_TTL_SECONDS, 120, 'nonce TTL', 5, 3600),
+    maxBlobBytes: integer(env.MAX_BLOB_BYTES, 4 * 1024 ** 3, 'max blob bytes', 1024, 2 ** 42),
+    verifyConcurrency: integer(env.VERIFY_CONCURRENCY, 1, 'verify concurrency', 1, 64),
+    schedulerIntervalMs: integer(env.SCHEDULER_INTERVAL_MS, 1000, 'scheduler interval', 50, 60000),
+    logLevel: pick(flags, env, 'log-level', 'LOG_LEVEL') ?? 'info',
+  });
+}

@@ -1,0 +1,27 @@
+// The one database interface the rest of the code sees; implemented over `pg` (Postgres) and PGlite (embedded).
+
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  /** Runs one parameterized statement and returns its rows. */
+  query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements with no parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens Postgres when a URL is given, else the embedded PGlite database in `dataDir` (or in memory). */
+export async function openDatabase(options: { url?: string; dataDir?: string }): Promise<Database> {
+  if (options.url) {
+    const { openPostgres } = await import('./postgres.js');
+    return openPostgres(options.url);
+  }
+  const { openPglite } = await import('./pglite.js');
+  return openPglite(options.dataDir);
+}

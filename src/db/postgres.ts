@@ -1,0 +1,46 @@
+// Database over a real Postgres server through a `pg` pool.
+import pg from 'pg';
+import type { Database, Queryable, Row } from './database.js';
+
+// Counters and sizes here stay far below 2^53, so int8 columns are read as numbers, as PGlite does.
+const types = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format),
+} as pg.CustomTypesConfig;
+
+export async function openPostgres(url: string): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, types, max: 10 });
+  // A broken idle connection must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  await pool.query('SELECT 1');
+
+  const queryOn =
+    (client: pg.Pool | pg.PoolClient) =>
+    async <T extends Row>(sql: string, params?: readonly unknown[]): Promise<T[]> =>
+      (await client.query(sql, params as unknown[])).rows as T[];
+
+  return {
+    kind: 'postgres',
+    query: queryOn(pool),
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({ query: queryOn(client) });
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(sql: string): Promise<void> {
+      await pool.query(sql);
+    },
+    async close(): Promise<void> {
+      await pool.end();
+    },
+  };
+}

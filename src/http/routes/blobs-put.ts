@@ -1,0 +1,25 @@
+import { Type } from '@sinclair/typebox';
+import { ErrorBody } from '../schemas.js';
+import { requireCoordinator } from '../auth.js';
+import type { Route } from '../types.js';
+
+export const blobsPut: Route = (app, s) =>
+  app.put(
+    '/v1/blobs',
+    {
+      schema: {
+        tags: ['coordinator'],
+        summary: 'Upload an r1cs or ptau file (streamed, stored under its SHA-256)',
+        response: { 201: Type.Object({ sha256: Type.String(), size: Type.Integer() }), 403: ErrorBody, 413: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      await requireCoordinator(s, request);
+      const stored = await s.store.put(request.body as NodeJS.ReadableStream, s.config.maxBlobBytes);
+      await s.db.query('INSERT INTO blobs (sha256, size) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [
+        stored.sha256,
+        stored.size,
+      ]);
+      return reply.status(201).send({ sha256: stored.sha256, size: stored.size });
+    },
+  );

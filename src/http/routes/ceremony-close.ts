@@ -1,0 +1,21 @@
+import { closeCeremony } from '../../ceremony/ceremonies.js';
+import { requireCoordinator } from '../auth.js';
+import { CeremonyParams, CeremonyView, ErrorBody } from '../schemas.js';
+import type { Route } from '../types.js';
+
+export const ceremonyClose: Route = (app, s) =>
+  app.post(
+    '/v1/ceremonies/:id/close',
+    {
+      schema: {
+        tags: ['coordinator'],
+        summary: 'Close the round: waiting turns dropped, active turns expire',
+        params: CeremonyParams,
+        response: { 200: CeremonyView, 403: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (request) => {
+      await requireCoordinator(s, request);
+      return closeCeremony(s, request.params.id);
+    },
+  );

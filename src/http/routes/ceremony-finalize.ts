@@ -1,0 +1,27 @@
+import { Type } from '@sinclair/typebox';
+import { MAX_ITERATIONS_EXP, MIN_ITERATIONS_EXP, requestFinalize } from '../../ceremony/finalize.js';
+import { requireCoordinator } from '../auth.js';
+import { CeremonyParams, CeremonyView, ErrorBody } from '../schemas.js';
+import type { Route } from '../types.js';
+
+export const ceremonyFinalize: Route = (app, s) =>
+  app.post(
+    '/v1/ceremonies/:id/finalize',
+    {
+      schema: {
+        tags: ['coordinator'],
+        summary: 'Close the round if open, then apply the beacon, export the outputs and finalize (background job)',
+        params: CeremonyParams,
+        body: Type.Object({
+          beaconHex: Type.String({ pattern: '^([0-9a-f]{2}){1,64}$' }),
+          beaconSource: Type.String({ minLength: 1, maxLength: 500 }),
+          iterationsExp: Type.Integer({ minimum: MIN_ITERATIONS_EXP, maximum: MAX_ITERATIONS_EXP }),
+        }),
+        response: { 202: CeremonyView, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      await requireCoordinator(s, request);
+      return reply.status(202).send(await requestFinalize(s, request.params.id, request.body));
+    },
+  );

@@ -1,0 +1,17 @@
+import { getCeremonyView } from '../../ceremony/ceremonies.js';
+import { CeremonyParams, CeremonyView, ErrorBody } from '../schemas.js';
+import type { Route } from '../types.js';
+
+export const ceremonyGet: Route = (app, s) =>
+  app.get(
+    '/v1/ceremonies/:id',
+    {
+      schema: {
+        tags: ['public'],
+        summary: 'State, circuits with their current contribution index, queue length',
+        params: CeremonyParams,
+        response: { 200: CeremonyView, 404: ErrorBody },
+      },
+    },
+    async (request) => getCeremonyView(s.db, request.params.id),
+  );

@@ -1,0 +1,38 @@
+import { Type } from '@sinclair/typebox';
+import { receiveContribution } from '../../ceremony/contributions.js';
+import { CeremonyError } from '../../errors.js';
+import { participantOf } from '../auth.js';
+import { CircuitParams, ContributionView, ErrorBody, Hex64 } from '../schemas.js';
+import type { Route } from '../types.js';
+
+function decodeStatement(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(header)) throw new CeremonyError('BAD_REQUEST', 'x-ceremony-statement must be base64');
+  return Buffer.from(header, 'base64').toString('utf8');
+}
+
+export const contributionUpload: Route = (app, s) =>
+  app.put(
+    '/v1/ceremonies/:id/circuits/:name/contribution',
+    {
+      schema: {
+        tags: ['participant'],
+        summary: 'Upload your contribution (the new zkey, streamed) with its attestation during your turn',
+        params: CircuitParams,
+        headers: Type.Object({ 'x-ceremony-attestation': Hex64, 'x-ceremony-statement': Type.Optional(Type.String()) }),
+        response: { 202: ContributionView, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const participant = await participantOf(s, request, request.params.id);
+      const length = request.headers['content-length'];
+      const view = await receiveContribution(s, participant, {
+        circuit: request.params.name,
+        body: request.body as NodeJS.ReadableStream,
+        contentLength: length === undefined ? undefined : Number(length),
+        attestation: request.headers['x-ceremony-attestation'],
+        statement: decodeStatement(request.headers['x-ceremony-statement']),
+      });
+      return reply.status(202).send(view);
+    },
+  );

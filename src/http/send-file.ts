@@ -1,0 +1,40 @@
+// Streams a stored file with ETag = its SHA-256 and single-range `Range` support.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CeremonyError } from '../errors.js';
+
+export async function sendStoredFile(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  file: { path: string; sha256: string; contentType: string; downloadName?: string },
+): Promise<FastifyReply> {
+  const { size } = await stat(file.path).catch(() => {
+    throw new CeremonyError('NOT_FOUND', 'file is not in the store');
+  });
+  const etag = `"${file.sha256}"`;
+  reply.header('ETag', etag).header('Accept-Ranges', 'bytes').header('Cache-Control', 'public, max-age=31536000, immutable');
+  reply.header('Content-Type', file.contentType);
+  if (file.downloadName) reply.header('Content-Disposition', `attachment; filename="${file.downloadName}"`);
+  if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+  const range = request.headers.range;
+  if (range !== undefined) {
+    const match = /^bytes=(\d*)-(\d*)$/.exec(range);
+    let start = match?.[1] ? Number(match[1]) : undefined;
+    let end = match?.[2] ? Number(match[2]) : undefined;
+    if (start === undefined && end !== undefined) {
+      start = Math.max(0, size - end);
+      end = size - 1;
+    }
+    if (!match || start === undefined || start >= size || (end !== undefined && end < start)) {
+      return reply.status(416).header('Content-Range', `bytes */${size}`).send({
+        error: { code: 'BAD_REQUEST', message: `unsatisfiable range '${range}' for ${size} bytes` },
+      });
+    }
+    const last = Math.min(end ?? size - 1, size - 1);
+    reply.status(206).header('Content-Range', `bytes ${start}-${last}/${size}`).header('Content-Length', last - start + 1);
+    return reply.send(createReadStream(file.path, { start, end: last }));
+  }
+  reply.header('Content-Length', size);
+  return reply.send(createReadStream(file.path));
+}

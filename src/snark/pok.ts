@@ -1,0 +1,144 @@
+// An independent re-check, with @noble/curves instead of snarkjs, of each contribution's proof of knowledge,
+// exactly as snarkjs's zkey_verify_frominit.js does it:
+// 1. transcript = BLAKE2b-512(circuit hash ‖ pubkeys of all earlier contributions ‖ g1_s ‖ g1_sx);
+// 2. g2_sp = hashToG2(transcript); sameRatio(g1_s, g1_sx, g2_sp, g2_spx) — the contributor knows its secret;
+// 3. sameRatio(previous delta, deltaAfter, g2_sp, g2_spx) — delta was multiplied by that same secret;
+// 4. for a beacon, g1_s and g1_sx equal the key re-derived from the beacon hash and iteration count.
+// The chain starts at delta = the G1 generator, which is what `zkey new` writes and verifyFromInit assumes.
+import { blake2b } from '@noble/hashes/blake2.js';
+import { toUncompressedBE } from './bn128-encoding.js';
+import {
+  decodeG1,
+  decodeG2,
+  deriveBeaconKey,
+  G1_GENERATOR,
+  type G1Point,
+  G2_GENERATOR,
+  type G2Point,
+  hashToG2,
+  sameRatio,
+} from './bn128-points.js';
+import { hashPublicKey, type ZkeyContribution, type ZkeyInfo } from './zkey-file.js';
+
+export interface PokCheck {
+  /** 0-based position in the zkey's contribution list. */
+  index: number;
+  ok: boolean;
+  reason?: string;
+}
+
+export interface PokOptions {
+  /** Beacons with more SHA-256 iterations than 2^this are refused instead of recomputed (default 32). */
+  maxBeaconIterationsExp?: number;
+}
+
+/** delta1/delta2 (file bytes) before the first contribution; omit for a chain starting at `zkey new`. */
+export interface InitialDelta {
+  delta1: Uint8Array;
+  delta2: Uint8Array;
+}
+
+export async function verifyContributionProofs(
+  info: ZkeyInfo,
+  initialDelta?: InitialDelta,
+  options: PokOptions = {},
+): Promise<PokCheck[]> {
+  assertInfo(info, 'verifyContributionProofs');
+  const maxExp = options.maxBeaconIterationsExp ?? 32;
+  const accumulated = blake2b.create({ dkLen: 64 });
+  accumulated.update(info.circuitHash);
+  let previousDelta: G1Point = initialDelta ? decodeG1(initialDelta.delta1) : G1_GENERATOR;
+  const checks: PokCheck[] = [];
+  for (const [index, c] of info.contributions.entries()) {
+    const expectedTranscript = accumulated
+      .clone()
+      .update(toUncompressedBE(c.g1S))
+      .update(toUncompressedBE(c.g1Sx))
+      .digest();
+    const reason = checkContribution(c, expectedTranscript, previousDelta, maxExp);
+    checks.push(reason ? { index, ok: false, reason } : { index, ok: true });
+    hashPublicKey(accumulated, c);
+    previousDelta = tryDecodeG1(c.deltaAfter) ?? previousDelta;
+    // Pairings take tens of milliseconds each: let other work run between contributions.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return checks;
+}
+
+/**
+ * The header's delta must be the last contribution's deltaAfter (or the initial delta when there is none) and
+ * delta2 must carry the same exponent as delta1: sameRatio(initial delta1, delta1, initial delta2, delta2).
+ */
+export function verifyHeaderDelta(info: ZkeyInfo, initialDelta?: InitialDelta): { ok: boolean; reason?: string } {
+  assertInfo(info, 'verifyHeaderDelta');
+  const last = info.contributions.at(-1);
+  const expected = last ? last.deltaAfter : initialDelta?.delta1;
+  if (expected && !equalBytes(expected, info.delta1)) {
+    return { ok: false, reason: 'delta1 is not the last deltaAfter' };
+  }
+  try {
+    const start1 = initialDelta ? decodeG1(initialDelta.delta1) : G1_GENERATOR;
+    const start2 = initialDelta ? decodeG2(initialDelta.delta2) : G2_GENERATOR;
+    if (!last && !initialDelta && !decodeG1(info.delta1).equals(G1_GENERATOR)) {
+      return { ok: false, reason: 'delta1 of a zkey without contributions is not the generator' };
+    }
+    if (!sameRatio(start1, decodeG1(info.delta1), start2, decodeG2(info.delta2))) {
+      return { ok: false, reason: 'delta1 and delta2 do not have the same ratio' };
+    }
+  } catch (err) {
+    return { ok: false, reason: `delta is not a valid point: ${(err as Error).message}` };
+  }
+  return { ok: true };
+}
+
+function checkContribution(
+  c: ZkeyContribution,
+  expectedTranscript: Uint8Array,
+  previousDelta: G1Point,
+  maxBeaconIterationsExp: number,
+): string | undefined {
+  if (!equalBytes(expectedTranscript, c.transcript)) return 'inconsistent transcript';
+  let points: { g1S: G1Point; g1Sx: G1Point; g2Spx: G2Point; deltaAfter: G1Point };
+  try {
+    points = { g1S: decodeG1(c.g1S), g1Sx: decodeG1(c.g1Sx), g2Spx: decodeG2(c.g2Spx), deltaAfter: decodeG1(c.deltaAfter) };
+  } catch (err) {
+    return `invalid point: ${(err as Error).message}`;
+  }
+  const g2Sp = hashToG2(c.transcript);
+  if (!sameRatio(points.g1S, points.g1Sx, g2Sp, points.g2Spx)) {
+    return 'proof of knowledge fails: g1_s/g1_sx and g2_sp/g2_spx do not have the same ratio';
+  }
+  if (!sameRatio(previousDelta, points.deltaAfter, g2Sp, points.g2Spx)) {
+    return 'deltaAfter does not follow the previous delta with this public key';
+  }
+  if (c.type === 1) return checkBeaconKey(c, points.g1S, points.g1Sx, maxBeaconIterationsExp);
+  return undefined;
+}
+
+function checkBeaconKey(c: ZkeyContribution, g1S: G1Point, g1Sx: G1Point, maxExp: number): string | undefined {
+  const exp = c.numIterationsExp;
+  if (c.beaconHash === undefined || exp === undefined) return 'beacon lacks its hash or iteration count';
+  if (exp > maxExp) return `beacon iteration exponent ${exp} exceeds the cap of ${maxExp}`;
+  const key = deriveBeaconKey(c.beaconHash, exp);
+  if (!key.g1S.equals(g1S)) return 'beacon key does not match: g1_s';
+  if (!key.g1Sx.equals(g1Sx)) return 'beacon key does not match: g1_sx';
+  return undefined;
+}
+
+function tryDecodeG1(bytes: Uint8Array): G1Point | undefined {
+  try {
+    return decodeG1(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+function assertInfo(info: ZkeyInfo, fn: string): void {
+  if (!info || !Array.isArray(info.contributions) || !(info.circuitHash instanceof Uint8Array)) {
+    throw new TypeError(`${fn}: info must be a ZkeyInfo from readZkeyInfo`);
+  }
+}
