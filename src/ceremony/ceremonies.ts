@@ -127,7 +127,7 @@ interface CircuitRow {
 
 export async function getCeremonyView(db: Queryable, ceremonyId: string): Promise<CeremonyView> {
   const ceremony = await loadCeremony(db, ceremonyId);
-  const circuits = await db.query<CircuitRow & Record<string, unknown>>(
+  const circuits = await db.query<CircuitRow>(
     `SELECT c.*, (SELECT t.participant_id FROM turns t WHERE t.ceremony_id = c.ceremony_id
                   AND t.circuit_name = c.name AND t.state IN ('active', 'verifying')) AS current_participant
      FROM circuits c WHERE c.ceremony_id = $1 ORDER BY c.position`,

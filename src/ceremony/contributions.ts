@@ -170,7 +170,7 @@ interface ContributionRow {
 }
 
 async function loadContribution(db: Queryable, ceremonyId: string, id: string): Promise<ContributionRow> {
-  const [row] = await db.query<ContributionRow & Record<string, unknown>>(
+  const [row] = await db.query<ContributionRow>(
     'SELECT * FROM contributions WHERE ceremony_id = $1 AND id = $2',
     [ceremonyId, id],
   );

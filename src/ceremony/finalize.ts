@@ -79,7 +79,7 @@ async function finalizeCircuits(s: Services, id: string, signal: AbortSignal): P
   );
   const beacon = ceremony?.finalization;
   if (!beacon || beacon.status !== 'running') return;
-  const circuits = await s.db.query<FinalCircuitRow & Record<string, unknown>>(
+  const circuits = await s.db.query<FinalCircuitRow>(
     `SELECT name, latest_zkey_sha256, initial_zkey_sha256, ptau_sha256, final_zkey_sha256 FROM circuits
      WHERE ceremony_id = $1 ORDER BY position`,
     [id],

@@ -20,7 +20,7 @@ export async function enqueueJob(tx: Queryable, kind: JobKind, payload: Record<s
 }
 
 async function claimJob(s: Services): Promise<JobRow | undefined> {
-  const rows = await s.db.query<JobRow & Record<string, unknown>>(
+  const rows = await s.db.query<JobRow>(
     `UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = now()
      WHERE id = (SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
      RETURNING id, kind, payload, attempts`,

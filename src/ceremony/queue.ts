@@ -195,7 +195,7 @@ interface StatusRow {
 }
 
 export async function participantStatus(s: Services, p: Participant): Promise<ParticipantStatus> {
-  const rows = await s.db.query<StatusRow & Record<string, unknown>>(
+  const rows = await s.db.query<StatusRow>(
     `SELECT c.name AS circuit, c.contribution_index AS latest_index, c.latest_zkey_sha256,
        t.state AS turn_state, t.deadline,
        CASE WHEN t.state = 'waiting' THEN

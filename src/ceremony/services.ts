@@ -49,7 +49,7 @@ export async function withCeremonyLock<T>(
   fn: (tx: Queryable, ceremony: CeremonyRow) => Promise<T>,
 ): Promise<T> {
   const result = await s.db.transaction(async (tx) => {
-    const rows = await tx.query<CeremonyRow & Record<string, unknown>>(
+    const rows = await tx.query<CeremonyRow>(
       'SELECT * FROM ceremonies WHERE id = $1 FOR UPDATE',
       [ceremonyId],
     );
@@ -62,7 +62,7 @@ export async function withCeremonyLock<T>(
 }
 
 export async function loadCeremony(db: Queryable, ceremonyId: string): Promise<CeremonyRow> {
-  const rows = await db.query<CeremonyRow & Record<string, unknown>>('SELECT * FROM ceremonies WHERE id = $1', [
+  const rows = await db.query<CeremonyRow>('SELECT * FROM ceremonies WHERE id = $1', [
     ceremonyId,
   ]);
   const ceremony = rows[0];

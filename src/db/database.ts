@@ -4,7 +4,7 @@ export type Row = Record<string, unknown>;
 
 export interface Queryable {
   /** Runs one parameterized statement and returns its rows. */
-  query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  query<T extends object = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
 }
 
 export interface Database extends Queryable {

@@ -1,7 +1,7 @@
 // Database over embedded Postgres (PGlite): the default when no DATABASE_URL is given.
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
-import type { Database, Queryable, Row } from './database.js';
+import type { Database, Queryable } from './database.js';
 
 export async function openPglite(dataDir?: string): Promise<Database> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
@@ -9,14 +9,14 @@ export async function openPglite(dataDir?: string): Promise<Database> {
 
   return {
     kind: 'pglite',
-    async query<T extends Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    async query<T extends object>(sql: string, params?: readonly unknown[]): Promise<T[]> {
       return (await db.query<T>(sql, params as unknown[])).rows;
     },
     // PGlite runs one transaction at a time, so other queries wait until this one ends.
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       return db.transaction(async (tx) =>
         fn({
-          async query<R extends Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
+          async query<R extends object>(sql: string, params?: readonly unknown[]): Promise<R[]> {
             return (await tx.query<R>(sql, params as unknown[])).rows;
           },
         }),

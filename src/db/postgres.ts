@@ -1,6 +1,6 @@
 // Database over a real Postgres server through a `pg` pool.
 import pg from 'pg';
-import type { Database, Queryable, Row } from './database.js';
+import type { Database, Queryable } from './database.js';
 
 // Counters and sizes here stay far below 2^53, so int8 columns are read as numbers, as PGlite does.
 const types = {
@@ -16,7 +16,7 @@ export async function openPostgres(url: string): Promise<Database> {
 
   const queryOn =
     (client: pg.Pool | pg.PoolClient) =>
-    async <T extends Row>(sql: string, params?: readonly unknown[]): Promise<T[]> =>
+    async <T extends object>(sql: string, params?: readonly unknown[]): Promise<T[]> =>
       (await client.query(sql, params as unknown[])).rows as T[];
 
   return {

@@ -1,7 +1,7 @@
 // Real zkeys for tests, built in-process with snarkjs from the fixtures (independent of src/snark/runner.ts) and
 // cached in one temp directory per test file. Call removeZkeyDirs() in afterAll.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,8 @@ export interface ZkeyChain {
   ptau: string;
   /** The initial zkey (zkey new). */
   init: string;
+  /** The circuit hash snarkjs returned from zkey new (hex). */
+  circuitHash: string;
   /** contributions[i] is the zkey after participant contribution i + 1. */
   contributions: string[];
   /** The hex contribution hashes snarkjs returned, in order. */
@@ -70,23 +72,46 @@ async function createChain(circuit: FixtureCircuit, count: number, withBeacon: b
   const init = join(dir, 'zkey-0.zkey');
   const created = await snarkjs.zKey.newZKey(r1cs, ptau, init);
   if (typeof created === 'number') throw new Error(`buildZkeyChain: zkey new failed for ${circuit}`);
-  const chain: ZkeyChain = { dir, r1cs, ptau, init, contributions: [], contributionHashes: [] };
+  const circuitHash = Buffer.from(created).toString('hex');
+  const chain: ZkeyChain = { dir, r1cs, ptau, init, circuitHash, contributions: [], contributionHashes: [] };
   let previous = init;
   for (let i = 0; i < count; i++) {
     const next = join(dir, `zkey-${i + 1}.zkey`);
     const name = participantNames[i % participantNames.length]!;
-    const hash = await snarkjs.zKey.contribute(previous, next, name, randomBytes(32).toString('hex'));
+    chain.contributionHashes.push(await contributeOnto(previous, next, name));
     chain.contributions.push(next);
-    chain.contributionHashes.push(Buffer.from(hash).toString('hex'));
     previous = next;
   }
   if (withBeacon) {
     chain.beacon = join(dir, 'zkey-final.zkey');
-    const hash = await snarkjs.zKey.beacon(previous, chain.beacon, 'final beacon', beaconHex, beaconIterationsExp);
-    if (hash === false) throw new Error('buildZkeyChain: beacon failed');
-    chain.beaconContributionHash = Buffer.from(hash).toString('hex');
+    chain.beaconContributionHash = await beaconOnto(previous, chain.beacon);
   }
   return chain;
+}
+
+/** snarkjs zkey contribute with fresh random entropy; returns the contribution hash (hex). */
+export async function contributeOnto(previous: string, out: string, name: string): Promise<string> {
+  const hash = await snarkjs.zKey.contribute(previous, out, name, randomBytes(32).toString('hex'));
+  return Buffer.from(hash).toString('hex');
+}
+
+/** snarkjs zkey beacon with the fixed test beacon; returns the contribution hash (hex). */
+export async function beaconOnto(previous: string, out: string, iterationsExp = beaconIterationsExp): Promise<string> {
+  const hash = await snarkjs.zKey.beacon(previous, out, 'final beacon', beaconHex, iterationsExp);
+  if (hash === false) throw new Error('beaconOnto: snarkjs beacon failed');
+  return Buffer.from(hash).toString('hex');
+}
+
+/** Writes a copy of `source` changed by `edit` (which may mutate and return its argument) into `dir`. */
+export async function writeEditedCopy(
+  source: string,
+  dir: string,
+  name: string,
+  edit: (bytes: Uint8Array) => Uint8Array,
+): Promise<string> {
+  const out = join(dir, name);
+  await writeFile(out, edit(new Uint8Array(await readFile(source))));
+  return out;
 }
 
 /** Stops snarkjs's worker threads and deletes the temp directories. */

@@ -9,7 +9,7 @@ export interface EntryRow {
 }
 
 export async function selectLastEntry(db: Queryable, ceremonyId: string): Promise<EntryRow | undefined> {
-  const rows = await db.query<EntryRow & Record<string, unknown>>(
+  const rows = await db.query<EntryRow>(
     'SELECT seq, type, line, leaf_hash FROM transcript_entries WHERE ceremony_id = $1 ORDER BY seq DESC LIMIT 1',
     [ceremonyId],
   );
@@ -17,7 +17,7 @@ export async function selectLastEntry(db: Queryable, ceremonyId: string): Promis
 }
 
 export async function selectEntries(db: Queryable, ceremonyId: string, fromSeq = 0, limit = 1000): Promise<EntryRow[]> {
-  return db.query<EntryRow & Record<string, unknown>>(
+  return db.query<EntryRow>(
     `SELECT seq, type, line, leaf_hash FROM transcript_entries
      WHERE ceremony_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3`,
     [ceremonyId, fromSeq, limit],
@@ -25,7 +25,7 @@ export async function selectEntries(db: Queryable, ceremonyId: string, fromSeq =
 }
 
 export async function selectEntry(db: Queryable, ceremonyId: string, seq: number): Promise<EntryRow | undefined> {
-  const rows = await db.query<EntryRow & Record<string, unknown>>(
+  const rows = await db.query<EntryRow>(
     'SELECT seq, type, line, leaf_hash FROM transcript_entries WHERE ceremony_id = $1 AND seq = $2',
     [ceremonyId, seq],
   );
@@ -74,7 +74,7 @@ export interface CheckpointRow {
 }
 
 export async function selectLatestCheckpoint(db: Queryable, ceremonyId: string): Promise<CheckpointRow | undefined> {
-  const rows = await db.query<CheckpointRow & Record<string, unknown>>(
+  const rows = await db.query<CheckpointRow>(
     'SELECT tree_size, root_hash, note FROM checkpoints WHERE ceremony_id = $1 ORDER BY tree_size DESC LIMIT 1',
     [ceremonyId],
   );
@@ -82,7 +82,7 @@ export async function selectLatestCheckpoint(db: Queryable, ceremonyId: string):
 }
 
 export async function selectCheckpoint(db: Queryable, ceremonyId: string, size: number): Promise<CheckpointRow | undefined> {
-  const rows = await db.query<CheckpointRow & Record<string, unknown>>(
+  const rows = await db.query<CheckpointRow>(
     'SELECT tree_size, root_hash, note FROM checkpoints WHERE ceremony_id = $1 AND tree_size = $2',
     [ceremonyId, size],
   );
@@ -90,7 +90,7 @@ export async function selectCheckpoint(db: Queryable, ceremonyId: string, size: 
 }
 
 export async function selectCheckpointsSince(db: Queryable, ceremonyId: string, afterSize: number): Promise<CheckpointRow[]> {
-  return db.query<CheckpointRow & Record<string, unknown>>(
+  return db.query<CheckpointRow>(
     'SELECT tree_size, root_hash, note FROM checkpoints WHERE ceremony_id = $1 AND tree_size > $2 ORDER BY tree_size',
     [ceremonyId, afterSize],
   );
