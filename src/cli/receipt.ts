@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Receipt } from '../ceremony/types.js';
 import { fromHex, isHex } from '../crypto/hex.js';
 import { leafHash, verifyInclusion } from '../transcript/merkle.js';
-import { cosignCheckpoint, verifyNote } from '../transcript/note.js';
+import { cosignCheckpoint, parseCheckpoint, verifyNote } from '../transcript/note.js';
 import type { CoordinatorClient } from './client.js';
 
 export interface ExpectedReceipt {
@@ -83,7 +83,13 @@ export function checkReceipt(receipt: Receipt, expected: ExpectedReceipt): Check
   } catch (err) {
     throw fail(`the checkpoint signature does not verify against the log key: ${(err as Error).message}`);
   }
-  const { treeSize, root, origin } = parseCheckpointBody(checkpointBody);
+  let checkpoint: ReturnType<typeof parseCheckpoint>;
+  try {
+    checkpoint = parseCheckpoint(checkpointBody);
+  } catch (err) {
+    throw fail((err as Error).message);
+  }
+  const { size: treeSize, rootHash: root, origin } = checkpoint;
   if (treeSize !== receipt.treeSize)
     throw fail(`the checkpoint is for size ${treeSize}, the receipt says ${receipt.treeSize}`);
   if (!origin.endsWith(`/ceremonies/${expected.ceremony}`)) throw fail(`the checkpoint is for log ${origin}`);
@@ -95,24 +101,6 @@ export function checkReceipt(receipt: Receipt, expected: ExpectedReceipt): Check
     throw fail('the inclusion proof does not lead to the checkpoint root');
   }
   return { treeSize, checkpointBody, zkeySha256: body.zkeySha256, contributionHash: body.contributionHash };
-}
-
-/** C2SP tlog-checkpoint body: origin, decimal tree size, base64 root hash, then optional extension lines. */
-export function parseCheckpointBody(body: string): { origin: string; treeSize: number; root: Uint8Array } {
-  const [origin, size, rootBase64] = body.split('\n');
-  if (
-    origin === undefined ||
-    size === undefined ||
-    rootBase64 === undefined ||
-    !/^(0|[1-9]\d*)$/.test(size)
-  ) {
-    throw new Error('parseCheckpointBody: not a tlog checkpoint');
-  }
-  const root = new Uint8Array(Buffer.from(rootBase64, 'base64'));
-  if (root.length !== 32 || Buffer.from(root).toString('base64') !== rootBase64) {
-    throw new Error('parseCheckpointBody: the root hash is not 32 bytes of base64');
-  }
-  return { origin, treeSize: Number(size), root };
 }
 
 /** Writes `<dir>/<ceremony>-<circuit>-<index>.json` and returns its absolute path. */

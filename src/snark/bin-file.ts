@@ -67,12 +67,15 @@ export async function readBinLayout(
     const size = Number(entry.getBigUint64(4, true));
     const offset = position + 12;
     if (offset + size > fileSize) {
-      throw fail(`${magic} section ${id} is truncated: needs ${size} bytes, file has ${fileSize - offset} left`);
+      throw fail(
+        `${magic} section ${id} is truncated: needs ${size} bytes, file has ${fileSize - offset} left`,
+      );
     }
     sections.push({ id, offset, size });
     position = offset + size;
   }
-  if (position !== fileSize) throw fail(`${magic} file has ${fileSize - position} bytes after its last section`);
+  if (position !== fileSize)
+    throw fail(`${magic} file has ${fileSize - position} bytes after its last section`);
   return { version, fileSize, sections };
 }
 
@@ -85,7 +88,11 @@ export function findUniqueSection(layout: BinFileLayout, id: number, fail: FailW
 }
 
 /** The section with this id when present exactly once, undefined when absent; repeated sections fail. */
-export function findOptionalSection(layout: BinFileLayout, id: number, fail: FailWith): BinSection | undefined {
+export function findOptionalSection(
+  layout: BinFileLayout,
+  id: number,
+  fail: FailWith,
+): BinSection | undefined {
   return layout.sections.some((s) => s.id === id) ? findUniqueSection(layout, id, fail) : undefined;
 }
 

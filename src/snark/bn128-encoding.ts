@@ -33,7 +33,8 @@ export function readUint256LE(bytes: Uint8Array, offset: number): bigint {
 
 /** The base-field element stored at `offset` (LE Montgomery); fails on a non-canonical encoding (≥ q). */
 export function readFieldLEM(bytes: Uint8Array, offset: number): bigint {
-  if (offset < 0 || offset + 32 > bytes.length) throw new RangeError(`readFieldLEM: offset ${offset} out of range`);
+  if (offset < 0 || offset + 32 > bytes.length)
+    throw new RangeError(`readFieldLEM: offset ${offset} out of range`);
   const raw = readUint256LE(bytes, offset);
   if (raw >= BN128_Q) throw new RangeError('readFieldLEM: coordinate is not reduced modulo q');
   return (raw * montgomeryRInverse) % BN128_Q;

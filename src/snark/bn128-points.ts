@@ -60,14 +60,21 @@ export function hashToG2(hash: Uint8Array): G2Point {
 /**
  * The key a beacon contribution must carry (snarkjs zkey_beacon.js): ChaCha seeded from SHA-256 iterated
  * 2^iterationsExp times over the beacon hash, then prvKey = Fr.fromRng, g1_s = G1.fromRng, g1_sx = prvKey·g1_s.
+ * Costs 2^iterationsExp hashes (about a second per 2^20); yields to the event loop every 2^16.
  */
-export function deriveBeaconKey(beaconHash: Uint8Array, iterationsExp: number): { g1S: G1Point; g1Sx: G1Point } {
+export async function deriveBeaconKey(
+  beaconHash: Uint8Array,
+  iterationsExp: number,
+): Promise<{ g1S: G1Point; g1Sx: G1Point }> {
   if (!Number.isInteger(iterationsExp) || iterationsExp < 0 || iterationsExp > 63) {
     throw new RangeError(`deriveBeaconKey: iterationsExp must be an integer in 0..63, got ${iterationsExp}`);
   }
   let digest: Uint8Array = beaconHash;
-  for (let i = 0n, n = 1n << BigInt(iterationsExp); i < n; i++) {
-    digest = createHash('sha256').update(digest).digest();
+  for (let done = 0n, total = 1n << BigInt(iterationsExp); done < total; ) {
+    const batch = total - done < 65536n ? Number(total - done) : 65536;
+    for (let i = 0; i < batch; i++) digest = createHash('sha256').update(digest).digest();
+    done += BigInt(batch);
+    if (done < total) await new Promise((resolve) => setImmediate(resolve));
   }
   const rng = ChaChaRng.fromHash(digest);
   const prvKey = sampleFieldElement(rng, BN128_R, inverseR256ModR);
@@ -82,7 +89,7 @@ function sampleG1(rng: ChaChaRng): G1Point {
     const rhs = Fp.add(Fp.mul(Fp.sqr(x), x), 3n);
     if (!isSquareFp(rhs)) continue;
     const root = Fp.sqrt(rhs);
-    const y = (root > halfQ) === wantNegative ? root : Fp.neg(root);
+    const y = root > halfQ === wantNegative ? root : Fp.neg(root);
     return G1.fromAffine({ x, y });
   }
 }

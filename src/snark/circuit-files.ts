@@ -64,13 +64,15 @@ export async function readPtauInfo(path: string): Promise<PtauInfo> {
     if (layout.version !== 1) throw failPtau(`unsupported ptau version ${layout.version}`);
     const header = await read(findUniqueSection(layout, 1, failPtau));
     const view = new DataView(header.buffer);
-    if (header.length !== 44 || view.getUint32(0, true) !== 32) throw failPtau('ptau header has an unexpected size');
+    if (header.length !== 44 || view.getUint32(0, true) !== 32)
+      throw failPtau('ptau header has an unexpected size');
     if (readUintLE(header.subarray(4, 36)) !== BN128_Q) {
       throw failPtau('ptau is over another curve: only bn128 (= BN254) is supported');
     }
     const power = view.getUint32(36, true);
     const ceremonyPower = view.getUint32(40, true);
-    if (power < 1 || power > maxPtauPower) throw failPtau(`ptau power ${power} is out of range 1..${maxPtauPower}`);
+    if (power < 1 || power > maxPtauPower)
+      throw failPtau(`ptau power ${power} is out of range 1..${maxPtauPower}`);
     checkPtauSections(layout, power);
     return { power, ceremonyPower, preparedForPhase2: true };
   });
@@ -111,14 +113,16 @@ function checkPtauSections(layout: BinFileLayout, power: number): void {
   ];
   for (const [id, size, name] of expected) {
     const actual = findUniqueSection(layout, id, failPtau).size;
-    if (actual !== size) throw failPtau(`ptau ${name} section has ${actual} bytes, power ${power} needs ${size}`);
+    if (actual !== size)
+      throw failPtau(`ptau ${name} section has ${actual} bytes, power ${power} needs ${size}`);
   }
   if (prepared.every(([id]) => findOptionalSection(layout, id, failPtau) === undefined)) {
     throw failPtau('ptau is not prepared for phase 2 (run `snarkjs powersoftau prepare phase2` first)');
   }
   for (const [id, size, name] of prepared) {
     const actual = findUniqueSection(layout, id, failPtau).size;
-    if (actual !== size) throw failPtau(`ptau ${name} section has ${actual} bytes, power ${power} needs ${size}`);
+    if (actual !== size)
+      throw failPtau(`ptau ${name} section has ${actual} bytes, power ${power} needs ${size}`);
   }
 }
 
@@ -126,7 +130,10 @@ async function withFile<T>(
   path: string,
   magic: string,
   fail: FailWith,
-  body: (layout: BinFileLayout, read: (s: { offset: number; size: number }) => Promise<Uint8Array>) => Promise<T>,
+  body: (
+    layout: BinFileLayout,
+    read: (s: { offset: number; size: number }) => Promise<Uint8Array>,
+  ) => Promise<T>,
 ): Promise<T> {
   const handle = await open(path, 'r');
   try {

@@ -28,7 +28,10 @@ export function checkContributionChain(prev: ZkeyInfo, next: ZkeyInfo): ChainVer
     );
   }
   if (added.length === old.length) {
-    return refuse('ZKEY_UNCHANGED', `zkey adds no contribution to the current zkey (${old.length} contributions)`);
+    return refuse(
+      'ZKEY_UNCHANGED',
+      `zkey adds no contribution to the current zkey (${old.length} contributions)`,
+    );
   }
   if (added.length > old.length + 1) {
     return refuse(
@@ -38,13 +41,22 @@ export function checkContributionChain(prev: ZkeyInfo, next: ZkeyInfo): ChainVer
   }
   const contribution = added[old.length]!;
   if (contribution.type === 1) {
-    return refuse('ZKEY_BEACON_FROM_PARTICIPANT', 'the new contribution is a beacon: only the coordinator applies it');
+    return refuse(
+      'ZKEY_BEACON_FROM_PARTICIPANT',
+      'the new contribution is a beacon: only the coordinator applies it',
+    );
   }
   if (equalBytes(next.delta1, prev.delta1) || equalBytes(next.delta2, prev.delta2)) {
-    return refuse('ZKEY_UNCHANGED', 'delta is the same as in the current zkey: the contribution changed nothing');
+    return refuse(
+      'ZKEY_UNCHANGED',
+      'delta is the same as in the current zkey: the contribution changed nothing',
+    );
   }
   if (!equalBytes(contribution.deltaAfter, next.delta1)) {
-    return refuse('ZKEY_VERIFICATION_FAILED', "delta1 in the header is not the new contribution's deltaAfter");
+    return refuse(
+      'ZKEY_VERIFICATION_FAILED',
+      "delta1 in the header is not the new contribution's deltaAfter",
+    );
   }
   return { ok: true, contribution };
 }
@@ -68,7 +80,11 @@ function findCircuitDifference(prev: ZkeyInfo, next: ZkeyInfo): string | undefin
   return undefined;
 }
 
-function describeDifference(old: ZkeyContribution, candidate: ZkeyContribution, index: number): string | undefined {
+function describeDifference(
+  old: ZkeyContribution,
+  candidate: ZkeyContribution,
+  index: number,
+): string | undefined {
   if (equalBytes(old.raw, candidate.raw)) return undefined;
   const label = `contribution #${index + 1}${old.name ? ` (${old.name})` : ''}`;
   if (old.contributionHash === candidate.contributionHash) {

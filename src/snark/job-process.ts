@@ -12,7 +12,14 @@ export type JobRequest =
   | { op: 'verifyFromInit'; initZkeyPath: string; ptauPath: string; zkeyPath: string }
   | { op: 'verifyFromR1cs'; r1csPath: string; ptauPath: string; zkeyPath: string }
   | { op: 'contribute'; prevZkeyPath: string; outPath: string; name: string; entropy: string }
-  | { op: 'beacon'; prevZkeyPath: string; outPath: string; name: string; beaconHex: string; iterationsExp: number }
+  | {
+      op: 'beacon';
+      prevZkeyPath: string;
+      outPath: string;
+      name: string;
+      beaconHex: string;
+      iterationsExp: number;
+    }
   | { op: 'exportVerificationKey'; zkeyPath: string }
   | { op: 'exportSolidityVerifier'; zkeyPath: string };
 
@@ -81,7 +88,11 @@ async function handle(request: JobRequest): Promise<void> {
     const result = await perform(request, notes);
     reply = { ok: true, result, maxRssBytes: maxRssBytes() };
   } catch (err) {
-    reply = { ok: false, error: err instanceof Error ? err.message : String(err), maxRssBytes: maxRssBytes() };
+    reply = {
+      ok: false,
+      error: err instanceof Error ? err.message : String(err),
+      maxRssBytes: maxRssBytes(),
+    };
   }
   process.send?.(reply, () => process.exit(0));
 }

@@ -55,7 +55,7 @@ export async function verifyContributionProofs(
       .update(toUncompressedBE(c.g1S))
       .update(toUncompressedBE(c.g1Sx))
       .digest();
-    const reason = checkContribution(c, expectedTranscript, previousDelta, maxExp);
+    const reason = await checkContribution(c, expectedTranscript, previousDelta, maxExp);
     checks.push(reason ? { index, ok: false, reason } : { index, ok: true });
     hashPublicKey(accumulated, c);
     previousDelta = tryDecodeG1(c.deltaAfter) ?? previousDelta;
@@ -69,7 +69,10 @@ export async function verifyContributionProofs(
  * The header's delta must be the last contribution's deltaAfter (or the initial delta when there is none) and
  * delta2 must carry the same exponent as delta1: sameRatio(initial delta1, delta1, initial delta2, delta2).
  */
-export function verifyHeaderDelta(info: ZkeyInfo, initialDelta?: InitialDelta): { ok: boolean; reason?: string } {
+export function verifyHeaderDelta(
+  info: ZkeyInfo,
+  initialDelta?: InitialDelta,
+): { ok: boolean; reason?: string } {
   assertInfo(info, 'verifyHeaderDelta');
   const last = info.contributions.at(-1);
   const expected = last ? last.deltaAfter : initialDelta?.delta1;
@@ -91,16 +94,21 @@ export function verifyHeaderDelta(info: ZkeyInfo, initialDelta?: InitialDelta): 
   return { ok: true };
 }
 
-function checkContribution(
+async function checkContribution(
   c: ZkeyContribution,
   expectedTranscript: Uint8Array,
   previousDelta: G1Point,
   maxBeaconIterationsExp: number,
-): string | undefined {
+): Promise<string | undefined> {
   if (!equalBytes(expectedTranscript, c.transcript)) return 'inconsistent transcript';
   let points: { g1S: G1Point; g1Sx: G1Point; g2Spx: G2Point; deltaAfter: G1Point };
   try {
-    points = { g1S: decodeG1(c.g1S), g1Sx: decodeG1(c.g1Sx), g2Spx: decodeG2(c.g2Spx), deltaAfter: decodeG1(c.deltaAfter) };
+    points = {
+      g1S: decodeG1(c.g1S),
+      g1Sx: decodeG1(c.g1Sx),
+      g2Spx: decodeG2(c.g2Spx),
+      deltaAfter: decodeG1(c.deltaAfter),
+    };
   } catch (err) {
     return `invalid point: ${(err as Error).message}`;
   }
@@ -115,11 +123,16 @@ function checkContribution(
   return undefined;
 }
 
-function checkBeaconKey(c: ZkeyContribution, g1S: G1Point, g1Sx: G1Point, maxExp: number): string | undefined {
+async function checkBeaconKey(
+  c: ZkeyContribution,
+  g1S: G1Point,
+  g1Sx: G1Point,
+  maxExp: number,
+): Promise<string | undefined> {
   const exp = c.numIterationsExp;
   if (c.beaconHash === undefined || exp === undefined) return 'beacon lacks its hash or iteration count';
   if (exp > maxExp) return `beacon iteration exponent ${exp} exceeds the cap of ${maxExp}`;
-  const key = deriveBeaconKey(c.beaconHash, exp);
+  const key = await deriveBeaconKey(c.beaconHash, exp);
   if (!key.g1S.equals(g1S)) return 'beacon key does not match: g1_s';
   if (!key.g1Sx.equals(g1Sx)) return 'beacon key does not match: g1_sx';
   return undefined;

@@ -107,7 +107,10 @@ export async function applyBeacon(
   }
   // snarkjs allows 2^63 SHA-256 iterations, which nobody could verify; 2^32 is already hours.
   if (!Number.isInteger(iterationsExp) || iterationsExp < 10 || iterationsExp > 32) {
-    throw new CeremonyError('BAD_REQUEST', `beacon iterationsExp must be an integer in 10..32, got ${iterationsExp}`);
+    throw new CeremonyError(
+      'BAD_REQUEST',
+      `beacon iterationsExp must be an integer in 10..32, got ${iterationsExp}`,
+    );
   }
   const job = await runJob({ op: 'beacon', prevZkeyPath, outPath, name, beaconHex, iterationsExp }, opts);
   return { ...statsOf(job), contributionHash: expectHex(job.result, 'applyBeacon') };
@@ -128,7 +131,8 @@ export async function exportSolidityVerifier(
 ): Promise<JobStats & { solidity: string }> {
   assertPaths('exportSolidityVerifier', { zkeyPath });
   const job = await runJob({ op: 'exportSolidityVerifier', zkeyPath }, opts);
-  if (typeof job.result !== 'string') throw new SnarkJobError('failed', 'exportSolidityVerifier: no Solidity source');
+  if (typeof job.result !== 'string')
+    throw new SnarkJobError('failed', 'exportSolidityVerifier: no Solidity source');
   return { ...statsOf(job), solidity: job.result };
 }
 
@@ -150,10 +154,14 @@ function childExecArgv(opts: JobOptions): string[] {
 function runJob(request: JobRequest, opts: JobOptions = {}): Promise<JobOutcome> {
   assertOptions(opts);
   const { op } = request;
-  if (opts.signal?.aborted) return Promise.reject(new SnarkJobError('aborted', `${op} was aborted before it started`));
+  if (opts.signal?.aborted)
+    return Promise.reject(new SnarkJobError('aborted', `${op} was aborted before it started`));
   return new Promise<JobOutcome>((resolve, reject) => {
     const started = performance.now();
-    const child = fork(jobModulePath, [], { execArgv: childExecArgv(opts), stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(jobModulePath, [], {
+      execArgv: childExecArgv(opts),
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     let stderrTail = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderrTail = (stderrTail + chunk.toString('utf8')).slice(-4096);
@@ -191,7 +199,12 @@ function runJob(request: JobRequest, opts: JobOptions = {}): Promise<JobOutcome>
       const last = stderrTail.trim().split('\n').at(-1) ?? '';
       const detail = last ? `: ${last}` : '';
       settle(() =>
-        reject(new SnarkJobError('crashed', `${op} exited without a result (code ${code}, signal ${signal})${detail}`)),
+        reject(
+          new SnarkJobError(
+            'crashed',
+            `${op} exited without a result (code ${code}, signal ${signal})${detail}`,
+          ),
+        ),
       );
     });
     child.send(request);
@@ -216,13 +229,16 @@ function expectHex(result: unknown, fn: string): string {
 
 function assertPaths(fn: string, paths: Record<string, string>): void {
   for (const [name, value] of Object.entries(paths)) {
-    if (typeof value !== 'string' || value === '') throw new TypeError(`${fn}: ${name} must be a non-empty string`);
+    if (typeof value !== 'string' || value === '')
+      throw new TypeError(`${fn}: ${name} must be a non-empty string`);
   }
 }
 
 function assertName(fn: string, name: string): void {
   if (typeof name !== 'string' || name.length > 64) {
-    throw new TypeError(`${fn}: name must be a string of at most 64 characters (snarkjs truncates longer names)`);
+    throw new TypeError(
+      `${fn}: name must be a string of at most 64 characters (snarkjs truncates longer names)`,
+    );
   }
 }
 
@@ -230,7 +246,10 @@ function assertOptions(opts: JobOptions): void {
   if (opts.timeoutMs !== undefined && !(Number.isFinite(opts.timeoutMs) && opts.timeoutMs > 0)) {
     throw new TypeError(`runJob: timeoutMs must be a positive number, got ${opts.timeoutMs}`);
   }
-  if (opts.maxOldSpaceMb !== undefined && !(Number.isInteger(opts.maxOldSpaceMb) && opts.maxOldSpaceMb >= 64)) {
+  if (
+    opts.maxOldSpaceMb !== undefined &&
+    !(Number.isInteger(opts.maxOldSpaceMb) && opts.maxOldSpaceMb >= 64)
+  ) {
     throw new TypeError(`runJob: maxOldSpaceMb must be an integer of at least 64, got ${opts.maxOldSpaceMb}`);
   }
 }

@@ -49,7 +49,10 @@ declare module 'snarkjs' {
       numIterationsExp: number | string,
       logger?: SnarkjsLogger,
     ): Promise<Uint8Array | false>;
-    function exportVerificationKey(zkeyName: string, logger?: SnarkjsLogger): Promise<Record<string, unknown>>;
+    function exportVerificationKey(
+      zkeyName: string,
+      logger?: SnarkjsLogger,
+    ): Promise<Record<string, unknown>>;
     function exportSolidityVerifier(
       zkeyName: string,
       templates: Record<string, string>,

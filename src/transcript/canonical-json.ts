@@ -18,7 +18,12 @@ export function canonicalize(value: unknown): string {
       if (loneSurrogate.test(value)) throw new TypeError('canonicalize: string holds a lone surrogate');
       return JSON.stringify(value);
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((v) => canonicalize(v)).join(',')}]`;
+      // Array.from visits holes too (as undefined, which throws); map would skip them and emit "[,1]".
+      if (Array.isArray(value)) return `[${Array.from(value, (v) => canonicalize(v)).join(',')}]`;
+      // A Date, Map or Uint8Array would otherwise serialize silently as its own enumerable keys.
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null)
+        throw new TypeError('canonicalize: not a plain object');
       const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
       // Default string order compares UTF-16 code units, which is the order RFC 8785 requires.
       entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

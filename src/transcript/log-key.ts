@@ -1,7 +1,13 @@
 // The key that signs checkpoints: from config, or created once in the data dir (mode 0600) and kept there.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateKeyPair, type KeyPair, keyPairFromSecret, readKeyFile, writeKeyFile } from '../crypto/ed25519.js';
+import {
+  generateKeyPair,
+  type KeyPair,
+  keyPairFromSecret,
+  readKeyFile,
+  writeKeyFile,
+} from '../crypto/ed25519.js';
 import { fromHex } from '../crypto/hex.js';
 import { encodeVerifierKey } from './note.js';
 

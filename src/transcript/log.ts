@@ -1,13 +1,21 @@
 // The append-only transcript of a ceremony: entries, Merkle nodes and signed checkpoints, written together
 // inside the caller's transaction so that a state change and its entry commit or vanish as one.
-import type { JsonValue } from './canonical-json.js';
+
 import { fromHex, toHex } from '../crypto/hex.js';
 import type { Queryable } from '../db/database.js';
 import * as q from '../db/queries/transcript.js';
 import { CeremonyError } from '../errors.js';
+import type { JsonValue } from './canonical-json.js';
 import { type EntryType, encodeEntry, formatEntryTime, GENESIS_PREV } from './entry.js';
 import type { LogSigner } from './log-key.js';
-import { consistencyProof, type Hash, inclusionProof, type NodeReader, nodesCompletedByAppend, treeRoot } from './merkle.js';
+import {
+  consistencyProof,
+  type Hash,
+  inclusionProof,
+  type NodeReader,
+  nodesCompletedByAppend,
+  treeRoot,
+} from './merkle.js';
 import { addSignatureLines, formatCheckpoint, signNote } from './note.js';
 
 export interface AppendedEntry {
@@ -61,11 +69,17 @@ export async function appendEntry(
   const read = nodeReader(tx, ceremonyId);
   const previous = await q.selectLatestCheckpoint(tx, ceremonyId);
   if ((previous?.tree_size ?? 0) !== seq) {
-    throw new CeremonyError('INCONSISTENT_CHECKPOINT', `log of ${ceremonyId} has ${seq} entries but its checkpoint ${previous?.tree_size}`);
+    throw new CeremonyError(
+      'INCONSISTENT_CHECKPOINT',
+      `log of ${ceremonyId} has ${seq} entries but its checkpoint ${previous?.tree_size}`,
+    );
   }
   // Refuse to sign a tree that does not extend the last signed one: two inconsistent checkpoints must never exist.
   if (previous !== undefined && toHex(await treeRoot(seq, read)) !== previous.root_hash) {
-    throw new CeremonyError('INCONSISTENT_CHECKPOINT', `stored tree of ${ceremonyId} no longer matches its checkpoint`);
+    throw new CeremonyError(
+      'INCONSISTENT_CHECKPOINT',
+      `stored tree of ${ceremonyId} no longer matches its checkpoint`,
+    );
   }
   const nodes = await nodesCompletedByAppend(seq, encoded.leafHash, read);
   await q.insertNodes(
@@ -81,20 +95,36 @@ export async function appendEntry(
   return { seq, line: encoded.line, leafHash: leafHashHex, treeSize, checkpoint };
 }
 
-export async function proveInclusion(db: Queryable, ceremonyId: string, seq: number, size: number): Promise<string[]> {
+export async function proveInclusion(
+  db: Queryable,
+  ceremonyId: string,
+  seq: number,
+  size: number,
+): Promise<string[]> {
   const proof = await inclusionProof(seq, size, nodeReader(db, ceremonyId));
   return proof.map(toHex);
 }
 
-export async function proveConsistency(db: Queryable, ceremonyId: string, from: number, to: number): Promise<string[]> {
+export async function proveConsistency(
+  db: Queryable,
+  ceremonyId: string,
+  from: number,
+  to: number,
+): Promise<string[]> {
   const proof = await consistencyProof(from, to, nodeReader(db, ceremonyId));
   return proof.map(toHex);
 }
 
 /** A checkpoint note with the coordinator's signature and every participant cosignature collected for it. */
-export async function cosignedCheckpoint(db: Queryable, ceremonyId: string, size?: number): Promise<string | undefined> {
+export async function cosignedCheckpoint(
+  db: Queryable,
+  ceremonyId: string,
+  size?: number,
+): Promise<string | undefined> {
   const row =
-    size === undefined ? await q.selectLatestCheckpoint(db, ceremonyId) : await q.selectCheckpoint(db, ceremonyId, size);
+    size === undefined
+      ? await q.selectLatestCheckpoint(db, ceremonyId)
+      : await q.selectCheckpoint(db, ceremonyId, size);
   if (row === undefined) return undefined;
   const lines = await q.selectCosignatureLines(db, ceremonyId, row.tree_size);
   return lines.length === 0 ? row.note : addSignatureLines(row.note, lines);

@@ -103,8 +103,9 @@ export function formatCheckpoint(cp: Checkpoint): string {
       'formatCheckpoint: origin and extension lines must be non-empty single lines of text',
     );
   }
-  if (!Number.isSafeInteger(size) || size < 0)
+  if (!Number.isSafeInteger(size) || size < 0) {
     throw new RangeError(`formatCheckpoint: bad tree size ${size}`);
+  }
   if (!(rootHash instanceof Uint8Array) || rootHash.length !== 32) {
     throw new TypeError('formatCheckpoint: root hash must be 32 bytes');
   }
@@ -121,10 +122,10 @@ export function parseCheckpoint(body: string): Checkpoint {
     throw new Error(`parseCheckpoint: tree size must be a decimal without leading zeros, got "${sizeText}"`);
   }
   const rootHash = decodeBase64(rootText);
-  if (!rootHash || rootHash.length !== 32)
-    throw new Error('parseCheckpoint: root hash must be base64 of 32 bytes');
-  if (extensions.some((line) => line === ''))
+  if (rootHash?.length !== 32) throw new Error('parseCheckpoint: root hash must be base64 of 32 bytes');
+  if (extensions.some((line) => line === '')) {
     throw new Error('parseCheckpoint: extension lines must be non-empty');
+  }
   const checkpoint: Checkpoint = { origin, size: Number(sizeText), rootHash };
   return extensions.length > 0 ? { ...checkpoint, extensions } : checkpoint;
 }
@@ -132,8 +133,9 @@ export function parseCheckpoint(body: string): Checkpoint {
 /** First 4 bytes of SHA-256(name || 0x0A || sigType || publicKey): how a signature line names its key. */
 export function noteKeyId(name: string, sigType: number, publicKey: Uint8Array): Uint8Array {
   assertKeyName('noteKeyId', name);
-  if (!Number.isInteger(sigType) || sigType < 0 || sigType > 255)
+  if (!Number.isInteger(sigType) || sigType < 0 || sigType > 255) {
     throw new RangeError('noteKeyId: bad sigType');
+  }
   if (!(publicKey instanceof Uint8Array) || publicKey.length === 0) {
     throw new TypeError('noteKeyId: public key must be non-empty bytes');
   }
@@ -164,14 +166,15 @@ export function parseVerifierKey(vkey: string): { name: string; keyId: Uint8Arra
     throw new Error('parseVerifierKey: expected <name>+<8 hex digits>+<base64 key>');
   }
   const keyData = decodeBase64(text.slice(second + 1));
-  if (!keyData || keyData.length !== 33 || keyData[0] !== SIG_TYPE_ED25519) {
+  if (keyData?.length !== 33 || keyData[0] !== SIG_TYPE_ED25519) {
     throw new Error('parseVerifierKey: key must be base64 of 0x01 followed by a 32-byte Ed25519 public key');
   }
   const publicKey = keyData.slice(1);
   assertEd25519Key('parseVerifierKey', publicKey);
   const keyId = noteKeyId(name, SIG_TYPE_ED25519, publicKey);
-  if (toHex(keyId) !== idHex.toLowerCase())
+  if (toHex(keyId) !== idHex.toLowerCase()) {
     throw new Error('parseVerifierKey: key ID does not match the key');
+  }
   return { name, keyId, publicKey };
 }
 
@@ -201,8 +204,9 @@ export function parseNote(text: string): { body: string; signatures: NoteSignatu
   const split = text.lastIndexOf('\n\n');
   if (split < 0) throw new Error('parseNote: no blank line between the text and the signatures');
   const lines = text.slice(split + 2);
-  if (lines === '' || !lines.endsWith('\n'))
+  if (lines === '' || !lines.endsWith('\n')) {
     throw new Error('parseNote: signature lines must each end with a newline');
+  }
   const signatures = lines
     .slice(0, -1)
     .split('\n')
@@ -230,8 +234,9 @@ export function addSignatureLines(note: string, lines: string[]): string {
   const all = signatures.map((s) => s.line);
   for (const line of lines) {
     const parsed = typeof line === 'string' ? readSignatureLine(line) : null;
-    if (!parsed)
+    if (!parsed) {
       throw new Error(`addSignatureLines: malformed signature line "${String(line).slice(0, 80)}"`);
+    }
     if (!all.includes(parsed.line)) all.push(parsed.line);
   }
   if (all.length > MAX_NOTE_SIGNATURES) throw new Error('addSignatureLines: too many signatures');

@@ -96,7 +96,11 @@ export async function contributeOnto(previous: string, out: string, name: string
 }
 
 /** snarkjs zkey beacon with the fixed test beacon; returns the contribution hash (hex). */
-export async function beaconOnto(previous: string, out: string, iterationsExp = beaconIterationsExp): Promise<string> {
+export async function beaconOnto(
+  previous: string,
+  out: string,
+  iterationsExp = beaconIterationsExp,
+): Promise<string> {
   const hash = await snarkjs.zKey.beacon(previous, out, 'final beacon', beaconHex, iterationsExp);
   if (hash === false) throw new Error('beaconOnto: snarkjs beacon failed');
   return Buffer.from(hash).toString('hex');

@@ -85,7 +85,9 @@ describe('readZkeyInfo on real snarkjs zkeys', () => {
 
   it('refuses malformed input to contributionHashOf', () => {
     const c = last.contributions[0]!;
-    expect(() => contributionHashOf({ ...c, g2Spx: c.g2Spx.subarray(0, 64) })).toThrow(/contributionHashOf: g2Spx/);
+    expect(() => contributionHashOf({ ...c, g2Spx: c.g2Spx.subarray(0, 64) })).toThrow(
+      /contributionHashOf: g2Spx/,
+    );
     expect(() => contributionHashOf({ ...c, transcript: new Uint8Array(3) })).toThrow(/contributionHashOf/);
   });
 });
@@ -105,9 +107,13 @@ describe('readZkeyInfo refuses broken files with INVALID_ZKEY', () => {
   });
 
   it('refuses truncated files and appended bytes', async () => {
-    const cut = await writeEditedCopy(chain.contributions[2]!, dir, 'cut.zkey', (b) => b.subarray(0, b.length - 100));
+    const cut = await writeEditedCopy(chain.contributions[2]!, dir, 'cut.zkey', (b) =>
+      b.subarray(0, b.length - 100),
+    );
     await expectInvalid(cut, /section 10 is truncated/);
-    const padded = await writeEditedCopy(chain.init, dir, 'pad.zkey', (b) => Buffer.concat([b, Buffer.alloc(7)]));
+    const padded = await writeEditedCopy(chain.init, dir, 'pad.zkey', (b) =>
+      Buffer.concat([b, Buffer.alloc(7)]),
+    );
     await expectInvalid(padded, /7 bytes after its last section/);
   });
 
@@ -155,7 +161,9 @@ describe('readZkeyInfo refuses broken files with INVALID_ZKEY', () => {
     await expectInvalid(tag, /unknown parameter tag 9/);
     const length = await writeEditedCopy(source, dir, 'plen.zkey', (b) => setU32(b, first + 388, 200));
     await expectInvalid(length, /parameter|truncated|extra bytes/);
-    const beaconNoParams = await writeEditedCopy(source, dir, 'beacon-type.zkey', (b) => setU32(b, first + 384, 1));
+    const beaconNoParams = await writeEditedCopy(source, dir, 'beacon-type.zkey', (b) =>
+      setU32(b, first + 384, 1),
+    );
     await expectInvalid(beaconNoParams, /beacon contribution 0 lacks/);
     const bigCoordinate = await writeEditedCopy(source, dir, 'coord.zkey', (b) => {
       b.fill(0xff, first + 64, first + 96);

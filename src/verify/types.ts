@@ -1,0 +1,88 @@
+// The auditor's nouns (SPEC.md "What an auditor checks").
+// - source: where the public material comes from (a coordinator over HTTP, or a published directory).
+// - ledger: the transcript parsed once: its lines, leaf hashes, Merkle tree and the facts its entries state.
+// - check: one named property of the ceremony, with a verdict (pass, fail or skip) and a one-line detail.
+// - artifact: a file the transcript names by SHA-256 (r1cs, ptau, zkeys); never used before its hash matches.
+// - report: every check in a fixed order, the accepted contributions, and the transcript's size and root.
+
+/** Every check, in the order the report lists them. The names are stable: scripts match on them. */
+export const CHECK_NAMES = [
+  'entries.canonical',
+  'entries.sequence',
+  'checkpoint.root',
+  'checkpoint.signature',
+  'checkpoints.history',
+  'checkpoint.older',
+  'cosignatures',
+  'contributions.chain',
+  'contributions.attestations',
+  'final.zkey',
+  'final.contributions',
+  'final.beacon',
+  'final.proofs-of-knowledge',
+  'outputs.verification-key',
+  'outputs.verifier',
+  'receipt',
+  'intermediate.zkeys',
+] as const;
+
+export type CheckName = (typeof CHECK_NAMES)[number];
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+export interface CheckResult {
+  name: CheckName;
+  status: CheckStatus;
+  detail: string;
+}
+
+/** One accepted contribution, as the report lists it. */
+export interface ContributionSummary {
+  participantId: string;
+  /** The name registered for participantId ('' when the transcript registers none). */
+  name: string;
+  circuit: string;
+  index: number;
+  contributionHash: string;
+  zkeySha256: string;
+}
+
+export interface AuditReport {
+  ceremony: string;
+  /** True iff no check failed (skipped checks do not count against it). */
+  ok: boolean;
+  checks: CheckResult[];
+  contributions: ContributionSummary[];
+  transcript: { size: number; root: string };
+}
+
+export interface AuditOptions {
+  /** Text of an older signed checkpoint the auditor kept (`--checkpoint FILE`). */
+  checkpoint?: string;
+  /** JSON text of a participant's receipt (`--receipt FILE`). */
+  receipt?: string;
+  /** Re-verify every intermediate zkey and recompute the initial zkey (`--full`). */
+  full?: boolean;
+  /** Short status lines ("fetching …", "verifying …") for a progress display. */
+  onProgress?: (message: string) => void;
+}
+
+/** A check's verdict before it gets its name. */
+export type Verdict = Omit<CheckResult, 'name'>;
+
+export function pass(detail: string): Verdict {
+  return { status: 'pass', detail };
+}
+
+export function fail(detail: string): Verdict {
+  return { status: 'fail', detail };
+}
+
+export function skip(detail: string): Verdict {
+  return { status: 'skip', detail };
+}
+
+/** The first few problems and how many more there are: details stay one line. */
+export function summarizeProblems(problems: string[], shown = 3): string {
+  const head = problems.slice(0, shown).join('; ');
+  return problems.length > shown ? `${head}; and ${problems.length - shown} more` : head;
+}
