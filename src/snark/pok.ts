@@ -47,7 +47,12 @@ export async function verifyContributionProofs(
   const maxExp = options.maxBeaconIterationsExp ?? 32;
   const accumulated = blake2b.create({ dkLen: 64 });
   accumulated.update(info.circuitHash);
-  let previousDelta: G1Point = initialDelta ? decodeG1(initialDelta.delta1) : G1_GENERATOR;
+  let previousDelta: G1Point = G1_GENERATOR;
+  if (initialDelta) {
+    const start = tryDecodeG1(initialDelta.delta1);
+    if (!start) throw new TypeError('verifyContributionProofs: initialDelta.delta1 is not a valid G1 point');
+    previousDelta = start;
+  }
   const checks: PokCheck[] = [];
   for (const [index, c] of info.contributions.entries()) {
     const expectedTranscript = accumulated
@@ -77,7 +82,7 @@ export function verifyHeaderDelta(
   const last = info.contributions.at(-1);
   const expected = last ? last.deltaAfter : initialDelta?.delta1;
   if (expected && !equalBytes(expected, info.delta1)) {
-    return { ok: false, reason: 'delta1 is not the last deltaAfter' };
+    return { ok: false, reason: 'delta1 is not the last deltaAfter (or the initial delta)' };
   }
   try {
     const start1 = initialDelta ? decodeG1(initialDelta.delta1) : G1_GENERATOR;

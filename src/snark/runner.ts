@@ -187,6 +187,8 @@ function runJob(request: JobRequest, opts: JobOptions = {}): Promise<JobOutcome>
     child.on('message', (message) => {
       const reply = message as JobReply;
       const durationMs = performance.now() - started;
+      // The child exits right after answering; make sure one that hangs on the way out does not linger.
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
       settle(() =>
         reply.ok
           ? resolve({ durationMs, maxRssBytes: reply.maxRssBytes, result: reply.result })

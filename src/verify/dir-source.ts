@@ -126,8 +126,7 @@ export class DirectorySource implements CeremonySource {
 }
 
 function localName(ref: ArtifactRef): string {
-  if (ref.kind === 'r1cs') return 'circuit.r1cs';
-  if (ref.kind === 'ptau') return 'circuit.ptau';
+  if (ref.kind !== 'zkey') return `circuit.${ref.kind}`;
   if (ref.index === 'final') return 'final.zkey';
   if (!Number.isSafeInteger(ref.index) || ref.index < 0) throw new RangeError(`localName: bad zkey index ${ref.index}`);
   return join('zkeys', `${ref.index}.zkey`);

@@ -44,7 +44,22 @@ describe('ceremony argument errors', () => {
     [['admin'], /admin: missing subcommand/],
     [['admin', 'destroy', '--server', 'x'], /unknown command 'admin destroy'/],
     [['admin', 'create', '--server', 'http://x', '--key', 'k', '--ceremony', 'c'], /missing --title/],
-    [['download', '--server', 'http://x', '--ceremony', 'c', '--circuit', 'm', '--out', 'f', '--index', 'one'], /--index must be an integer/],
+    [
+      [
+        'download',
+        '--server',
+        'http://x',
+        '--ceremony',
+        'c',
+        '--circuit',
+        'm',
+        '--out',
+        'f',
+        '--index',
+        'one',
+      ],
+      /--index must be an integer/,
+    ],
     [['verify', '--full'], /verify: give --server URL --ceremony ID, or --dir PATH/],
   ])('%j exits 2 with a one-line reason on stderr', async (argv, reason) => {
     expect(await main(argv)).toBe(2);

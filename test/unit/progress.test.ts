@@ -37,19 +37,27 @@ describe('formatTransferLine', () => {
       { label: 'download main #3', doneBytes: 512 * 1024, totalBytes: 1024 * 1024, elapsedMs: 2000 },
       200,
     );
-    expect(line).toBe(`download main #3 [${'#'.repeat(12)}${'.'.repeat(12)}]  50%  512 KiB / 1.00 MiB  256 KiB/s`);
+    expect(line).toBe(
+      `download main #3 [${'#'.repeat(12)}${'.'.repeat(12)}]  50%  512 KiB / 1.00 MiB  256 KiB/s`,
+    );
   });
 
   it('caps the bar at 100% and shows only bytes and rate when the size is unknown', () => {
     const full = formatTransferLine({ label: 'x', doneBytes: 10, totalBytes: 5, elapsedMs: 0 }, 200);
     expect(full).toContain(`[${'#'.repeat(24)}] 100%`);
     expect(full).toContain('0 B/s');
-    const unknown = formatTransferLine({ label: 'upload', doneBytes: 2048, totalBytes: undefined, elapsedMs: 1000 }, 200);
+    const unknown = formatTransferLine(
+      { label: 'upload', doneBytes: 2048, totalBytes: undefined, elapsedMs: 1000 },
+      200,
+    );
     expect(unknown).toBe('upload  2.00 KiB  2.00 KiB/s');
   });
 
   it('never fills the last terminal column', () => {
-    const line = formatTransferLine({ label: 'a'.repeat(100), doneBytes: 1, totalBytes: 2, elapsedMs: 1 }, 40);
+    const line = formatTransferLine(
+      { label: 'a'.repeat(100), doneBytes: 1, totalBytes: 2, elapsedMs: 1 },
+      40,
+    );
     expect(line).toHaveLength(39);
     expect(line.endsWith('…')).toBe(true);
   });

@@ -1,0 +1,203 @@
+// What the transcript's entries state, as typed facts (bodies as src/ceremony/*.ts write them). A body that does
+// not hold what its type requires is kept aside as malformed, so the checks that need it can fail by name.
+import type { JsonValue } from '../transcript/canonical-json.js';
+import type { EntryType, TranscriptEntry } from '../transcript/entry.js';
+
+export interface CircuitFact {
+  seq: number;
+  circuit: string;
+  r1csSha256: string;
+  ptauSha256: string;
+  initialZkeySha256: string;
+  constraints: number;
+  power: number;
+}
+
+export interface ParticipantFact {
+  seq: number;
+  participantId: string;
+  name: string;
+  publicKey: string;
+}
+
+export interface AcceptedFact {
+  seq: number;
+  circuit: string;
+  index: number;
+  participantId: string;
+  prevZkeySha256: string;
+  zkeySha256: string;
+  contributionHash: string;
+  attestation: string;
+  statement?: string;
+}
+
+export interface BeaconFact {
+  seq: number;
+  circuit: string;
+  beaconHex: string;
+  beaconSource: string;
+  iterationsExp: number;
+  zkeySha256: string;
+  contributionHash: string;
+}
+
+export interface FinalOutputFact {
+  circuit: string;
+  finalZkeySha256: string;
+  verificationKeySha256: string;
+  verifierSolSha256: string;
+}
+
+export interface MalformedEntry {
+  seq: number;
+  type: EntryType;
+  problem: string;
+}
+
+export interface LedgerFacts {
+  /** In the order they were added. */
+  circuits: CircuitFact[];
+  participants: Map<string, ParticipantFact>;
+  /** In seq order. */
+  accepted: AcceptedFact[];
+  beacons: BeaconFact[];
+  finalized: { seq: number; outputs: FinalOutputFact[] } | undefined;
+  malformed: MalformedEntry[];
+}
+
+type Body = { [key: string]: JsonValue };
+
+/** Reads typed fields out of an entry body; throws a one-line reason on the first field that is wrong. */
+function fieldsOf(body: Body) {
+  const value = (key: string) => body[key];
+  const hex = (key: string, bytes: number) => {
+    const v = value(key);
+    if (typeof v !== 'string' || v.length !== bytes * 2 || !/^[0-9a-f]*$/.test(v)) {
+      throw new Error(`${key} must be ${bytes * 2} lowercase hex characters`);
+    }
+    return v;
+  };
+  const text = (key: string) => {
+    const v = value(key);
+    if (typeof v !== 'string' || v === '') throw new Error(`${key} must be a non-empty string`);
+    return v;
+  };
+  const int = (key: string, min = 0) => {
+    const v = value(key);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new Error(`${key} must be an integer >= ${min}`);
+    return v;
+  };
+  const circuit = (key = 'circuit') => {
+    const v = text(key);
+    if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(v)) throw new Error(`${key} '${v.slice(0, 70)}' is not a circuit name`);
+    return v;
+  };
+  return { value, hex, text, int, circuit };
+}
+
+function readOutputs(list: JsonValue | undefined): FinalOutputFact[] {
+  if (!Array.isArray(list) || list.length === 0) throw new Error('circuits must be a non-empty list');
+  return list.map((item, i) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new Error(`circuits[${i}] is not an object`);
+    const f = fieldsOf(item);
+    return {
+      circuit: f.circuit(),
+      finalZkeySha256: f.hex('finalZkeySha256', 32),
+      verificationKeySha256: f.hex('verificationKeySha256', 32),
+      verifierSolSha256: f.hex('verifierSolSha256', 32),
+    };
+  });
+}
+
+function addEntry(facts: LedgerFacts, entry: TranscriptEntry): void {
+  const f = fieldsOf(entry.body);
+  const seq = entry.seq;
+  switch (entry.type) {
+    case 'circuit.added': {
+      const circuit = f.circuit();
+      if (facts.circuits.some((c) => c.circuit === circuit)) throw new Error(`circuit '${circuit}' was already added`);
+      facts.circuits.push({
+        seq,
+        circuit,
+        r1csSha256: f.hex('r1csSha256', 32),
+        ptauSha256: f.hex('ptauSha256', 32),
+        initialZkeySha256: f.hex('initialZkeySha256', 32),
+        constraints: f.int('constraints'),
+        power: f.int('power'),
+      });
+      return;
+    }
+    case 'participant.registered': {
+      const participantId = f.text('participantId');
+      if (facts.participants.has(participantId)) throw new Error(`participant '${participantId}' was already registered`);
+      facts.participants.set(participantId, { seq, participantId, name: f.text('name'), publicKey: f.hex('publicKey', 32) });
+      return;
+    }
+    case 'contribution.accepted': {
+      const statement = f.value('statement');
+      if (statement !== undefined && typeof statement !== 'string') throw new Error('statement must be a string');
+      facts.accepted.push({
+        seq,
+        circuit: f.circuit(),
+        index: f.int('index', 1),
+        participantId: f.text('participantId'),
+        prevZkeySha256: f.hex('prevZkeySha256', 32),
+        zkeySha256: f.hex('zkeySha256', 32),
+        contributionHash: f.hex('contributionHash', 64),
+        // Judged by contributions.attestations, which says why a malformed one does not verify.
+        attestation: typeof f.value('attestation') === 'string' ? (f.value('attestation') as string) : '',
+        ...(statement === undefined ? {} : { statement }),
+      });
+      return;
+    }
+    case 'beacon.applied': {
+      const beaconHex = f.text('beaconHex');
+      if (!/^(?:[0-9a-f]{2})+$/.test(beaconHex)) throw new Error('beaconHex must be lowercase hex bytes');
+      facts.beacons.push({
+        seq,
+        circuit: f.circuit(),
+        beaconHex,
+        beaconSource: typeof f.value('beaconSource') === 'string' ? (f.value('beaconSource') as string) : '',
+        iterationsExp: f.int('iterationsExp'),
+        zkeySha256: f.hex('zkeySha256', 32),
+        contributionHash: f.hex('contributionHash', 64),
+      });
+      return;
+    }
+    case 'ceremony.finalized':
+      if (facts.finalized) throw new Error(`the ceremony was already finalized at seq ${facts.finalized.seq}`);
+      facts.finalized = { seq, outputs: readOutputs(f.value('circuits')) };
+      return;
+    default:
+      return;
+  }
+}
+
+/** Facts of the entries, in the order given (seq order for a sound transcript). */
+export function readFacts(entries: readonly TranscriptEntry[]): LedgerFacts {
+  if (!Array.isArray(entries)) throw new TypeError('readFacts: entries must be an array');
+  const facts: LedgerFacts = {
+    circuits: [],
+    participants: new Map(),
+    accepted: [],
+    beacons: [],
+    finalized: undefined,
+    malformed: [],
+  };
+  for (const entry of entries) {
+    try {
+      addEntry(facts, entry);
+    } catch (err) {
+      facts.malformed.push({ seq: entry.seq, type: entry.type, problem: (err as Error).message });
+    }
+  }
+  return facts;
+}
+
+/** The malformed entries of the given types, as one-line problems. */
+export function malformedOf(facts: LedgerFacts, types: readonly EntryType[]): string[] {
+  return facts.malformed
+    .filter((m) => types.includes(m.type))
+    .map((m) => `seq ${m.seq} (${m.type}): ${m.problem}`);
+}

@@ -1,0 +1,241 @@
+// Checks of the log itself (SPEC.md "What an auditor checks", 1 and 2): canonical lines, the hash chain, the Merkle
+// root against the signed checkpoint, every published checkpoint, an older checkpoint the auditor kept, cosignatures.
+import { fromHex, toHex } from '../crypto/hex.js';
+import { GENESIS_PREV } from '../transcript/entry.js';
+import { verifyConsistency } from '../transcript/merkle.js';
+import { type Checkpoint, parseCheckpoint, parseNote, parseVerifierKey, verifyCosignature, verifyNote } from '../transcript/note.js';
+import type { Ledger } from './ledger.js';
+import { fail, pass, skip, summarizeProblems, type Verdict } from './types.js';
+
+const short = (hash: Uint8Array | string) => `${typeof hash === 'string' ? hash.slice(0, 16) : toHex(hash).slice(0, 16)}…`;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+/** The seq a broken line claims, for messages only. */
+function claimedSeq(line: string): string {
+  try {
+    const seq = (JSON.parse(line) as { seq?: unknown }).seq;
+    return typeof seq === 'number' ? ` (seq ${seq})` : '';
+  } catch {
+    return '';
+  }
+}
+
+export function checkCanonical(ledger: Ledger): Verdict {
+  if (ledger.lines.length === 0) return fail('the transcript is empty');
+  const problems = [
+    ...ledger.layoutProblems,
+    ...ledger.lines
+      .filter((l) => l.problem !== undefined)
+      .map((l) => `line ${l.position + 1}${claimedSeq(l.line)}: ${l.problem}`),
+  ];
+  if (problems.length > 0) return fail(summarizeProblems(problems));
+  return pass(`${ledger.lines.length} entries, each the canonical RFC 8785 encoding of a well-formed entry`);
+}
+
+export function checkSequence(ledger: Ledger): Verdict {
+  const problems: string[] = [];
+  let unjudged = 0;
+  for (const [i, line] of ledger.lines.entries()) {
+    const entry = line.entry;
+    if (!entry) {
+      unjudged++;
+      continue;
+    }
+    if (entry.seq !== i) {
+      const why = entry.seq > i ? 'an entry is missing before it' : 'it is repeated or out of order';
+      problems.push(`line ${i + 1} has seq ${entry.seq}, expected ${i}: ${why}`);
+    }
+    if (entry.ceremony !== ledger.ceremonyId) {
+      problems.push(`seq ${entry.seq} belongs to ceremony '${entry.ceremony}', not '${ledger.ceremonyId}'`);
+    }
+    const expectedPrev = i === 0 ? GENESIS_PREV : toHex(ledger.lines[i - 1]!.leafHash);
+    if (entry.prev !== expectedPrev) problems.push(`seq ${entry.seq}: prev is not the leaf hash of the line before it`);
+    if (i === 0 && entry.type !== 'ceremony.created') problems.push(`the first entry is ${entry.type}, not ceremony.created`);
+  }
+  if (problems.length > 0) return fail(summarizeProblems(problems));
+  const note = unjudged > 0 ? ` (${unjudged} non-canonical line(s) not judged, see entries.canonical)` : '';
+  return pass(`seq 0–${ledger.lines.length - 1} without gaps, every prev links to the leaf before it${note}`);
+}
+
+/** The checkpoint a note states, or a reason it states none. */
+function readCheckpointNote(note: string): Checkpoint {
+  return parseCheckpoint(parseNote(note).body);
+}
+
+function originProblem(checkpoint: Checkpoint, ceremonyId: string): string | undefined {
+  return checkpoint.origin.endsWith(`/ceremonies/${ceremonyId}`)
+    ? undefined
+    : `origin '${checkpoint.origin}' is not a log of ceremony '${ceremonyId}'`;
+}
+
+export function checkRoot(ledger: Ledger, note: string | undefined): Verdict {
+  if (note === undefined) return fail('no checkpoint is published');
+  let checkpoint: Checkpoint;
+  try {
+    checkpoint = readCheckpointNote(note);
+  } catch (err) {
+    return fail(`the checkpoint does not parse: ${(err as Error).message}`);
+  }
+  const origin = originProblem(checkpoint, ledger.ceremonyId);
+  if (origin) return fail(origin);
+  const n = ledger.lines.length;
+  if (checkpoint.size !== n) {
+    const why = checkpoint.size > n ? 'entries were removed from the transcript' : 'the transcript has unsigned entries';
+    return fail(`the checkpoint covers ${checkpoint.size} entries, the transcript has ${n}: ${why}`);
+  }
+  if (!sameBytes(checkpoint.rootHash, ledger.root)) {
+    return fail(`the Merkle root of the ${n} entries is ${short(ledger.root)}, the checkpoint says ${short(checkpoint.rootHash)}`);
+  }
+  return pass(`the Merkle root of all ${n} entries is the checkpoint's (${short(ledger.root)})`);
+}
+
+export function checkSignature(note: string | undefined, logKey: string | undefined): Verdict {
+  if (note === undefined) return fail('no checkpoint is published');
+  if (logKey === undefined) return fail('no log key is published (log-key.pub, GET /v1/log-key)');
+  try {
+    const key = parseVerifierKey(logKey);
+    verifyNote(note, logKey);
+    return pass(`signed by the log key ${key.name}+${toHex(key.keyId)}`);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+}
+
+/** Problems of one published checkpoint: signature, stated size, origin, and root of that transcript prefix. */
+function historyProblem(ledger: Ledger, size: number, note: string, logKey: string): string | undefined {
+  try {
+    verifyNote(note, logKey);
+    const checkpoint = readCheckpointNote(note);
+    if (checkpoint.size !== size) return `checkpoints/${size} states size ${checkpoint.size}`;
+    const origin = originProblem(checkpoint, ledger.ceremonyId);
+    if (origin) return `checkpoints/${size}: ${origin}`;
+    if (size > ledger.lines.length) return `checkpoints/${size} is beyond the transcript's ${ledger.lines.length} entries`;
+    if (!sameBytes(ledger.tree.root(size), checkpoint.rootHash)) {
+      return `checkpoints/${size} has root ${short(checkpoint.rootHash)}, the first ${size} entries have ${short(ledger.tree.root(size))}`;
+    }
+    return undefined;
+  } catch (err) {
+    return `checkpoints/${size}: ${(err as Error).message}`;
+  }
+}
+
+export function checkHistory(ledger: Ledger, notes: Map<number, string>, logKey: string | undefined): Verdict {
+  if (logKey === undefined) return fail('no log key is published');
+  if (notes.size === 0) return fail('no checkpoints are published (checkpoints/<size>)');
+  const problems: string[] = [];
+  for (const [size, note] of notes) {
+    const problem = historyProblem(ledger, size, note, logKey);
+    if (problem) problems.push(problem);
+  }
+  if (problems.length > 0) return fail(`${problems.length} of ${notes.size} checkpoints fail: ${summarizeProblems(problems)}`);
+  const n = ledger.lines.length;
+  const coverage = notes.size === n ? `every size 1–${n}` : `${notes.size} of the ${n} sizes`;
+  return pass(`${notes.size} checkpoints (${coverage}) are signed and match the transcript prefix of their size`);
+}
+
+export interface OlderCheckpointInput {
+  ledger: Ledger;
+  note: string | undefined;
+  logKey: string | undefined;
+  /** The coordinator's consistency proof from the older size to the transcript's, when one can be had. */
+  readProof: (from: number, to: number) => Promise<string[] | undefined>;
+}
+
+/** Consistency from an older checkpoint: same log key, and the transcript's first m leaves have exactly its root. */
+export async function checkOlder(input: OlderCheckpointInput): Promise<Verdict> {
+  const { ledger, note, logKey } = input;
+  if (note === undefined) return skip('no older checkpoint given (--checkpoint FILE)');
+  if (logKey === undefined) return fail('no log key is published');
+  let checkpoint: Checkpoint;
+  try {
+    checkpoint = parseCheckpoint(verifyNote(note, logKey).body);
+  } catch (err) {
+    return fail(`the older checkpoint is not signed by the log key: ${(err as Error).message}`);
+  }
+  const origin = originProblem(checkpoint, ledger.ceremonyId);
+  if (origin) return fail(`the older checkpoint's ${origin}`);
+  const m = checkpoint.size;
+  const n = ledger.lines.length;
+  if (m > n) return fail(`the older checkpoint covers ${m} entries but the transcript has only ${n}: the log was truncated`);
+  const prefixRoot = ledger.tree.root(m);
+  if (!sameBytes(prefixRoot, checkpoint.rootHash)) {
+    return fail(
+      `the transcript's first ${m} entries have root ${short(prefixRoot)}, the older checkpoint says ${short(checkpoint.rootHash)}: the log was rewritten`,
+    );
+  }
+  let proofNote = '';
+  if (m > 0 && m < n) {
+    const proof = await input.readProof(m, n).catch(() => undefined);
+    if (proof !== undefined) {
+      const hashes = proof.every((h) => /^[0-9a-f]{64}$/.test(h)) ? proof.map((h) => fromHex(h, 32)) : undefined;
+      if (!hashes || !verifyConsistency(m, n, checkpoint.rootHash, ledger.root, hashes)) {
+        return fail(`the coordinator's RFC 9162 consistency proof from ${m} to ${n} does not verify`);
+      }
+      proofNote = `; the coordinator's consistency proof ${m}→${n} verifies`;
+    }
+  }
+  return pass(`the older checkpoint (size ${m}) is signed by the log key and is a prefix of the transcript${proofNote}`);
+}
+
+/** Every participant cosignature (tlog-cosignature/v1 under `participant-<id>`) on every published checkpoint. */
+export function checkCosignatures(
+  ledger: Ledger,
+  notes: Iterable<[label: string, note: string]>,
+  logKey: string | undefined,
+): Verdict {
+  const logKeyName = logKey === undefined ? undefined : safeKeyName(logKey);
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const signers = new Set<string>();
+  const labels = new Set<string>();
+  let others = 0;
+  for (const [label, note] of notes) {
+    let parsed: ReturnType<typeof parseNote>;
+    try {
+      parsed = parseNote(note);
+    } catch {
+      continue; // checkpoint.* reports notes that do not parse
+    }
+    for (const sig of parsed.signatures) {
+      if (sig.name === logKeyName || seen.has(`${parsed.body}${sig.line}`)) continue;
+      seen.add(`${parsed.body}${sig.line}`);
+      const id = /^participant-(.+)$/.exec(sig.name)?.[1];
+      const participant = id === undefined ? undefined : ledger.facts.participants.get(id);
+      if (id === undefined) {
+        others++; // a witness the transcript does not name: C2SP verifiers ignore unknown keys
+        continue;
+      }
+      if (!participant) {
+        problems.push(`checkpoint ${label}: cosignature by ${sig.name}, who is not a registered participant`);
+        continue;
+      }
+      let verified: { timestamp: number } | null = null;
+      try {
+        verified = verifyCosignature(parsed.body, sig.line, sig.name, fromHex(participant.publicKey, 32));
+      } catch (err) {
+        problems.push(`checkpoint ${label}: ${(err as Error).message}`);
+        continue;
+      }
+      if (!verified) problems.push(`checkpoint ${label}: the cosignature by ${sig.name} does not verify`);
+      else {
+        signers.add(sig.name);
+        labels.add(label);
+      }
+    }
+  }
+  if (problems.length > 0) return fail(summarizeProblems(problems));
+  const ignored = others > 0 ? ` (${others} by keys the transcript does not name, ignored)` : '';
+  if (seen.size - others === 0) return skip(`no participant cosignatures are published${ignored}`);
+  return pass(`${seen.size - others} cosignatures by ${signers.size} participant(s) on ${labels.size} checkpoint(s) verify${ignored}`);
+}
+
+function safeKeyName(logKey: string): string | undefined {
+  try {
+    return parseVerifierKey(logKey).name;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,79 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as admin from '../../src/cli/commands/admin.js';
+import { verifyFromR1cs } from '../../src/snark/runner.js';
+import { readZkeyInfo } from '../../src/snark/zkey-file.js';
+import { decodeEntryLine } from '../../src/transcript/entry.js';
+import { call } from '../helpers/api.js';
+import { affine, contributeAs, mulchain, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+describe('a three-participant ceremony over HTTP with two circuits', () => {
+  let server: TestServer;
+  let ceremony: TestCeremony;
+  let results: Awaited<ReturnType<typeof contributeAs>>[];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    ceremony = await setupCeremony(server, { id: 'three', circuits: [mulchain, affine], participants: 3 });
+    // All three at once: the queue serves one per circuit, in join order, circuits in ceremony order.
+    results = await Promise.all(ceremony.participants.map((p) => contributeAs(server, ceremony, p)));
+  });
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  it('accepts one contribution per participant per circuit, chained in order', async () => {
+    const view = await call<{ circuits: { name: string; contributionIndex: number }[] }>(server.url, 'GET', '/v1/ceremonies/three');
+    expect(view.body.circuits.map((c) => [c.name, c.contributionIndex])).toEqual([
+      ['mulchain', 3],
+      ['affine', 3],
+    ]);
+    for (const result of results) expect(result.contributions.map((c) => c.circuit)).toEqual(['mulchain', 'affine']);
+    const indexes = results.flatMap((r) => r.contributions.filter((c) => c.circuit === 'affine').map((c) => c.index));
+    expect(indexes.sort()).toEqual([1, 2, 3]);
+  });
+
+  it('produces final zkeys that pass snarkjs zkey verify against the r1cs and ptau, with every contribution in order', async () => {
+    const dir = ceremony.workDir;
+    for (const circuit of [mulchain, affine]) {
+      const path = join(dir, `${circuit.name}-latest.zkey`);
+      const response = await fetch(`${server.url}/v1/ceremonies/three/circuits/${circuit.name}/zkeys/latest`);
+      await writeFile(path, Buffer.from(await response.arrayBuffer()));
+      const verdict = await verifyFromR1cs(circuit.r1cs, circuit.ptau, path);
+      expect(verdict.ok).toBe(true);
+      const info = await readZkeyInfo(path);
+      const accepted = results
+        .flatMap((r) => r.contributions)
+        .filter((c) => c.circuit === circuit.name)
+        .sort((a, b) => a.index - b.index)
+        .map((c) => c.contributionHash);
+      expect(info.contributions.map((c) => c.contributionHash)).toEqual(accepted);
+    }
+  });
+
+  it('logs every step in a hash-chained transcript and hands each participant a receipt for it', async () => {
+    const transcript = await call<string>(server.url, 'GET', '/v1/ceremonies/three/transcript');
+    expect(transcript.headers.get('content-type')).toContain('application/x-ndjson');
+    const lines = transcript.body.trimEnd().split('\n');
+    const entries = lines.map((l) => decodeEntryLine(l).entry);
+    expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i));
+    const types = entries.map((e) => e.type);
+    expect(types.filter((t) => t === 'contribution.accepted')).toHaveLength(6);
+    expect(types.slice(0, 3)).toEqual(['ceremony.created', 'circuit.added', 'circuit.added']);
+    for (const result of results) {
+      for (const c of result.contributions) {
+        const receipt = JSON.parse(await readFile(c.receipt, 'utf8')) as { entry: string; seq: number };
+        expect(lines[receipt.seq]).toBe(receipt.entry);
+      }
+    }
+  });
+
+  it('closes the round and logs it', async () => {
+    const closed = await admin.closeCeremony(ceremony.adminOptions);
+    expect(closed.state).toBe('closed');
+    const checkpoint = await call<string>(server.url, 'GET', '/v1/ceremonies/three/checkpoint');
+    expect(checkpoint.body.split('\n')[0]).toBe('test.ceremony.local/ceremonies/three');
+  });
+});
