@@ -1,0 +1,115 @@
+// `--receipt FILE`: a participant's receipt (docs/ARCHITECTURE.md "Receipt") still holds against today's log:
+// the entry is the one the transcript has at that seq, its inclusion proof leads to a checkpoint signed by the
+// log key, and the log grew from that checkpoint to today's without rewriting it.
+import { fromHex, isHex, toHex } from '../crypto/hex.js';
+import { decodeEntryLine } from '../transcript/entry.js';
+import { leafHash, verifyConsistency, verifyInclusion } from '../transcript/merkle.js';
+import { parseCheckpoint, verifyNote } from '../transcript/note.js';
+import type { Ledger } from './ledger.js';
+import { fail, pass, skip, type Verdict } from './types.js';
+
+interface ReceiptJson {
+  version: 1;
+  ceremony: string;
+  circuit: string;
+  index: number;
+  seq: number;
+  entry: string;
+  leafHash: string;
+  treeSize: number;
+  inclusionProof: string[];
+  checkpoint: string;
+  logKey: string;
+}
+
+/** The receipt's shape, or why it has none. */
+function parseReceipt(text: string): ReceiptJson | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'the receipt is not JSON';
+  }
+  const r = value as Partial<ReceiptJson> | null;
+  if (typeof r !== 'object' || r === null) return 'the receipt is not a JSON object';
+  if (r.version !== 1) return `unsupported receipt version ${String(r.version)}`;
+  for (const key of ['ceremony', 'circuit', 'entry', 'leafHash', 'checkpoint', 'logKey'] as const) {
+    if (typeof r[key] !== 'string') return `the receipt's ${key} is not a string`;
+  }
+  for (const key of ['index', 'seq', 'treeSize'] as const) {
+    if (!Number.isSafeInteger(r[key]) || (r[key] as number) < 0) return `the receipt's ${key} is not an integer >= 0`;
+  }
+  if (!Array.isArray(r.inclusionProof) || !r.inclusionProof.every((h) => isHex(h, 32))) {
+    return 'the receipt\'s inclusionProof is not a list of 32-byte hex hashes';
+  }
+  return r as ReceiptJson;
+}
+
+export interface ReceiptCheckInput {
+  ledger: Ledger;
+  receipt: string | undefined;
+  logKey: string | undefined;
+  readProof: (from: number, to: number) => Promise<string[] | undefined>;
+}
+
+export async function checkReceipt(input: ReceiptCheckInput): Promise<Verdict> {
+  const { ledger, logKey } = input;
+  if (input.receipt === undefined) return skip('no receipt given (--receipt FILE)');
+  const r = parseReceipt(input.receipt);
+  if (typeof r === 'string') return fail(r);
+  if (r.ceremony !== ledger.ceremonyId) return fail(`the receipt is for ceremony '${r.ceremony}', not '${ledger.ceremonyId}'`);
+  const leaf = leafHash(new TextEncoder().encode(r.entry));
+  if (toHex(leaf) !== r.leafHash) return fail('the receipt\'s leafHash is not SHA-256(0x00 ‖ entry)');
+  const published = ledger.lines[r.seq];
+  if (!published) return fail(`the transcript has no entry ${r.seq}`);
+  if (published.line !== r.entry) return fail(`the receipt's entry differs from the transcript's entry ${r.seq}`);
+  let entry: ReturnType<typeof decodeEntryLine>['entry'];
+  try {
+    entry = decodeEntryLine(r.entry).entry;
+  } catch (err) {
+    return fail(`the receipt's entry is not canonical: ${(err as Error).message}`);
+  }
+  if (entry.type !== 'contribution.accepted' || entry.body.circuit !== r.circuit || entry.body.index !== r.index) {
+    return fail(`entry ${r.seq} is not the acceptance of contribution #${r.index} to ${r.circuit}`);
+  }
+  if (logKey === undefined) return fail('no log key is published to check the receipt against');
+  if (r.logKey.trim() !== logKey) return fail('the receipt names another log key than the ceremony publishes');
+  let checkpoint: ReturnType<typeof parseCheckpoint>;
+  try {
+    checkpoint = parseCheckpoint(verifyNote(r.checkpoint, logKey).body);
+  } catch (err) {
+    return fail(`the receipt's checkpoint is not signed by the log key: ${(err as Error).message}`);
+  }
+  if (checkpoint.size !== r.treeSize) return fail(`the receipt's checkpoint is for size ${checkpoint.size}, not ${r.treeSize}`);
+  if (!checkpoint.origin.endsWith(`/ceremonies/${ledger.ceremonyId}`)) return fail(`the receipt's checkpoint is for log ${checkpoint.origin}`);
+  const proof = r.inclusionProof.map((h) => fromHex(h, 32));
+  if (r.seq >= r.treeSize || !verifyInclusion(leaf, r.seq, r.treeSize, proof, checkpoint.rootHash)) {
+    return fail(`the inclusion proof of entry ${r.seq} does not lead to the root of the receipt's checkpoint`);
+  }
+  const by = typeof entry.body.participantId === 'string' ? ` by ${entry.body.participantId}` : '';
+  return checkGrowth(input, r, checkpoint.rootHash, `contribution #${r.index} to ${r.circuit}${by} (entry ${r.seq})`);
+}
+
+/** The receipt's tree is a prefix of today's: same root over its first treeSize leaves, and the coordinator's proof. */
+async function checkGrowth(input: ReceiptCheckInput, r: ReceiptJson, root: Uint8Array, what: string): Promise<Verdict> {
+  const { ledger } = input;
+  const n = ledger.lines.length;
+  if (r.treeSize > n) return fail(`the receipt's checkpoint covers ${r.treeSize} entries, the transcript only ${n}`);
+  if (toHex(ledger.tree.root(r.treeSize)) !== toHex(root)) {
+    return fail(`the transcript's first ${r.treeSize} entries are not the tree the receipt's checkpoint signed`);
+  }
+  let proofNote = '';
+  if (r.treeSize < n) {
+    const proof = await input.readProof(r.treeSize, n).catch(() => undefined);
+    if (proof !== undefined) {
+      const hashes = proof.every((h) => isHex(h, 32)) ? proof.map((h) => fromHex(h, 32)) : undefined;
+      if (!hashes || !verifyConsistency(r.treeSize, n, root, ledger.root, hashes)) {
+        return fail(`the coordinator's consistency proof from ${r.treeSize} to ${n} does not verify`);
+      }
+      proofNote = ' (consistency proof verified)';
+    }
+  }
+  return pass(
+    `${what} is in the signed tree of size ${r.treeSize}, and the log grew consistently to ${n}${proofNote}`,
+  );
+}
