@@ -1,0 +1,202 @@
+import { createReadStream } from 'node:fs';
+import { copyFile, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attestationMessage } from '../../src/ceremony/attestation.js';
+import { generateKeyPair, type KeyPair, sign } from '../../src/crypto/ed25519.js';
+import { toHex } from '../../src/crypto/hex.js';
+import { contribute, createInitialZkey } from '../../src/snark/runner.js';
+import { readZkeyInfo } from '../../src/snark/zkey-file.js';
+import { sha256File } from '../../src/storage/blob-store.js';
+import { decodeEntryLine } from '../../src/transcript/entry.js';
+import { call, loginAs } from '../helpers/api.js';
+import { affine, mulchain, setupCeremony, type TestCeremony, type TestParticipant } from '../helpers/ceremony.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+interface CircuitState {
+  contributionIndex: number;
+  latestZkeySha256: string;
+}
+
+describe('contributions that must be refused', () => {
+  let server: TestServer;
+  let ceremony: TestCeremony;
+  let alice: TestParticipant;
+  let bob: TestParticipant;
+  let carol: TestParticipant;
+  const tokens = new Map<string, string>();
+  let zkey0: string;
+  let work: string;
+
+  const token = (p: TestParticipant) => tokens.get(p.participantId) ?? '';
+  const circuitState = async (): Promise<CircuitState> => {
+    const view = await call<{ circuits: CircuitState[] }>(server.url, 'GET', '/v1/ceremonies/rejects');
+    const c = view.body.circuits[0] as CircuitState;
+    return { contributionIndex: c.contributionIndex, latestZkeySha256: c.latestZkeySha256 };
+  };
+  const entryTypes = async () => {
+    const t = await call<string>(server.url, 'GET', '/v1/ceremonies/rejects/transcript');
+    return t.body.trimEnd().split('\n').map((l) => decodeEntryLine(l).entry);
+  };
+  const joinQueue = async (p: TestParticipant) => {
+    const status = await call<{ circuits: { state: string }[] }>(server.url, 'POST', '/v1/ceremonies/rejects/queue', { token: token(p) });
+    expect(status.status).toBe(200);
+    return status.body.circuits[0]?.state;
+  };
+
+  /** Signs the attestation for `path` as the next contribution on top of the current zkey. */
+  const attest = async (path: string, signer: KeyPair, index?: number) => {
+    const state = await circuitState();
+    const info = await readZkeyInfo(path);
+    const message = attestationMessage({
+      ceremony: 'rejects',
+      circuit: 'mulchain',
+      index: index ?? state.contributionIndex + 1,
+      prevZkeySha256: state.latestZkeySha256,
+      zkeySha256: await sha256File(path),
+      contributionHash: info.contributions.at(-1)?.contributionHash ?? '',
+    });
+    return toHex(sign(message, signer.secretKey));
+  };
+
+  const upload = async (p: TestParticipant, path: string, attestation: string) => {
+    const size = (await stat(path)).size;
+    return call<{ error?: { code: string }; contributionId?: string; state?: string }>(
+      server.url,
+      'PUT',
+      '/v1/ceremonies/rejects/circuits/mulchain/contribution',
+      {
+        token: token(p),
+        body: Readable.toWeb(createReadStream(path)) as ReadableStream,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(size), 'x-ceremony-attestation': attestation },
+      },
+    );
+  };
+
+  /** Uploads and expects a quick refusal that changes nothing but the log and the released turn. */
+  const expectRefused = async (p: TestParticipant, path: string, attestation: string, code: string, status = 422) => {
+    const before = await circuitState();
+    const answer = await upload(p, path, attestation);
+    expect(answer.status).toBe(status);
+    expect(answer.body.error?.code).toBe(code);
+    expect(await circuitState()).toEqual(before);
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    ceremony = await setupCeremony(server, { id: 'rejects', circuits: [mulchain], participants: 3 });
+    [alice, bob, carol] = ceremony.participants as [TestParticipant, TestParticipant, TestParticipant];
+    for (const p of ceremony.participants) tokens.set(p.participantId, await loginAs(server.url, p.keys));
+    work = ceremony.workDir;
+    zkey0 = join(work, 'zkey0.zkey');
+    const response = await fetch(`${server.url}/v1/ceremonies/rejects/circuits/mulchain/zkeys/0`);
+    await writeFile(zkey0, Buffer.from(await response.arrayBuffer()));
+  });
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  it('refuses an upload from a participant who does not hold the turn, and logs nothing', async () => {
+    expect(await joinQueue(alice)).toBe('active');
+    const entriesBefore = (await entryTypes()).length;
+    const next = join(work, 'carol.zkey');
+    await contribute(zkey0, next, 'carol', 'carol entropy');
+    await expectRefused(carol, next, await attest(next, carol.keys), 'NOT_YOUR_TURN', 409);
+    expect((await entryTypes()).length).toBe(entriesBefore);
+  });
+
+  it('refuses a zkey for another circuit', async () => {
+    const other0 = join(work, 'affine0.zkey');
+    await createInitialZkey(affine.r1cs, affine.ptau, other0);
+    const other1 = join(work, 'affine1.zkey');
+    await contribute(other0, other1, 'alice', 'entropy');
+    await expectRefused(alice, other1, await attest(other1, alice.keys), 'ZKEY_WRONG_CIRCUIT');
+  });
+
+  it('refuses the current zkey re-uploaded unchanged', async () => {
+    expect(await joinQueue(alice)).toBe('active');
+    await expectRefused(alice, zkey0, await attest(zkey0, alice.keys), 'ZKEY_UNCHANGED');
+  });
+
+  it('refuses a truncated file', async () => {
+    expect(await joinQueue(alice)).toBe('active');
+    const good = join(work, 'alice-good.zkey');
+    await contribute(zkey0, good, 'alice', 'entropy');
+    const truncated = join(work, 'truncated.zkey');
+    const bytes = await readFile(good);
+    await writeFile(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    await expectRefused(alice, truncated, '00'.repeat(64), 'INVALID_ZKEY');
+  });
+
+  it('refuses a body larger than any contribution to the current zkey could be', async () => {
+    expect(await joinQueue(alice)).toBe('active');
+    const padded = join(work, 'padded.zkey');
+    const bytes = await readFile(zkey0);
+    await writeFile(padded, Buffer.concat([bytes, Buffer.alloc(100_000)]));
+    await expectRefused(alice, padded, '00'.repeat(64), 'PAYLOAD_TOO_LARGE', 413);
+  });
+
+  it('refuses a contribution whose attestation is signed by another key', async () => {
+    expect(await joinQueue(alice)).toBe('active');
+    const good = join(work, 'alice-good.zkey');
+    await expectRefused(alice, good, await attest(good, generateKeyPair()), 'BAD_ATTESTATION');
+  });
+
+  it('rejects a tampered zkey after snarkjs verification, logging the reason', async () => {
+    expect(await joinQueue(alice)).toBe('active');
+    const tampered = join(work, 'tampered.zkey');
+    await copyFile(join(work, 'alice-good.zkey'), tampered);
+    // Flip one byte inside the H section: the contribution record stays intact, the points no longer match.
+    const info = await readZkeyInfo(tampered);
+    const h = info.sections.find((s) => s.id === 9);
+    if (!h) throw new Error('zkey has no H section');
+    const handle = await open(tampered, 'r+');
+    const at = h.offset + Math.floor(h.size / 2);
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, at);
+    byte[0] = (byte[0] ?? 0) ^ 0x01;
+    await handle.write(byte, 0, 1, at);
+    await handle.close();
+    const before = await circuitState();
+    const answer = await upload(alice, tampered, await attest(tampered, alice.keys));
+    expect(answer.status).toBe(202);
+    let verdict: { state: string; reason: { code: string } | null } = { state: 'verifying', reason: null };
+    while (verdict.state === 'verifying') {
+      await new Promise((r) => setTimeout(r, 200));
+      verdict = (await call<typeof verdict>(server.url, 'GET', `/v1/ceremonies/rejects/contributions/${answer.body.contributionId}`)).body;
+    }
+    expect(verdict).toMatchObject({ state: 'rejected', reason: { code: 'ZKEY_VERIFICATION_FAILED' } });
+    expect(await circuitState()).toEqual(before);
+  });
+
+  it('accepts the honest contribution afterwards, then refuses one built on the older zkey', async () => {
+    expect(await joinQueue(alice)).toBe('active');
+    const good = join(work, 'alice-good.zkey');
+    const accepted = await upload(alice, good, await attest(good, alice.keys));
+    expect(accepted.status).toBe(202);
+    for (let i = 0; i < 100 && (await circuitState()).contributionIndex === 0; i++) await new Promise((r) => setTimeout(r, 200));
+    expect((await circuitState()).contributionIndex).toBe(1);
+
+    expect(await joinQueue(bob)).toBe('active');
+    const forked = join(work, 'bob-on-zkey0.zkey');
+    await contribute(zkey0, forked, 'bob', 'entropy');
+    await expectRefused(bob, forked, await attest(forked, bob.keys), 'ZKEY_NOT_EXTENDING');
+  });
+
+  it('logs each refusal of a contribution with its own reason, and releases the turn each time', async () => {
+    const entries = await entryTypes();
+    const reasons = entries.filter((e) => e.type === 'contribution.rejected').map((e) => e.body.reason);
+    expect(reasons).toEqual([
+      'ZKEY_WRONG_CIRCUIT',
+      'ZKEY_UNCHANGED',
+      'INVALID_ZKEY',
+      'BAD_ATTESTATION',
+      'ZKEY_VERIFICATION_FAILED',
+      'ZKEY_NOT_EXTENDING',
+    ]);
+    expect(entries.filter((e) => e.type === 'contribution.accepted')).toHaveLength(1);
+    const view = await call<{ circuits: { currentParticipant: string | null }[] }>(server.url, 'GET', '/v1/ceremonies/rejects');
+    expect(view.body.circuits[0]?.currentParticipant).toBeNull();
+  });
+});
