@@ -16,7 +16,7 @@ export function createOutput(json: boolean): CliOutput {
     json,
     interactive: !json && process.stderr.isTTY === true,
     get columns() {
-      return process.stderr.columns ?? 80;
+      return process.stderr.columns || 80;
     },
     // Looked up on every call so tests can spy on process.stdout.write.
     writeStdout: (text) => {

@@ -190,7 +190,10 @@ async function waitForTurn(ctx: FlowContext, circuit: string): Promise<Participa
       }
       if (mine.position !== shownPosition) {
         shownPosition = mine.position;
-        const ahead = mine.position === null ? 'waiting' : `${mine.position} turn(s) ahead of you`;
+        const ahead =
+          mine.position === null || mine.position === 0
+            ? 'next in line'
+            : `${mine.position} turn(s) ahead of you`;
         printNote(ctx.opts.output, `circuit ${circuit}: in the queue, ${ahead}`);
         spinner.setLabel(`circuit ${circuit}: ${ahead}…`);
       }

@@ -40,8 +40,8 @@ export interface FinalCheckContext {
   progress: (message: string) => void;
 }
 
-/** Beacons cost every auditor 2^n SHA-256 rounds (2^32 is already minutes); longer ones are refused. */
-export const MAX_BEACON_ITERATIONS_EXP = 32;
+/** Beacons cost every auditor 2^n SHA-256 rounds (2^20 ≈ 3 s); the coordinator's own cap (finalize.ts) is 28. */
+export const MAX_BEACON_ITERATIONS_EXP = 28;
 
 const short = (hex: string) => `${hex.slice(0, 16)}…`;
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');

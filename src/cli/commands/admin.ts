@@ -213,10 +213,11 @@ function describeError(error: CircuitView['error']): string {
 export function formatCeremony(view: CeremonyView): string[] {
   const lines = [`ceremony ${view.id}: ${view.state}${view.title === undefined ? '' : ` — ${view.title}`}`];
   for (const circuit of view.circuits ?? []) {
-    const extra = Object.entries(circuit)
-      .filter(([key, value]) => key !== 'name' && (typeof value === 'string' || typeof value === 'number'))
-      .map(([key, value]) => `${key}=${value}`);
-    lines.push(`  circuit ${circuit.name}: ${extra.join(' ')}`);
+    const index =
+      typeof circuit.contributionIndex === 'number' ? `, contribution #${circuit.contributionIndex}` : '';
+    lines.push(`  circuit ${circuit.name}: ${circuit.status ?? '?'}${index}`);
+    if (typeof circuit.finalZkeySha256 === 'string')
+      lines.push(`    final zkey SHA-256: ${circuit.finalZkeySha256}`);
   }
   return lines;
 }

@@ -37,7 +37,7 @@ export async function runUpload(opts: UploadOptions): Promise<ParticipantFlowRes
     produceZkey: async () => zkeyPath,
     adviseOnRejection: (code) =>
       code === 'ZKEY_NOT_EXTENDING' || code === 'ZKEY_MULTIPLE_CONTRIBUTIONS'
-        ? `the zkey does not build on the current one; download it again (${download}), contribute to it and upload the result`
+        ? `fetch the current zkey with '${download}', contribute to it and upload the result`
         : code === 'ZKEY_UNCHANGED'
           ? 'this is the current zkey itself; contribute to it first'
           : undefined,
