@@ -58,5 +58,6 @@ export function printResult(output: CliOutput, result: object, humanLines: reado
 
 /** A status line for people; always on stderr so stdout stays parseable. */
 export function printNote(output: CliOutput, line: string): void {
-  output.writeStderr(`${line}\n`);
+  // On a terminal, first wipe any progress line so the note does not land after it.
+  output.writeStderr(`${output.interactive ? '\r\x1b[K' : ''}${line}\n`);
 }

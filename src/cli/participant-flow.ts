@@ -14,6 +14,7 @@ import { readZkeyInfo } from '../snark/zkey-file.js';
 import { ApiError, CoordinatorClient, sleep } from './client.js';
 import { type CliOutput, printNote } from './output.js';
 import { createProgress, type Progress } from './progress.js';
+import { leaveRemainingTurns, selectCircuits, startHeartbeat, waitForTurn } from './queue-wait.js';
 import { checkReceipt, cosignReceipt, saveReceipt } from './receipt.js';
 
 /** Everything the zkey producer needs for one turn. */
@@ -117,22 +118,6 @@ export async function runParticipantFlow(opts: ParticipantFlowOptions): Promise<
   }
 }
 
-/** The circuits to serve, in the ceremony's order; for one circuit, the earlier ones must already be done. */
-function selectCircuits(status: ParticipantStatus, only: string | undefined): string[] {
-  const names = status.circuits.map((c) => c.circuit);
-  if (only === undefined) return names;
-  const at = names.indexOf(only);
-  if (at < 0)
-    throw new Error(`circuit ${only} is not part of this ceremony (circuits: ${names.join(', ') || 'none'})`);
-  const pending = status.circuits.slice(0, at).filter((c) => c.state !== 'done');
-  if (pending.length > 0) {
-    throw new Error(
-      `circuits are contributed in order: contribute to ${pending.map((c) => c.circuit).join(', ')} before ${only}`,
-    );
-  }
-  return [only];
-}
-
 async function serveCircuit(ctx: FlowContext, circuit: string): Promise<ContributionResult | undefined> {
   const { opts } = ctx;
   const current = await waitForTurn(ctx, circuit);
@@ -167,53 +152,6 @@ async function serveCircuit(ctx: FlowContext, circuit: string): Promise<Contribu
   ctx.leaveOnFailure = false;
   const view = await waitForVerdict(ctx, circuit, contributionId);
   return finishContribution(ctx, circuit, view, { zkeySha256, contributionHash });
-}
-
-/** Polls our status until this circuit is ours (active), done, or awaiting a verdict; shows the queue position. */
-async function waitForTurn(ctx: FlowContext, circuit: string): Promise<ParticipantCircuitStatus> {
-  let status = ctx.status;
-  let shownPosition: number | null | undefined;
-  const spinner = ctx.progress.spinner(`circuit ${circuit}: waiting in the queue…`);
-  try {
-    for (;;) {
-      const mine = status.circuits.find((c) => c.circuit === circuit);
-      if (mine === undefined)
-        throw new Error(`circuit ${circuit} is not part of ceremony ${ctx.opts.ceremony}`);
-      if (mine.state === 'active' || mine.state === 'done' || mine.state === 'verifying') return mine;
-      if (mine.state === 'none') throw lostPlace(circuit, mine);
-      const blocking =
-        ctx.opts.circuit === undefined ? undefined : status.circuits.find((c) => c.state === 'active');
-      if (blocking !== undefined) {
-        throw new Error(
-          `it is your turn on circuit ${blocking.circuit} first: circuits are contributed in order`,
-        );
-      }
-      if (mine.position !== shownPosition) {
-        shownPosition = mine.position;
-        const ahead =
-          mine.position === null || mine.position === 0
-            ? 'next in line'
-            : `${mine.position} turn(s) ahead of you`;
-        printNote(ctx.opts.output, `circuit ${circuit}: in the queue, ${ahead}`);
-        spinner.setLabel(`circuit ${circuit}: ${ahead}…`);
-      }
-      await sleep(ctx.opts.pollIntervalMs ?? 1000);
-      status = await ctx.client.getJson<ParticipantStatus>(`${ctx.base}/me`);
-      ctx.status = status;
-    }
-  } finally {
-    spinner.stop();
-  }
-}
-
-function lostPlace(circuit: string, mine: ParticipantCircuitStatus): Error {
-  const last =
-    mine.lastRejection === null
-      ? ''
-      : ` (last rejection: ${mine.lastRejection.message}, ${mine.lastRejection.code})`;
-  return new Error(
-    `you hold no place in the queue for circuit ${circuit}${last}; the turn may have expired: run the command again to rejoin`,
-  );
 }
 
 function describeTurn(ctx: FlowContext, current: ParticipantCircuitStatus): Turn {
@@ -366,17 +304,6 @@ async function finishContribution(
   };
 }
 
-/** After a single-circuit upload, later turns would block others until they expire: give them back. */
-async function leaveRemainingTurns(ctx: FlowContext): Promise<void> {
-  const status = await ctx.client.getJson<ParticipantStatus>(`${ctx.base}/me`);
-  const held = status.circuits
-    .filter((c) => c.state === 'waiting' || c.state === 'active')
-    .map((c) => c.circuit);
-  if (held.length === 0) return;
-  await ctx.client.deleteJson(`${ctx.base}/queue`);
-  printNote(ctx.opts.output, `left the queue for circuit(s) ${held.join(', ')}; upload to each when ready`);
-}
-
 function withAdvice(ctx: FlowContext, err: ApiError): ApiError {
   const advice = ctx.opts.adviseOnRejection?.(err.code);
   return advice === undefined ? err : new ApiError(err.status, err.code, `${err.message}: ${advice}`);
@@ -384,24 +311,6 @@ function withAdvice(ctx: FlowContext, err: ApiError): ApiError {
 
 function deadlineText(deadline: string | null): string {
   return deadline === null ? '' : `, deadline ${deadline}`;
-}
-
-/** Keeps our place in the queue alive; failures are left to the status polls to surface. */
-function startHeartbeat(client: CoordinatorClient, base: string, intervalSeconds: number): { stop(): void } {
-  const seconds = Number.isFinite(intervalSeconds) && intervalSeconds > 0 ? intervalSeconds : 5;
-  let inFlight = false;
-  const timer = setInterval(() => {
-    if (inFlight) return;
-    inFlight = true;
-    client
-      .postJson(`${base}/heartbeat`)
-      .catch(() => undefined)
-      .finally(() => {
-        inFlight = false;
-      });
-  }, seconds * 1000);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
 }
 
 export function formatFlowResult(result: ParticipantFlowResult): string[] {

@@ -76,6 +76,11 @@ export class ArtifactStore {
 }
 
 function hint(ref: ArtifactRef): string {
-  const local = ref.kind !== 'zkey' ? `circuit.${ref.kind}` : ref.index === 'final' ? 'final.zkey' : `zkeys/${ref.index}.zkey`;
+  const local =
+    ref.kind !== 'zkey'
+      ? `circuit.${ref.kind}`
+      : ref.index === 'final'
+        ? 'final.zkey'
+        : `zkeys/${ref.index}.zkey`;
   return ` (give --server, or put ${ref.circuit}/${local} in the directory)`;
 }

@@ -59,8 +59,12 @@ function summarizeContributions(ledger: Ledger): ContributionSummary[] {
 }
 
 /** Audits one ceremony. The caller owns (and closes) the source; only an unreadable transcript throws. */
-export async function auditCeremony(source: CeremonySource, options: AuditOptions = {}): Promise<AuditReport> {
-  if (!source || typeof source.readHead !== 'function') throw new TypeError('auditCeremony: source must be a CeremonySource');
+export async function auditCeremony(
+  source: CeremonySource,
+  options: AuditOptions = {},
+): Promise<AuditReport> {
+  if (!source || typeof source.readHead !== 'function')
+    throw new TypeError('auditCeremony: source must be a CeremonySource');
   const progress = options.onProgress ?? (() => {});
   progress(`reading the transcript from ${source.label}`);
   const head = await source.readHead();
@@ -103,7 +107,10 @@ export async function auditCeremony(source: CeremonySource, options: AuditOption
     await artifacts.close();
   }
 
-  const checks = CHECK_NAMES.map((name) => ({ name, ...(results.get(name) ?? fail('the check did not run')) }));
+  const checks = CHECK_NAMES.map((name) => ({
+    name,
+    ...(results.get(name) ?? fail('the check did not run')),
+  }));
   return {
     ceremony: ledger.ceremonyId,
     ok: checks.every((c) => c.status !== 'fail'),

@@ -11,7 +11,9 @@ const short = (hex: string) => `${hex.slice(0, 16)}…`;
 export function checkChain(facts: LedgerFacts): Verdict {
   const problems = malformedOf(facts, ['circuit.added', 'participant.registered', 'contribution.accepted']);
   if (facts.circuits.length === 0) problems.push('no circuit.added entry');
-  const heads = new Map(facts.circuits.map((c) => [c.circuit, { index: 0, zkey: c.initialZkeySha256, seq: c.seq }]));
+  const heads = new Map(
+    facts.circuits.map((c) => [c.circuit, { index: 0, zkey: c.initialZkeySha256, seq: c.seq }]),
+  );
   for (const a of facts.accepted) {
     const label = `${a.circuit} #${a.index} (seq ${a.seq})`;
     const head = heads.get(a.circuit);
@@ -23,10 +25,13 @@ export function checkChain(facts: LedgerFacts): Verdict {
     if (!participant || participant.seq > a.seq) {
       problems.push(`${label}: participant '${a.participantId}' was not registered before it`);
     }
-    if (a.index !== head.index + 1) problems.push(`${label}: follows #${head.index}, expected #${head.index + 1}`);
+    if (a.index !== head.index + 1)
+      problems.push(`${label}: follows #${head.index}, expected #${head.index + 1}`);
     if (a.prevZkeySha256 !== head.zkey) {
       const previous = head.index === 0 ? 'the initial zkey is' : `#${head.index} accepted`;
-      problems.push(`${label}: builds on zkey ${short(a.prevZkeySha256)}, but ${previous} ${short(head.zkey)}`);
+      problems.push(
+        `${label}: builds on zkey ${short(a.prevZkeySha256)}, but ${previous} ${short(head.zkey)}`,
+      );
     }
     // Follow the chain as stated, so one break is reported once rather than at every later link.
     heads.set(a.circuit, { index: a.index, zkey: a.zkeySha256, seq: a.seq });
@@ -78,5 +83,7 @@ export function checkAttestations(ledger: Ledger): Verdict {
   if (problems.length > 0) return fail(summarizeProblems(problems));
   const statements = facts.accepted.filter((a) => a.statement !== undefined).length;
   const withStatements = statements > 0 ? `, ${statements} with a signed statement` : '';
-  return pass(`${facts.accepted.length} attestations verify against the participants' registered keys${withStatements}`);
+  return pass(
+    `${facts.accepted.length} attestations verify against the participants' registered keys${withStatements}`,
+  );
 }

@@ -82,15 +82,18 @@ export class DirectorySource implements CeremonySource {
   async readCheckpoints(_knownSize: number): Promise<Map<number, string>> {
     const dir = join(this.#dir, 'checkpoints');
     const names = await readdir(dir).catch(() => [] as string[]);
-    // Every published size is read, also beyond maxSize: a checkpoint past the transcript's end is evidence.
-    const sizes = names.filter((n) => /^[1-9][0-9]{0,15}$/.test(n)).map(Number);
+    // Every published size is read, also past the transcript's end: such a checkpoint is evidence of truncation.
+    const sizes = names
+      .filter((n) => /^[1-9][0-9]{0,15}$/.test(n))
+      .map(Number)
+      .sort((a, b) => a - b);
     const notes = new Map<number, string>();
     for (let i = 0; i < sizes.length; i += 256) {
       const batch = sizes.slice(i, i + 256);
       const texts = await Promise.all(batch.map((size) => readFile(join(dir, String(size)), 'utf8')));
-      batch.forEach((size, j) => notes.set(size, texts[j]!));
+      for (const [j, size] of batch.entries()) notes.set(size, texts[j]!);
     }
-    return new Map([...notes.entries()].sort((a, b) => a[0] - b[0]));
+    return notes;
   }
 
   async readLogKey(): Promise<string | undefined> {
@@ -110,7 +113,10 @@ export class DirectorySource implements CeremonySource {
     return this.#remote()?.readPublished(circuit, file);
   }
 
-  async fetchArtifact(ref: ArtifactRef, onProgress?: (message: string) => void): Promise<LocalArtifact | undefined> {
+  async fetchArtifact(
+    ref: ArtifactRef,
+    onProgress?: (message: string) => void,
+  ): Promise<LocalArtifact | undefined> {
     assertCircuitName('DirectorySource.fetchArtifact', ref.circuit);
     const path = join(this.#dir, ref.circuit, localName(ref));
     if (await isFile(path)) {
@@ -128,7 +134,7 @@ export class DirectorySource implements CeremonySource {
 function localName(ref: ArtifactRef): string {
   if (ref.kind !== 'zkey') return `circuit.${ref.kind}`;
   if (ref.index === 'final') return 'final.zkey';
-  if (!Number.isSafeInteger(ref.index) || ref.index < 0) throw new RangeError(`localName: bad zkey index ${ref.index}`);
+  if (!Number.isSafeInteger(ref.index) || ref.index < 0)
+    throw new RangeError(`localName: bad zkey index ${ref.index}`);
   return join('zkeys', `${ref.index}.zkey`);
 }
-

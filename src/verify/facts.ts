@@ -85,12 +85,14 @@ function fieldsOf(body: Body) {
   };
   const int = (key: string, min = 0) => {
     const v = value(key);
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new Error(`${key} must be an integer >= ${min}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
+      throw new Error(`${key} must be an integer >= ${min}`);
     return v;
   };
   const circuit = (key = 'circuit') => {
     const v = text(key);
-    if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(v)) throw new Error(`${key} '${v.slice(0, 70)}' is not a circuit name`);
+    if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(v))
+      throw new Error(`${key} '${v.slice(0, 70)}' is not a circuit name`);
     return v;
   };
   return { value, hex, text, int, circuit };
@@ -99,7 +101,8 @@ function fieldsOf(body: Body) {
 function readOutputs(list: JsonValue | undefined): FinalOutputFact[] {
   if (!Array.isArray(list) || list.length === 0) throw new Error('circuits must be a non-empty list');
   return list.map((item, i) => {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new Error(`circuits[${i}] is not an object`);
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw new Error(`circuits[${i}] is not an object`);
     const f = fieldsOf(item);
     return {
       circuit: f.circuit(),
@@ -116,7 +119,8 @@ function addEntry(facts: LedgerFacts, entry: TranscriptEntry): void {
   switch (entry.type) {
     case 'circuit.added': {
       const circuit = f.circuit();
-      if (facts.circuits.some((c) => c.circuit === circuit)) throw new Error(`circuit '${circuit}' was already added`);
+      if (facts.circuits.some((c) => c.circuit === circuit))
+        throw new Error(`circuit '${circuit}' was already added`);
       facts.circuits.push({
         seq,
         circuit,
@@ -130,13 +134,20 @@ function addEntry(facts: LedgerFacts, entry: TranscriptEntry): void {
     }
     case 'participant.registered': {
       const participantId = f.text('participantId');
-      if (facts.participants.has(participantId)) throw new Error(`participant '${participantId}' was already registered`);
-      facts.participants.set(participantId, { seq, participantId, name: f.text('name'), publicKey: f.hex('publicKey', 32) });
+      if (facts.participants.has(participantId))
+        throw new Error(`participant '${participantId}' was already registered`);
+      facts.participants.set(participantId, {
+        seq,
+        participantId,
+        name: f.text('name'),
+        publicKey: f.hex('publicKey', 32),
+      });
       return;
     }
     case 'contribution.accepted': {
       const statement = f.value('statement');
-      if (statement !== undefined && typeof statement !== 'string') throw new Error('statement must be a string');
+      if (statement !== undefined && typeof statement !== 'string')
+        throw new Error('statement must be a string');
       facts.accepted.push({
         seq,
         circuit: f.circuit(),
@@ -166,7 +177,8 @@ function addEntry(facts: LedgerFacts, entry: TranscriptEntry): void {
       return;
     }
     case 'ceremony.finalized':
-      if (facts.finalized) throw new Error(`the ceremony was already finalized at seq ${facts.finalized.seq}`);
+      if (facts.finalized)
+        throw new Error(`the ceremony was already finalized at seq ${facts.finalized.seq}`);
       facts.finalized = { seq, outputs: readOutputs(f.value('circuits')) };
       return;
     default:

@@ -56,11 +56,18 @@ export async function runFinalChecks(ctx: FinalCheckContext): Promise<Record<Fin
   if (malformed.length > 0) return allVerdicts(fail(`malformed entries: ${summarizeProblems(malformed)}`));
   if (!facts.finalized) {
     const beacons = facts.beacons.map((b) => b.circuit);
-    const why = beacons.length > 0 ? ` (a beacon was applied to ${beacons.join(', ')}; finalization is in progress)` : '';
-    return allVerdicts(skip(`the ceremony is not finalized: the transcript has no ceremony.finalized entry${why}`));
+    const why =
+      beacons.length > 0
+        ? ` (a beacon was applied to ${beacons.join(', ')}; finalization is in progress)`
+        : '';
+    return allVerdicts(
+      skip(`the ceremony is not finalized: the transcript has no ceremony.finalized entry${why}`),
+    );
   }
   const outputs = facts.finalized.outputs;
-  const unknown = outputs.filter((o) => !facts.circuits.some((c) => c.circuit === o.circuit)).map((o) => o.circuit);
+  const unknown = outputs
+    .filter((o) => !facts.circuits.some((c) => c.circuit === o.circuit))
+    .map((o) => o.circuit);
   const perCircuit: [string, CircuitResults][] = [];
   for (const circuit of facts.circuits) {
     const plan: FinalPlan = {
@@ -78,15 +85,20 @@ export async function runFinalChecks(ctx: FinalCheckContext): Promise<Record<Fin
   const verdicts = {} as Record<FinalCheck, Verdict>;
   for (const name of FINAL_CHECKS) {
     const problems = perCircuit.flatMap(([c, r]) => r[name].problems.map((p) => `${c}: ${p}`));
-    if (name === 'final.zkey' && unknown.length > 0) problems.push(`ceremony.finalized names unknown circuit(s) ${unknown.join(', ')}`);
+    if (name === 'final.zkey' && unknown.length > 0)
+      problems.push(`ceremony.finalized names unknown circuit(s) ${unknown.join(', ')}`);
     verdicts[name] =
-      problems.length > 0 ? fail(summarizeProblems(problems)) : pass(perCircuit.map(([c, r]) => `${c}: ${r[name].shown}`).join('; '));
+      problems.length > 0
+        ? fail(summarizeProblems(problems))
+        : pass(perCircuit.map(([c, r]) => `${c}: ${r[name].shown}`).join('; '));
   }
   return verdicts;
 }
 
 function emptyResults(): CircuitResults {
-  return Object.fromEntries(FINAL_CHECKS.map((name) => [name, { problems: [], shown: '' }])) as unknown as CircuitResults;
+  return Object.fromEntries(
+    FINAL_CHECKS.map((name) => [name, { problems: [], shown: '' }]),
+  ) as unknown as CircuitResults;
 }
 
 /** What the transcript itself must say about a circuit's final zkey, before any file is read. */
@@ -96,10 +108,13 @@ function planProblems(plan: FinalPlan, finalizedSeq: number): string[] {
   if (!output) problems.push('ceremony.finalized does not list this circuit');
   if (!beacon) return [...problems, 'no beacon.applied entry'];
   if (output && beacon.zkeySha256 !== output.finalZkeySha256) {
-    problems.push(`beacon.applied names zkey ${short(beacon.zkeySha256)}, ceremony.finalized ${short(output.finalZkeySha256)}`);
+    problems.push(
+      `beacon.applied names zkey ${short(beacon.zkeySha256)}, ceremony.finalized ${short(output.finalZkeySha256)}`,
+    );
   }
   const last = plan.accepted.at(-1);
-  if (last && beacon.seq < last.seq) problems.push(`the beacon (seq ${beacon.seq}) precedes contribution #${last.index}`);
+  if (last && beacon.seq < last.seq)
+    problems.push(`the beacon (seq ${beacon.seq}) precedes contribution #${last.index}`);
   if (beacon.seq > finalizedSeq) problems.push('the beacon was applied after ceremony.finalized');
   return problems;
 }
@@ -110,7 +125,11 @@ async function checkFinalCircuit(ctx: FinalCheckContext, plan: FinalPlan): Promi
   const finalSha = plan.output?.finalZkeySha256 ?? plan.beacon?.zkeySha256;
   r['final.zkey'].problems.push(...planProblems(plan, ctx.ledger.facts.finalized?.seq ?? 0));
   const published = await ctx.source.readPublished(name, 'final.zkey.sha256').catch(() => undefined);
-  if (published !== undefined && finalSha !== undefined && new TextDecoder().decode(published).trim() !== finalSha) {
+  if (
+    published !== undefined &&
+    finalSha !== undefined &&
+    new TextDecoder().decode(published).trim() !== finalSha
+  ) {
     r['final.zkey'].problems.push('the published final.zkey.sha256 differs from the transcript');
   }
   let finalPath: string | undefined;
@@ -131,7 +150,8 @@ async function checkFinalCircuit(ctx: FinalCheckContext, plan: FinalPlan): Promi
   try {
     info = await readZkeyInfo(finalPath);
   } catch (err) {
-    for (const check of FINAL_CHECKS.slice(0, 4)) r[check].problems.push(`the final zkey does not parse: ${(err as Error).message}`);
+    for (const check of FINAL_CHECKS.slice(0, 4))
+      r[check].problems.push(`the final zkey does not parse: ${(err as Error).message}`);
     await checkOutputs(ctx, plan, finalPath, r);
     return r;
   }
@@ -146,22 +166,32 @@ async function checkFinalCircuit(ctx: FinalCheckContext, plan: FinalPlan): Promi
 
 /** Why recomputing this zkey's beacons would take too long (2^n SHA-256 rounds each), or undefined. */
 export function costlyBeacon(info: ZkeyInfo): string | undefined {
-  const exp = Math.max(0, ...info.contributions.filter((c) => c.type === 1).map((c) => c.numIterationsExp ?? 0));
+  const exp = Math.max(
+    0,
+    ...info.contributions.filter((c) => c.type === 1).map((c) => c.numIterationsExp ?? 0),
+  );
   return exp > MAX_BEACON_ITERATIONS_EXP
     ? `a beacon asks for 2^${exp} hash iterations, more than the auditor's cap of 2^${MAX_BEACON_ITERATIONS_EXP}`
     : undefined;
 }
 
 /** snarkjs `zkey verify` from the r1cs and ptau that circuit.added names (it also recomputes the beacon). */
-async function verifyAgainstInputs(ctx: FinalCheckContext, plan: FinalPlan, finalPath: string, r: CircuitResults) {
+async function verifyAgainstInputs(
+  ctx: FinalCheckContext,
+  plan: FinalPlan,
+  finalPath: string,
+  r: CircuitResults,
+) {
   const { circuit } = plan;
   try {
     const r1cs = await ctx.artifacts.obtain({ circuit: circuit.circuit, kind: 'r1cs' }, circuit.r1csSha256);
     const ptau = await ctx.artifacts.obtain({ circuit: circuit.circuit, kind: 'ptau' }, circuit.ptauSha256);
     ctx.progress(`verifying the final zkey of ${circuit.circuit} against its r1cs and ptau (snarkjs)`);
     const verdict = await verifyFromR1cs(r1cs, ptau, finalPath);
-    if (!verdict.ok) r['final.zkey'].problems.push(`snarkjs verification failed: ${verdict.reason ?? 'no reason given'}`);
-    r['final.zkey'].shown = `${short(plan.output?.finalZkeySha256 ?? '')} verifies against r1cs ${short(circuit.r1csSha256)} and ptau ${short(circuit.ptauSha256)} (snarkjs ${Math.round(verdict.durationMs)} ms)`;
+    if (!verdict.ok)
+      r['final.zkey'].problems.push(`snarkjs verification failed: ${verdict.reason ?? 'no reason given'}`);
+    r['final.zkey'].shown =
+      `${short(plan.output?.finalZkeySha256 ?? '')} verifies against r1cs ${short(circuit.r1csSha256)} and ptau ${short(circuit.ptauSha256)} (snarkjs ${Math.round(verdict.durationMs)} ms)`;
   } catch (err) {
     r['final.zkey'].problems.push((err as Error).message);
   }
@@ -172,26 +202,38 @@ function checkContributionList(plan: FinalPlan, info: ZkeyInfo, r: CircuitResult
   const problems = r['final.contributions'].problems;
   const expected = plan.accepted.length + 1;
   if (list.length !== expected) {
-    problems.push(`the final zkey holds ${list.length} contributions, the transcript ${plan.accepted.length} and a beacon`);
+    problems.push(
+      `the final zkey holds ${list.length} contributions, the transcript ${plan.accepted.length} and a beacon`,
+    );
   }
   plan.accepted.forEach((a, i) => {
     const c = list[i];
     if (!c) return;
-    if (c.type !== 0) problems.push(`contribution ${i + 1} of the zkey is a beacon, the transcript accepted #${a.index} there`);
+    if (c.type !== 0)
+      problems.push(
+        `contribution ${i + 1} of the zkey is a beacon, the transcript accepted #${a.index} there`,
+      );
     else if (c.contributionHash !== a.contributionHash) {
-      problems.push(`contribution ${i + 1} has hash ${short(c.contributionHash)}, the transcript accepted ${short(a.contributionHash)}`);
+      problems.push(
+        `contribution ${i + 1} has hash ${short(c.contributionHash)}, the transcript accepted ${short(a.contributionHash)}`,
+      );
     }
   });
   const last = list[plan.accepted.length];
   if (last && (last.type !== 1 || last.contributionHash !== plan.beacon?.contributionHash)) {
-    problems.push(`the last contribution (hash ${short(last.contributionHash)}) is not the beacon of beacon.applied`);
+    problems.push(
+      `the last contribution (hash ${short(last.contributionHash)}) is not the beacon of beacon.applied`,
+    );
   }
-  r['final.contributions'].shown = `${plan.accepted.length} accepted contribution hashes in order, then the beacon`;
+  r['final.contributions'].shown =
+    `${plan.accepted.length} accepted contribution hashes in order, then the beacon`;
 }
 
 async function checkProofs(ctx: FinalCheckContext, plan: FinalPlan, info: ZkeyInfo, r: CircuitResults) {
   ctx.progress(`re-checking the proofs of knowledge of ${plan.circuit.circuit} (BN254, @noble/curves)`);
-  const checks = await verifyContributionProofs(info, undefined, { maxBeaconIterationsExp: MAX_BEACON_ITERATIONS_EXP });
+  const checks = await verifyContributionProofs(info, undefined, {
+    maxBeaconIterationsExp: MAX_BEACON_ITERATIONS_EXP,
+  });
   const delta = verifyHeaderDelta(info);
   const pok = r['final.proofs-of-knowledge'];
   for (const c of checks) if (!c.ok) pok.problems.push(`contribution ${c.index + 1}: ${c.reason ?? 'fails'}`);
@@ -206,25 +248,38 @@ async function checkProofs(ctx: FinalCheckContext, plan: FinalPlan, info: ZkeyIn
     return;
   }
   const beaconHash = last.beaconHash ? toHex(last.beaconHash) : '';
-  if (beaconHash !== beacon.beaconHex) b.problems.push(`the zkey's beacon is ${short(beaconHash)}, beacon.applied says ${short(beacon.beaconHex)}`);
+  if (beaconHash !== beacon.beaconHex)
+    b.problems.push(
+      `the zkey's beacon is ${short(beaconHash)}, beacon.applied says ${short(beacon.beaconHex)}`,
+    );
   if (last.numIterationsExp !== beacon.iterationsExp) {
-    b.problems.push(`the zkey's beacon takes 2^${last.numIterationsExp} iterations, beacon.applied says 2^${beacon.iterationsExp}`);
+    b.problems.push(
+      `the zkey's beacon takes 2^${last.numIterationsExp} iterations, beacon.applied says 2^${beacon.iterationsExp}`,
+    );
   }
   const lastCheck = checks.at(-1);
-  if (lastCheck && !lastCheck.ok) b.problems.push(`the beacon key does not recompute: ${lastCheck.reason ?? ''}`);
+  if (lastCheck && !lastCheck.ok)
+    b.problems.push(`the beacon key does not recompute: ${lastCheck.reason ?? ''}`);
   b.shown = `beacon ${short(beacon.beaconHex)} with 2^${beacon.iterationsExp} iterations recomputes (independently, and by snarkjs in final.zkey)`;
 }
 
 async function checkOutputs(ctx: FinalCheckContext, plan: FinalPlan, finalPath: string, r: CircuitResults) {
   const name = plan.circuit.circuit;
   const output = plan.output;
-  const compare = async (check: FinalCheck, file: 'verification_key.json' | 'verifier.sol', bytes: Uint8Array, sha?: string) => {
+  const compare = async (
+    check: FinalCheck,
+    file: 'verification_key.json' | 'verifier.sol',
+    bytes: Uint8Array,
+    sha?: string,
+  ) => {
     const res = r[check];
     const actual = sha256Hex(bytes);
-    if (sha !== undefined && actual !== sha) res.problems.push(`the export has SHA-256 ${short(actual)}, ceremony.finalized says ${short(sha)}`);
+    if (sha !== undefined && actual !== sha)
+      res.problems.push(`the export has SHA-256 ${short(actual)}, ceremony.finalized says ${short(sha)}`);
     const published = await ctx.source.readPublished(name, file).catch(() => undefined);
     if (published === undefined) res.problems.push(`${file} is not published`);
-    else if (sha256Hex(published) !== actual) res.problems.push(`the published ${file} differs from the export of the final zkey`);
+    else if (sha256Hex(published) !== actual)
+      res.problems.push(`the published ${file} differs from the export of the final zkey`);
     res.shown = `${file} ${short(actual)} is the export of the final zkey`;
   };
   try {
@@ -233,11 +288,18 @@ async function checkOutputs(ctx: FinalCheckContext, plan: FinalPlan, finalPath: 
     const vk = new TextEncoder().encode(`${JSON.stringify(verificationKey, null, 1)}\n`);
     await compare('outputs.verification-key', 'verification_key.json', vk, output?.verificationKeySha256);
     const { solidity } = await exportSolidityVerifier(finalPath);
-    await compare('outputs.verifier', 'verifier.sol', new TextEncoder().encode(solidity), output?.verifierSolSha256);
+    await compare(
+      'outputs.verifier',
+      'verifier.sol',
+      new TextEncoder().encode(solidity),
+      output?.verifierSolSha256,
+    );
   } catch (err) {
     for (const check of ['outputs.verification-key', 'outputs.verifier'] as const) {
       if (r[check].shown === '') r[check].problems.push(`export failed: ${(err as Error).message}`);
     }
   }
-  if (!output) for (const check of ['outputs.verification-key', 'outputs.verifier'] as const) r[check].problems.push('ceremony.finalized does not list this circuit');
+  if (!output)
+    for (const check of ['outputs.verification-key', 'outputs.verifier'] as const)
+      r[check].problems.push('ceremony.finalized does not list this circuit');
 }

@@ -79,7 +79,8 @@ export class HttpSource implements CeremonySource {
     let head: SourceHead | undefined;
     for (let attempt = 0; attempt < HEAD_ATTEMPTS; attempt++) {
       const transcript = await this.#getText(this.#ceremonyUrl('/transcript'));
-      if (transcript === undefined) throw new Error(`HttpSource: no ceremony '${this.ceremonyId}' at ${this.label}`);
+      if (transcript === undefined)
+        throw new Error(`HttpSource: no ceremony '${this.ceremonyId}' at ${this.label}`);
       const checkpoint = await this.#getText(this.#ceremonyUrl('/checkpoint'));
       head = { transcript, checkpoint };
       if (checkpoint === undefined || sizeOfNote(checkpoint) === countLines(transcript)) break;
@@ -112,7 +113,9 @@ export class HttpSource implements CeremonySource {
     );
     const body = (await response?.json().catch(() => undefined)) as { proof?: unknown } | undefined;
     const proof = body?.proof;
-    return Array.isArray(proof) && proof.every((h) => typeof h === 'string') ? (proof as string[]) : undefined;
+    return Array.isArray(proof) && proof.every((h) => typeof h === 'string')
+      ? (proof as string[])
+      : undefined;
   }
 
   async readPublished(circuit: string, file: PublishedFile): Promise<Uint8Array | undefined> {
@@ -123,7 +126,10 @@ export class HttpSource implements CeremonySource {
     return response ? new Uint8Array(await response.arrayBuffer()) : undefined;
   }
 
-  async fetchArtifact(ref: ArtifactRef, onProgress?: (message: string) => void): Promise<LocalArtifact | undefined> {
+  async fetchArtifact(
+    ref: ArtifactRef,
+    onProgress?: (message: string) => void,
+  ): Promise<LocalArtifact | undefined> {
     assertCircuitName('HttpSource.fetchArtifact', ref.circuit);
     const path = ref.kind === 'zkey' ? `zkeys/${ref.index}` : ref.kind;
     const url = this.#ceremonyUrl(`/circuits/${ref.circuit}/${path}`);

@@ -50,7 +50,9 @@ async function checkCircuitChain(
   }
   const initSha = await sha256OfFile(init);
   if (initSha !== circuit.initialZkeySha256) {
-    problems.push(`${name}: the recomputed initial zkey is ${initSha.slice(0, 16)}…, circuit.added says ${circuit.initialZkeySha256.slice(0, 16)}…`);
+    problems.push(
+      `${name}: the recomputed initial zkey is ${initSha.slice(0, 16)}…, circuit.added says ${circuit.initialZkeySha256.slice(0, 16)}…`,
+    );
     return;
   }
   for (const [i, a] of accepted.entries()) {
@@ -67,7 +69,8 @@ async function checkCircuitChain(
       }
       ctx.progress(`verifying zkey #${a.index} of ${name} from the initial zkey (snarkjs)`);
       const verdict = await verifyFromInit(init, ptau, path);
-      if (!verdict.ok) problems.push(`${label}: snarkjs verifyFromInit fails: ${verdict.reason ?? 'no reason given'}`);
+      if (!verdict.ok)
+        problems.push(`${label}: snarkjs verifyFromInit fails: ${verdict.reason ?? 'no reason given'}`);
     } catch (err) {
       problems.push(`${label}: ${(err as Error).message}`);
     }

@@ -1,6 +1,6 @@
 // The transcript read once: every line decoded and hashed a single time, the Merkle tree built in one O(n) pass,
 // and the facts of its entries extracted. Every check reads this, never the raw text again.
-import { type TranscriptEntry, decodeEntryLine } from '../transcript/entry.js';
+import { decodeEntryLine, type TranscriptEntry } from '../transcript/entry.js';
 import { leafHash, MemoryTree } from '../transcript/merkle.js';
 import { type LedgerFacts, readFacts } from './facts.js';
 

@@ -3,11 +3,19 @@
 import { fromHex, toHex } from '../crypto/hex.js';
 import { GENESIS_PREV } from '../transcript/entry.js';
 import { verifyConsistency } from '../transcript/merkle.js';
-import { type Checkpoint, parseCheckpoint, parseNote, parseVerifierKey, verifyCosignature, verifyNote } from '../transcript/note.js';
+import {
+  type Checkpoint,
+  parseCheckpoint,
+  parseNote,
+  parseVerifierKey,
+  verifyCosignature,
+  verifyNote,
+} from '../transcript/note.js';
 import type { Ledger } from './ledger.js';
 import { fail, pass, skip, summarizeProblems, type Verdict } from './types.js';
 
-const short = (hash: Uint8Array | string) => `${typeof hash === 'string' ? hash.slice(0, 16) : toHex(hash).slice(0, 16)}…`;
+const short = (hash: Uint8Array | string) =>
+  `${typeof hash === 'string' ? hash.slice(0, 16) : toHex(hash).slice(0, 16)}…`;
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
@@ -52,8 +60,10 @@ export function checkSequence(ledger: Ledger): Verdict {
       problems.push(`seq ${entry.seq} belongs to ceremony '${entry.ceremony}', not '${ledger.ceremonyId}'`);
     }
     const expectedPrev = i === 0 ? GENESIS_PREV : toHex(ledger.lines[i - 1]!.leafHash);
-    if (entry.prev !== expectedPrev) problems.push(`seq ${entry.seq}: prev is not the leaf hash of the line before it`);
-    if (i === 0 && entry.type !== 'ceremony.created') problems.push(`the first entry is ${entry.type}, not ceremony.created`);
+    if (entry.prev !== expectedPrev)
+      problems.push(`seq ${entry.seq}: prev is not the leaf hash of the line before it`);
+    if (i === 0 && entry.type !== 'ceremony.created')
+      problems.push(`the first entry is ${entry.type}, not ceremony.created`);
   }
   if (problems.length > 0) return fail(summarizeProblems(problems));
   const note = unjudged > 0 ? ` (${unjudged} non-canonical line(s) not judged, see entries.canonical)` : '';
@@ -83,11 +93,16 @@ export function checkRoot(ledger: Ledger, note: string | undefined): Verdict {
   if (origin) return fail(origin);
   const n = ledger.lines.length;
   if (checkpoint.size !== n) {
-    const why = checkpoint.size > n ? 'entries were removed from the transcript' : 'the transcript has unsigned entries';
+    const why =
+      checkpoint.size > n
+        ? 'entries were removed from the transcript'
+        : 'the transcript has unsigned entries';
     return fail(`the checkpoint covers ${checkpoint.size} entries, the transcript has ${n}: ${why}`);
   }
   if (!sameBytes(checkpoint.rootHash, ledger.root)) {
-    return fail(`the Merkle root of the ${n} entries is ${short(ledger.root)}, the checkpoint says ${short(checkpoint.rootHash)}`);
+    return fail(
+      `the Merkle root of the ${n} entries is ${short(ledger.root)}, the checkpoint says ${short(checkpoint.rootHash)}`,
+    );
   }
   return pass(`the Merkle root of all ${n} entries is the checkpoint's (${short(ledger.root)})`);
 }
@@ -112,7 +127,8 @@ function historyProblem(ledger: Ledger, size: number, note: string, logKey: stri
     if (checkpoint.size !== size) return `checkpoints/${size} states size ${checkpoint.size}`;
     const origin = originProblem(checkpoint, ledger.ceremonyId);
     if (origin) return `checkpoints/${size}: ${origin}`;
-    if (size > ledger.lines.length) return `checkpoints/${size} is beyond the transcript's ${ledger.lines.length} entries`;
+    if (size > ledger.lines.length)
+      return `checkpoints/${size} is beyond the transcript's ${ledger.lines.length} entries`;
     if (!sameBytes(ledger.tree.root(size), checkpoint.rootHash)) {
       return `checkpoints/${size} has root ${short(checkpoint.rootHash)}, the first ${size} entries have ${short(ledger.tree.root(size))}`;
     }
@@ -122,7 +138,11 @@ function historyProblem(ledger: Ledger, size: number, note: string, logKey: stri
   }
 }
 
-export function checkHistory(ledger: Ledger, notes: Map<number, string>, logKey: string | undefined): Verdict {
+export function checkHistory(
+  ledger: Ledger,
+  notes: Map<number, string>,
+  logKey: string | undefined,
+): Verdict {
   if (logKey === undefined) return fail('no log key is published');
   if (notes.size === 0) return fail('no checkpoints are published (checkpoints/<size>)');
   const problems: string[] = [];
@@ -130,10 +150,13 @@ export function checkHistory(ledger: Ledger, notes: Map<number, string>, logKey:
     const problem = historyProblem(ledger, size, note, logKey);
     if (problem) problems.push(problem);
   }
-  if (problems.length > 0) return fail(`${problems.length} of ${notes.size} checkpoints fail: ${summarizeProblems(problems)}`);
+  if (problems.length > 0)
+    return fail(`${problems.length} of ${notes.size} checkpoints fail: ${summarizeProblems(problems)}`);
   const n = ledger.lines.length;
   const coverage = notes.size === n ? `every size 1–${n}` : `${notes.size} of the ${n} sizes`;
-  return pass(`${notes.size} checkpoints (${coverage}) are signed and match the transcript prefix of their size`);
+  return pass(
+    `${notes.size} checkpoints (${coverage}) are signed and match the transcript prefix of their size`,
+  );
 }
 
 export interface OlderCheckpointInput {
@@ -159,7 +182,10 @@ export async function checkOlder(input: OlderCheckpointInput): Promise<Verdict> 
   if (origin) return fail(`the older checkpoint's ${origin}`);
   const m = checkpoint.size;
   const n = ledger.lines.length;
-  if (m > n) return fail(`the older checkpoint covers ${m} entries but the transcript has only ${n}: the log was truncated`);
+  if (m > n)
+    return fail(
+      `the older checkpoint covers ${m} entries but the transcript has only ${n}: the log was truncated`,
+    );
   const prefixRoot = ledger.tree.root(m);
   if (!sameBytes(prefixRoot, checkpoint.rootHash)) {
     return fail(
@@ -170,14 +196,18 @@ export async function checkOlder(input: OlderCheckpointInput): Promise<Verdict> 
   if (m > 0 && m < n) {
     const proof = await input.readProof(m, n).catch(() => undefined);
     if (proof !== undefined) {
-      const hashes = proof.every((h) => /^[0-9a-f]{64}$/.test(h)) ? proof.map((h) => fromHex(h, 32)) : undefined;
+      const hashes = proof.every((h) => /^[0-9a-f]{64}$/.test(h))
+        ? proof.map((h) => fromHex(h, 32))
+        : undefined;
       if (!hashes || !verifyConsistency(m, n, checkpoint.rootHash, ledger.root, hashes)) {
         return fail(`the coordinator's RFC 9162 consistency proof from ${m} to ${n} does not verify`);
       }
       proofNote = `; the coordinator's consistency proof ${m}→${n} verifies`;
     }
   }
-  return pass(`the older checkpoint (size ${m}) is signed by the log key and is a prefix of the transcript${proofNote}`);
+  return pass(
+    `the older checkpoint (size ${m}) is signed by the log key and is a prefix of the transcript${proofNote}`,
+  );
 }
 
 /** Every participant cosignature (tlog-cosignature/v1 under `participant-<id>`) on every published checkpoint. */
@@ -229,7 +259,9 @@ export function checkCosignatures(
   if (problems.length > 0) return fail(summarizeProblems(problems));
   const ignored = others > 0 ? ` (${others} by keys the transcript does not name, ignored)` : '';
   if (seen.size - others === 0) return skip(`no participant cosignatures are published${ignored}`);
-  return pass(`${seen.size - others} cosignatures by ${signers.size} participant(s) on ${labels.size} checkpoint(s) verify${ignored}`);
+  return pass(
+    `${seen.size - others} cosignatures by ${signers.size} participant(s) on ${labels.size} checkpoint(s) verify${ignored}`,
+  );
 }
 
 function safeKeyName(logKey: string): string | undefined {

@@ -37,10 +37,11 @@ function parseReceipt(text: string): ReceiptJson | string {
     if (typeof r[key] !== 'string') return `the receipt's ${key} is not a string`;
   }
   for (const key of ['index', 'seq', 'treeSize'] as const) {
-    if (!Number.isSafeInteger(r[key]) || (r[key] as number) < 0) return `the receipt's ${key} is not an integer >= 0`;
+    if (!Number.isSafeInteger(r[key]) || (r[key] as number) < 0)
+      return `the receipt's ${key} is not an integer >= 0`;
   }
   if (!Array.isArray(r.inclusionProof) || !r.inclusionProof.every((h) => isHex(h, 32))) {
-    return 'the receipt\'s inclusionProof is not a list of 32-byte hex hashes';
+    return "the receipt's inclusionProof is not a list of 32-byte hex hashes";
   }
   return r as ReceiptJson;
 }
@@ -57,46 +58,70 @@ export async function checkReceipt(input: ReceiptCheckInput): Promise<Verdict> {
   if (input.receipt === undefined) return skip('no receipt given (--receipt FILE)');
   const r = parseReceipt(input.receipt);
   if (typeof r === 'string') return fail(r);
-  if (r.ceremony !== ledger.ceremonyId) return fail(`the receipt is for ceremony '${r.ceremony}', not '${ledger.ceremonyId}'`);
+  if (r.ceremony !== ledger.ceremonyId)
+    return fail(`the receipt is for ceremony '${r.ceremony}', not '${ledger.ceremonyId}'`);
   const leaf = leafHash(new TextEncoder().encode(r.entry));
-  if (toHex(leaf) !== r.leafHash) return fail('the receipt\'s leafHash is not SHA-256(0x00 ‖ entry)');
+  if (toHex(leaf) !== r.leafHash) return fail("the receipt's leafHash is not SHA-256(0x00 ‖ entry)");
   const published = ledger.lines[r.seq];
   if (!published) return fail(`the transcript has no entry ${r.seq}`);
-  if (published.line !== r.entry) return fail(`the receipt's entry differs from the transcript's entry ${r.seq}`);
+  if (published.line !== r.entry)
+    return fail(`the receipt's entry differs from the transcript's entry ${r.seq}`);
   let entry: ReturnType<typeof decodeEntryLine>['entry'];
   try {
     entry = decodeEntryLine(r.entry).entry;
   } catch (err) {
     return fail(`the receipt's entry is not canonical: ${(err as Error).message}`);
   }
-  if (entry.type !== 'contribution.accepted' || entry.body.circuit !== r.circuit || entry.body.index !== r.index) {
+  if (
+    entry.type !== 'contribution.accepted' ||
+    entry.body.circuit !== r.circuit ||
+    entry.body.index !== r.index
+  ) {
     return fail(`entry ${r.seq} is not the acceptance of contribution #${r.index} to ${r.circuit}`);
   }
   if (logKey === undefined) return fail('no log key is published to check the receipt against');
-  if (r.logKey.trim() !== logKey) return fail('the receipt names another log key than the ceremony publishes');
+  if (r.logKey.trim() !== logKey)
+    return fail('the receipt names another log key than the ceremony publishes');
   let checkpoint: ReturnType<typeof parseCheckpoint>;
   try {
     checkpoint = parseCheckpoint(verifyNote(r.checkpoint, logKey).body);
   } catch (err) {
     return fail(`the receipt's checkpoint is not signed by the log key: ${(err as Error).message}`);
   }
-  if (checkpoint.size !== r.treeSize) return fail(`the receipt's checkpoint is for size ${checkpoint.size}, not ${r.treeSize}`);
-  if (!checkpoint.origin.endsWith(`/ceremonies/${ledger.ceremonyId}`)) return fail(`the receipt's checkpoint is for log ${checkpoint.origin}`);
+  if (checkpoint.size !== r.treeSize)
+    return fail(`the receipt's checkpoint is for size ${checkpoint.size}, not ${r.treeSize}`);
+  if (!checkpoint.origin.endsWith(`/ceremonies/${ledger.ceremonyId}`))
+    return fail(`the receipt's checkpoint is for log ${checkpoint.origin}`);
   const proof = r.inclusionProof.map((h) => fromHex(h, 32));
   if (r.seq >= r.treeSize || !verifyInclusion(leaf, r.seq, r.treeSize, proof, checkpoint.rootHash)) {
-    return fail(`the inclusion proof of entry ${r.seq} does not lead to the root of the receipt's checkpoint`);
+    return fail(
+      `the inclusion proof of entry ${r.seq} does not lead to the root of the receipt's checkpoint`,
+    );
   }
   const by = typeof entry.body.participantId === 'string' ? ` by ${entry.body.participantId}` : '';
-  return checkGrowth(input, r, checkpoint.rootHash, `contribution #${r.index} to ${r.circuit}${by} (entry ${r.seq})`);
+  return checkGrowth(
+    input,
+    r,
+    checkpoint.rootHash,
+    `contribution #${r.index} to ${r.circuit}${by} (entry ${r.seq})`,
+  );
 }
 
 /** The receipt's tree is a prefix of today's: same root over its first treeSize leaves, and the coordinator's proof. */
-async function checkGrowth(input: ReceiptCheckInput, r: ReceiptJson, root: Uint8Array, what: string): Promise<Verdict> {
+async function checkGrowth(
+  input: ReceiptCheckInput,
+  r: ReceiptJson,
+  root: Uint8Array,
+  what: string,
+): Promise<Verdict> {
   const { ledger } = input;
   const n = ledger.lines.length;
-  if (r.treeSize > n) return fail(`the receipt's checkpoint covers ${r.treeSize} entries, the transcript only ${n}`);
+  if (r.treeSize > n)
+    return fail(`the receipt's checkpoint covers ${r.treeSize} entries, the transcript only ${n}`);
   if (toHex(ledger.tree.root(r.treeSize)) !== toHex(root)) {
-    return fail(`the transcript's first ${r.treeSize} entries are not the tree the receipt's checkpoint signed`);
+    return fail(
+      `the transcript's first ${r.treeSize} entries are not the tree the receipt's checkpoint signed`,
+    );
   }
   let proofNote = '';
   if (r.treeSize < n) {

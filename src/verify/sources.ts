@@ -50,7 +50,9 @@ const circuitNamePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 export function assertCircuitName(fn: string, circuit: unknown): asserts circuit is string {
   if (typeof circuit !== 'string' || !circuitNamePattern.test(circuit)) {
-    throw new TypeError(`${fn}: '${String(circuit)}' is not a circuit name (lowercase letters, digits, - and _)`);
+    throw new TypeError(
+      `${fn}: '${String(circuit)}' is not a circuit name (lowercase letters, digits, - and _)`,
+    );
   }
 }
 
@@ -64,4 +66,3 @@ export async function sha256OfFile(path: string): Promise<string> {
   await pipeline(createReadStream(path), hash);
   return hash.digest('hex');
 }
-
