@@ -33,7 +33,13 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
-      redact: ['req.headers.authorization', 'req.headers["x-ceremony-attestation"]', 'req.headers["x-ceremony-statement"]'],
+      redact: [
+        'req.headers.authorization',
+        'req.headers["x-ceremony-attestation"]',
+        'req.headers["x-ceremony-statement"]',
+      ],
+      // Logs go to stderr so that stdout stays for command results (`--json`).
+      stream: process.stderr,
     },
     bodyLimit: 64 * 1024,
     trustProxy: false,
@@ -43,7 +49,11 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   await migrateDatabase(db);
   const store = new BlobStore(config.dataDir);
   await store.init();
-  const signer = await loadLogSigner({ origin: config.origin, dataDir: config.dataDir, seedHex: config.logKeySeedHex });
+  const signer = await loadLogSigner({
+    origin: config.origin,
+    dataDir: config.dataDir,
+    seedHex: config.logKeySeedHex,
+  });
   const metrics = createMetrics();
 
   let publisher: Publisher | undefined;
@@ -74,7 +84,11 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   registerErrorHandler(app);
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Ceremony Coordinator', version: '1', description: 'Groth16 phase-2 ceremonies with a signed Merkle transcript' },
+      info: {
+        title: 'Ceremony Coordinator',
+        version: '1',
+        description: 'Groth16 phase-2 ceremonies with a signed Merkle transcript',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
@@ -87,7 +101,10 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     if (tickRunning) return;
     tickRunning = true;
     ticks += 1;
-    const work = ticks % 60 === 0 ? Promise.all([tickQueues(services), purgeExpiredCredentials(services)]) : tickQueues(services);
+    const work =
+      ticks % 60 === 0
+        ? Promise.all([tickQueues(services), purgeExpiredCredentials(services)])
+        : tickQueues(services);
     work
       .catch((err: unknown) => app.log.error({ err }, 'queue tick failed'))
       .finally(() => {

@@ -59,7 +59,8 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     }
   }
   const origin = pick(flags, env, 'origin', 'CEREMONY_ORIGIN') ?? hostname();
-  if (/[\s+]/.test(origin) || origin.length === 0) throw new Error(`config: origin must not hold spaces or '+'`);
+  if (/[\s+]/.test(origin) || origin.length === 0)
+    throw new Error(`config: origin must not hold spaces or '+'`);
   const dataDir = resolve(pick(flags, env, 'data-dir', 'DATA_DIR') ?? './data');
   const heartbeatIntervalSeconds = integer(
     pick(flags, env, 'heartbeat-interval', 'HEARTBEAT_INTERVAL_SECONDS'),
@@ -72,7 +73,9 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     host: pick(flags, env, 'host', 'HOST') ?? '127.0.0.1',
     port: integer(pick(flags, env, 'port', 'PORT'), 8080, 'port', 0, 65535),
     dataDir,
-    transcriptsDir: resolve(pick(flags, env, 'transcripts-dir', 'TRANSCRIPTS_DIR') ?? './ceremony-transcripts'),
+    transcriptsDir: resolve(
+      pick(flags, env, 'transcripts-dir', 'TRANSCRIPTS_DIR') ?? './ceremony-transcripts',
+    ),
     databaseUrl: pick(flags, env, 'database-url', 'DATABASE_URL'),
     coordinatorKeys: Object.freeze(keys),
     origin,

@@ -15,11 +15,18 @@ function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export async function issueChallenge(s: Services, publicKey: string): Promise<{ nonce: string; expiresAt: string }> {
+export async function issueChallenge(
+  s: Services,
+  publicKey: string,
+): Promise<{ nonce: string; expiresAt: string }> {
   parsePublicKey(publicKey);
   const nonce = randomBytes(32).toString('hex');
   const expiresAt = new Date(Date.now() + s.config.nonceTtlSeconds * 1000);
-  await s.db.query('INSERT INTO auth_nonces (nonce, public_key, expires_at) VALUES ($1, $2, $3)', [nonce, publicKey, expiresAt]);
+  await s.db.query('INSERT INTO auth_nonces (nonce, public_key, expires_at) VALUES ($1, $2, $3)', [
+    nonce,
+    publicKey,
+    expiresAt,
+  ]);
   return { nonce, expiresAt: expiresAt.toISOString() };
 }
 
@@ -33,8 +40,10 @@ export async function login(
     'DELETE FROM auth_nonces WHERE nonce = $1 AND public_key = $2 RETURNING expires_at',
     [input.nonce, input.publicKey],
   );
-  if (!row) throw new CeremonyError('NONCE_UNKNOWN', 'unknown or already used nonce: request a new challenge');
-  if (row.expires_at.getTime() < Date.now()) throw new CeremonyError('NONCE_UNKNOWN', 'nonce expired: request a new challenge');
+  if (!row)
+    throw new CeremonyError('NONCE_UNKNOWN', 'unknown or already used nonce: request a new challenge');
+  if (row.expires_at.getTime() < Date.now())
+    throw new CeremonyError('NONCE_UNKNOWN', 'nonce expired: request a new challenge');
   const message = new TextEncoder().encode(AUTH_PREFIX + input.nonce);
   if (!verifyHexSignature(input.signature, message, key)) {
     throw new CeremonyError('INVALID_SIGNATURE', 'signature does not verify for this public key and nonce');
@@ -46,7 +55,11 @@ export async function login(
     input.publicKey,
     expiresAt,
   ]);
-  return { token, expiresAt: expiresAt.toISOString(), coordinator: s.config.coordinatorKeys.includes(input.publicKey) };
+  return {
+    token,
+    expiresAt: expiresAt.toISOString(),
+    coordinator: s.config.coordinatorKeys.includes(input.publicKey),
+  };
 }
 
 export async function authenticate(s: Services, token: string): Promise<Caller> {

@@ -35,20 +35,27 @@ export async function logEntry(
 function parseTime(value: string | undefined, what: string): Date | null {
   if (value === undefined) return null;
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new CeremonyError('BAD_REQUEST', `${what} is not an ISO date: '${value}'`);
+  if (Number.isNaN(date.getTime()))
+    throw new CeremonyError('BAD_REQUEST', `${what} is not an ISO date: '${value}'`);
   return date;
 }
 
-export async function createCeremony(s: Services, coordinatorKey: string, input: CreateCeremonyInput): Promise<CeremonyView> {
+export async function createCeremony(
+  s: Services,
+  coordinatorKey: string,
+  input: CreateCeremonyInput,
+): Promise<CeremonyView> {
   if (!ceremonyIdPattern.test(input.id)) {
     throw new CeremonyError('BAD_REQUEST', 'ceremony id must be 1-63 lowercase letters, digits or dashes');
   }
   const title = input.title.trim();
-  if (title.length === 0 || title.length > 200) throw new CeremonyError('BAD_REQUEST', 'title must be 1-200 characters');
+  if (title.length === 0 || title.length > 200)
+    throw new CeremonyError('BAD_REQUEST', 'title must be 1-200 characters');
   const timeoutSeconds = input.timeoutSeconds ?? 600;
   const startsAt = parseTime(input.startsAt, 'startsAt');
   const endsAt = parseTime(input.endsAt, 'endsAt');
-  if (startsAt && endsAt && endsAt <= startsAt) throw new CeremonyError('BAD_REQUEST', 'endsAt must be after startsAt');
+  if (startsAt && endsAt && endsAt <= startsAt)
+    throw new CeremonyError('BAD_REQUEST', 'endsAt must be after startsAt');
   const openRegistration = input.openRegistration ?? false;
 
   await s.db.transaction(async (tx) => {
@@ -57,7 +64,8 @@ export async function createCeremony(s: Services, coordinatorKey: string, input:
        VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING id`,
       [input.id, title, timeoutSeconds, startsAt, endsAt, openRegistration, coordinatorKey],
     );
-    if (inserted.length === 0) throw new CeremonyError('CEREMONY_EXISTS', `ceremony '${input.id}' already exists`);
+    if (inserted.length === 0)
+      throw new CeremonyError('CEREMONY_EXISTS', `ceremony '${input.id}' already exists`);
     await logEntry(tx, s, input.id, 'ceremony.created', {
       title,
       timeoutSeconds,
@@ -74,12 +82,17 @@ export async function createCeremony(s: Services, coordinatorKey: string, input:
 export async function openCeremony(s: Services, ceremonyId: string): Promise<CeremonyView> {
   await withCeremonyLock(s, ceremonyId, async (tx, ceremony) => {
     requireState(ceremony, ['draft'], 'open the round');
-    const circuits = await tx.query<{ status: string }>('SELECT status FROM circuits WHERE ceremony_id = $1', [
-      ceremonyId,
-    ]);
-    if (circuits.length === 0) throw new CeremonyError('WRONG_STATE', 'cannot open: the ceremony has no circuit');
+    const circuits = await tx.query<{ status: string }>(
+      'SELECT status FROM circuits WHERE ceremony_id = $1',
+      [ceremonyId],
+    );
+    if (circuits.length === 0)
+      throw new CeremonyError('WRONG_STATE', 'cannot open: the ceremony has no circuit');
     if (circuits.some((c) => c.status !== 'ready')) {
-      throw new CeremonyError('CIRCUIT_NOT_READY', 'cannot open: every circuit must be ready (initial zkey computed)');
+      throw new CeremonyError(
+        'CIRCUIT_NOT_READY',
+        'cannot open: every circuit must be ready (initial zkey computed)',
+      );
     }
     await tx.query(`UPDATE ceremonies SET state = 'open' WHERE id = $1`, [ceremonyId]);
     await logEntry(tx, s, ceremonyId, 'ceremony.opened', {});
@@ -95,9 +108,10 @@ export async function closeRound(tx: Queryable, s: Services, ceremony: CeremonyR
     [ceremony.id],
   );
   for (const turn of active) await expireTurn(tx, s, ceremony.id, turn, 'closed');
-  await tx.query(`UPDATE turns SET state = 'cancelled', ended_at = now() WHERE ceremony_id = $1 AND state = 'waiting'`, [
-    ceremony.id,
-  ]);
+  await tx.query(
+    `UPDATE turns SET state = 'cancelled', ended_at = now() WHERE ceremony_id = $1 AND state = 'waiting'`,
+    [ceremony.id],
+  );
   await tx.query(`UPDATE ceremonies SET state = 'closed' WHERE id = $1`, [ceremony.id]);
   await logEntry(tx, s, ceremony.id, 'ceremony.closed', {});
 }

@@ -16,26 +16,39 @@ export async function addCircuit(
   input: { name: string; r1csSha256: string; ptauSha256: string },
 ): Promise<CircuitView> {
   if (!circuitNamePattern.test(input.name)) {
-    throw new CeremonyError('BAD_REQUEST', 'circuit name must be 1-63 lowercase letters, digits, dashes or underscores');
+    throw new CeremonyError(
+      'BAD_REQUEST',
+      'circuit name must be 1-63 lowercase letters, digits, dashes or underscores',
+    );
   }
   for (const [what, sha] of [
     ['r1cs', input.r1csSha256],
     ['ptau', input.ptauSha256],
   ] as const) {
     if (!/^[0-9a-f]{64}$/.test(sha) || !(await s.store.has(sha))) {
-      throw new CeremonyError('NOT_FOUND', `no uploaded ${what} file with sha256 ${sha}: PUT it to /v1/blobs first`);
+      throw new CeremonyError(
+        'NOT_FOUND',
+        `no uploaded ${what} file with sha256 ${sha}: PUT it to /v1/blobs first`,
+      );
     }
   }
   const r1cs = await readR1csInfo(s.store.pathOf(input.r1csSha256));
   const ptau = await readPtauInfo(s.store.pathOf(input.ptauSha256));
   const needed = requiredPower(r1cs.constraints, r1cs.nPublic, r1cs.nVars);
   if (ptau.power < needed) {
-    throw new CeremonyError('INVALID_PTAU', `circuit needs powers of tau 2^${needed}, the ptau has 2^${ptau.power}`);
+    throw new CeremonyError(
+      'INVALID_PTAU',
+      `circuit needs powers of tau 2^${needed}, the ptau has 2^${ptau.power}`,
+    );
   }
   await withCeremonyLock(s, ceremonyId, async (tx, ceremony) => {
     requireState(ceremony, ['draft'], 'add a circuit');
-    const exists = await tx.query('SELECT 1 FROM circuits WHERE ceremony_id = $1 AND name = $2', [ceremonyId, input.name]);
-    if (exists.length > 0) throw new CeremonyError('CIRCUIT_EXISTS', `circuit '${input.name}' already exists`);
+    const exists = await tx.query('SELECT 1 FROM circuits WHERE ceremony_id = $1 AND name = $2', [
+      ceremonyId,
+      input.name,
+    ]);
+    if (exists.length > 0)
+      throw new CeremonyError('CIRCUIT_EXISTS', `circuit '${input.name}' already exists`);
     await tx.query(
       `INSERT INTO circuits (ceremony_id, name, position, status, r1cs_sha256, ptau_sha256, constraints, power)
        VALUES ($1, $2, (SELECT count(*) FROM circuits WHERE ceremony_id = $1), 'preparing', $3, $4, $5, $6)`,
@@ -51,12 +64,15 @@ export async function addCircuit(
 }
 
 /** Job: computes the initial zkey (deterministic, so a rerun after a crash gives the same file) and logs it. */
-export async function runCircuitSetup(s: Services, payload: { ceremonyId: string; circuit: string }): Promise<void> {
+export async function runCircuitSetup(
+  s: Services,
+  payload: { ceremonyId: string; circuit: string },
+): Promise<void> {
   const [row] = await s.db.query<{ status: string; r1cs_sha256: string; ptau_sha256: string; power: number }>(
     'SELECT status, r1cs_sha256, ptau_sha256, power FROM circuits WHERE ceremony_id = $1 AND name = $2',
     [payload.ceremonyId, payload.circuit],
   );
-  if (!row || row.status !== 'preparing') return;
+  if (row?.status !== 'preparing') return;
   const out = s.store.tempPath('.zkey');
   try {
     await createInitialZkey(s.store.pathOf(row.r1cs_sha256), s.store.pathOf(row.ptau_sha256), out);
@@ -64,11 +80,17 @@ export async function runCircuitSetup(s: Services, payload: { ceremonyId: string
     const { size } = await stat(out);
     await s.store.adopt({ path: out, sha256, size });
     await withCeremonyLock(s, payload.ceremonyId, async (tx) => {
-      const [c] = await tx.query<{ status: string; constraints: number; power: number; r1cs_sha256: string; ptau_sha256: string }>(
+      const [c] = await tx.query<{
+        status: string;
+        constraints: number;
+        power: number;
+        r1cs_sha256: string;
+        ptau_sha256: string;
+      }>(
         'SELECT status, constraints, power, r1cs_sha256, ptau_sha256 FROM circuits WHERE ceremony_id = $1 AND name = $2',
         [payload.ceremonyId, payload.circuit],
       );
-      if (!c || c.status !== 'preparing') return;
+      if (c?.status !== 'preparing') return;
       await tx.query(
         `UPDATE circuits SET status = 'ready', initial_zkey_sha256 = $3, latest_zkey_sha256 = $3
          WHERE ceremony_id = $1 AND name = $2`,
@@ -85,12 +107,15 @@ export async function runCircuitSetup(s: Services, payload: { ceremonyId: string
     });
   } catch (err) {
     await rm(out, { force: true });
-    const message = err instanceof CeremonyError ? err.message : `initial zkey failed: ${(err as Error).message}`;
-    await s.db.query(`UPDATE circuits SET status = 'failed', error = $3 WHERE ceremony_id = $1 AND name = $2`, [
-      payload.ceremonyId,
-      payload.circuit,
-      message,
-    ]);
-    s.log.warn({ ceremony: payload.ceremonyId, circuit: payload.circuit, err: message }, 'circuit setup failed');
+    const message =
+      err instanceof CeremonyError ? err.message : `initial zkey failed: ${(err as Error).message}`;
+    await s.db.query(
+      `UPDATE circuits SET status = 'failed', error = $3 WHERE ceremony_id = $1 AND name = $2`,
+      [payload.ceremonyId, payload.circuit, message],
+    );
+    s.log.warn(
+      { ceremony: payload.ceremonyId, circuit: payload.circuit, err: message },
+      'circuit setup failed',
+    );
   }
 }

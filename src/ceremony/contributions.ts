@@ -28,7 +28,12 @@ interface HeldTurn {
   prevSize: number;
 }
 
-async function requireHeldTurn(db: Queryable, s: Services, p: Participant, circuit: string): Promise<HeldTurn> {
+async function requireHeldTurn(
+  db: Queryable,
+  s: Services,
+  p: Participant,
+  circuit: string,
+): Promise<HeldTurn> {
   const [row] = await db.query<{ id: number; contribution_index: number; latest_zkey_sha256: string }>(
     `SELECT t.id, c.contribution_index, c.latest_zkey_sha256 FROM turns t
      JOIN circuits c ON c.ceremony_id = t.ceremony_id AND c.name = t.circuit_name
@@ -37,7 +42,12 @@ async function requireHeldTurn(db: Queryable, s: Services, p: Participant, circu
   );
   if (!row) throw new CeremonyError('NOT_YOUR_TURN', `it is not your turn on circuit '${circuit}'`);
   const { size } = await stat(s.store.pathOf(row.latest_zkey_sha256));
-  return { turnId: row.id, index: row.contribution_index + 1, prevZkeySha256: row.latest_zkey_sha256, prevSize: size };
+  return {
+    turnId: row.id,
+    index: row.contribution_index + 1,
+    prevZkeySha256: row.latest_zkey_sha256,
+    prevSize: size,
+  };
 }
 
 export interface UploadInput {
@@ -49,9 +59,19 @@ export interface UploadInput {
 }
 
 /** Checks the uploaded zkey against the chain and the attestation; throws the reason when it is not admissible. */
-async function checkUpload(s: Services, p: Participant, circuit: string, held: HeldTurn, file: StoredFile, input: UploadInput) {
+async function checkUpload(
+  s: Services,
+  p: Participant,
+  circuit: string,
+  held: HeldTurn,
+  file: StoredFile,
+  input: UploadInput,
+) {
   if (file.sha256 === held.prevZkeySha256) {
-    throw new CeremonyError('ZKEY_UNCHANGED', 'the upload is the current zkey itself: contribute to it first');
+    throw new CeremonyError(
+      'ZKEY_UNCHANGED',
+      'the upload is the current zkey itself: contribute to it first',
+    );
   }
   const prev = await readZkeyInfo(s.store.pathOf(held.prevZkeySha256));
   const next = await readZkeyInfo(file.path);
@@ -81,7 +101,15 @@ async function rejectInTx(
   tx: Queryable,
   s: Services,
   ceremony: CeremonyRow,
-  rejected: { id: string; circuit: string; participantId: string; turnId: number; zkeySha256: string; code: ErrorCode | string; message: string },
+  rejected: {
+    id: string;
+    circuit: string;
+    participantId: string;
+    turnId: number;
+    zkeySha256: string;
+    code: ErrorCode | string;
+    message: string;
+  },
 ) {
   await tx.query(`UPDATE turns SET state = 'rejected', ended_at = now() WHERE id = $1`, [rejected.turnId]);
   const entry = await logEntry(tx, s, ceremony.id, 'contribution.rejected', {
@@ -100,7 +128,11 @@ async function rejectInTx(
   s.metrics.contributions.inc({ result: 'rejected' });
 }
 
-export async function receiveContribution(s: Services, p: Participant, input: UploadInput): Promise<ContributionView> {
+export async function receiveContribution(
+  s: Services,
+  p: Participant,
+  input: UploadInput,
+): Promise<ContributionView> {
   if (input.statement !== undefined && input.statement.length > MAX_STATEMENT_LENGTH) {
     throw new CeremonyError('BAD_REQUEST', `statement is longer than ${MAX_STATEMENT_LENGTH} characters`);
   }
@@ -125,18 +157,40 @@ export async function receiveContribution(s: Services, p: Participant, input: Up
   try {
     await withCeremonyLock(s, p.ceremonyId, async (tx, ceremony) => {
       // The turn may have expired while the body streamed in.
-      const [turn] = await tx.query<{ state: string }>('SELECT state FROM turns WHERE id = $1', [held.turnId]);
-      if (turn?.state !== 'active') throw new CeremonyError('NOT_YOUR_TURN', 'your turn ended before the upload finished');
+      const [turn] = await tx.query<{ state: string }>('SELECT state FROM turns WHERE id = $1', [
+        held.turnId,
+      ]);
+      if (turn?.state !== 'active')
+        throw new CeremonyError('NOT_YOUR_TURN', 'your turn ended before the upload finished');
       await tx.query(
         `INSERT INTO contributions (id, ceremony_id, circuit_name, participant_id, turn_id, idx, prev_zkey_sha256,
            zkey_sha256, zkey_size, contribution_hash, attestation, statement, state)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'verifying')`,
-        [id, p.ceremonyId, input.circuit, p.participantId, held.turnId, held.index, held.prevZkeySha256, file.sha256,
-          file.size, contributionHash ?? null, input.attestation, input.statement ?? null],
+        [
+          id,
+          p.ceremonyId,
+          input.circuit,
+          p.participantId,
+          held.turnId,
+          held.index,
+          held.prevZkeySha256,
+          file.sha256,
+          file.size,
+          contributionHash ?? null,
+          input.attestation,
+          input.statement ?? null,
+        ],
       );
       if (failure) {
-        await rejectInTx(tx, s, ceremony, { id, circuit: input.circuit, participantId: p.participantId, turnId: held.turnId,
-          zkeySha256: file.sha256, code: failure.code, message: failure.message });
+        await rejectInTx(tx, s, ceremony, {
+          id,
+          circuit: input.circuit,
+          participantId: p.participantId,
+          turnId: held.turnId,
+          zkeySha256: file.sha256,
+          code: failure.code,
+          message: failure.message,
+        });
         return;
       }
       await tx.query(`UPDATE turns SET state = 'verifying' WHERE id = $1`, [held.turnId]);
@@ -179,10 +233,15 @@ async function loadContribution(db: Queryable, ceremonyId: string, id: string): 
 }
 
 /** Job: runs snarkjs verifyFromInit in a child process, then accepts or rejects in one transaction. */
-export async function runVerification(s: Services, payload: { contributionId: string }, signal: AbortSignal): Promise<void> {
-  const [located] = await s.db.query<{ ceremony_id: string }>('SELECT ceremony_id FROM contributions WHERE id = $1', [
-    payload.contributionId,
-  ]);
+export async function runVerification(
+  s: Services,
+  payload: { contributionId: string },
+  signal: AbortSignal,
+): Promise<void> {
+  const [located] = await s.db.query<{ ceremony_id: string }>(
+    'SELECT ceremony_id FROM contributions WHERE id = $1',
+    [payload.contributionId],
+  );
   if (!located) return;
   const c = await loadContribution(s.db, located.ceremony_id, payload.contributionId);
   if (c.state !== 'verifying') return;
@@ -197,9 +256,14 @@ export async function runVerification(s: Services, payload: { contributionId: st
     () => uploaded,
     () => s.store.pathOf(c.zkey_sha256),
   );
-  const result = await verifyFromInit(s.store.pathOf(circuit.initial_zkey_sha256), s.store.pathOf(circuit.ptau_sha256), path, {
-    signal,
-  });
+  const result = await verifyFromInit(
+    s.store.pathOf(circuit.initial_zkey_sha256),
+    s.store.pathOf(circuit.ptau_sha256),
+    path,
+    {
+      signal,
+    },
+  );
   s.metrics.verifySeconds.observe(result.durationMs / 1000);
   s.metrics.verifyMaxRssBytes.set(result.maxRssBytes);
   if (result.ok && path === uploaded) await s.store.adopt({ path, sha256: c.zkey_sha256, size: 0 });
@@ -216,11 +280,20 @@ export async function runVerification(s: Services, payload: { contributionId: st
       'SELECT contribution_index, latest_zkey_sha256 FROM circuits WHERE ceremony_id = $1 AND name = $2 FOR UPDATE',
       [c.ceremony_id, c.circuit_name],
     );
-    const stillHead = head?.contribution_index === c.idx - 1 && head.latest_zkey_sha256 === c.prev_zkey_sha256;
+    const stillHead =
+      head?.contribution_index === c.idx - 1 && head.latest_zkey_sha256 === c.prev_zkey_sha256;
     if (!result.ok || !stillHead) {
-      await rejectInTx(tx, s, ceremony, { id: c.id, circuit: c.circuit_name, participantId: c.participant_id,
-        turnId: c.turn_id, zkeySha256: c.zkey_sha256, code: 'ZKEY_VERIFICATION_FAILED',
-        message: result.ok ? 'the circuit moved on before verification finished' : 'snarkjs verification against the initial zkey and ptau failed' });
+      await rejectInTx(tx, s, ceremony, {
+        id: c.id,
+        circuit: c.circuit_name,
+        participantId: c.participant_id,
+        turnId: c.turn_id,
+        zkeySha256: c.zkey_sha256,
+        code: 'ZKEY_VERIFICATION_FAILED',
+        message: result.ok
+          ? 'the circuit moved on before verification finished'
+          : 'snarkjs verification against the initial zkey and ptau failed',
+      });
       return;
     }
     await tx.query(
@@ -239,17 +312,21 @@ export async function runVerification(s: Services, payload: { contributionId: st
       verifier: { ...VERIFIER },
       ...(c.statement === null ? {} : { statement: c.statement }),
     });
-    await tx.query(`UPDATE contributions SET state = 'accepted', seq = $2, decided_at = now() WHERE id = $1`, [
-      c.id,
-      entry.seq,
-    ]);
+    await tx.query(
+      `UPDATE contributions SET state = 'accepted', seq = $2, decided_at = now() WHERE id = $1`,
+      [c.id, entry.seq],
+    );
     await advanceQueue(tx, s, ceremony);
     s.metrics.contributions.inc({ result: 'accepted' });
   });
   await rm(uploaded, { force: true });
 }
 
-export async function getContribution(s: Services, ceremonyId: string, id: string): Promise<ContributionView> {
+export async function getContribution(
+  s: Services,
+  ceremonyId: string,
+  id: string,
+): Promise<ContributionView> {
   const c = await loadContribution(s.db, ceremonyId, id);
   return {
     contributionId: c.id,
@@ -261,6 +338,9 @@ export async function getContribution(s: Services, ceremonyId: string, id: strin
     contributionHash: c.contribution_hash,
     state: c.state,
     reason: c.reason_code ? { code: c.reason_code, message: c.reason_message ?? '' } : null,
-    receipt: c.state === 'accepted' && c.seq !== null ? await buildReceipt(s, ceremonyId, c.circuit_name, c.idx, c.seq) : null,
+    receipt:
+      c.state === 'accepted' && c.seq !== null
+        ? await buildReceipt(s, ceremonyId, c.circuit_name, c.idx, c.seq)
+        : null,
   };
 }

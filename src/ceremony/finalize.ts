@@ -1,7 +1,12 @@
 // Finalization: the public beacon applied last to every circuit, the outputs exported, the ceremony sealed.
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { CeremonyError } from '../errors.js';
-import { applyBeacon, exportSolidityVerifier, exportVerificationKey, verifyFromInit } from '../snark/runner.js';
+import {
+  applyBeacon,
+  exportSolidityVerifier,
+  exportVerificationKey,
+  verifyFromInit,
+} from '../snark/runner.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
 import { fsyncPath, sha256File } from '../storage/blob-store.js';
 import { closeRound, getCeremonyView, logEntry } from './ceremonies.js';
@@ -19,27 +24,52 @@ export interface FinalizeInput {
   iterationsExp: number;
 }
 
-export async function requestFinalize(s: Services, ceremonyId: string, input: FinalizeInput): Promise<CeremonyView> {
+export async function requestFinalize(
+  s: Services,
+  ceremonyId: string,
+  input: FinalizeInput,
+): Promise<CeremonyView> {
   if (!/^(?:[0-9a-f]{2}){1,64}$/.test(input.beaconHex)) {
     throw new CeremonyError('BAD_REQUEST', 'beacon must be 1-64 bytes of lowercase hex');
   }
   const source = input.beaconSource.trim();
-  if (source.length === 0 || source.length > 500) throw new CeremonyError('BAD_REQUEST', 'beacon source must be 1-500 characters');
+  if (source.length === 0 || source.length > 500)
+    throw new CeremonyError('BAD_REQUEST', 'beacon source must be 1-500 characters');
   const exp = input.iterationsExp;
   if (!Number.isInteger(exp) || exp < MIN_ITERATIONS_EXP || exp > MAX_ITERATIONS_EXP) {
-    throw new CeremonyError('BAD_REQUEST', `iterations exponent must be an integer from ${MIN_ITERATIONS_EXP} to ${MAX_ITERATIONS_EXP}`);
+    throw new CeremonyError(
+      'BAD_REQUEST',
+      `iterations exponent must be an integer from ${MIN_ITERATIONS_EXP} to ${MAX_ITERATIONS_EXP}`,
+    );
   }
   await withCeremonyLock(s, ceremonyId, async (tx, ceremony) => {
     if (ceremony.state === 'finalized' || ceremony.finalization?.status === 'running') {
-      throw new CeremonyError('WRONG_STATE', `ceremony '${ceremonyId}' is already ${ceremony.finalization?.status === 'running' ? 'finalizing' : 'finalized'}`);
+      throw new CeremonyError(
+        'WRONG_STATE',
+        `ceremony '${ceremonyId}' is already ${ceremony.finalization?.status === 'running' ? 'finalizing' : 'finalized'}`,
+      );
     }
-    if (ceremony.state === 'draft') throw new CeremonyError('WRONG_STATE', 'cannot finalize a ceremony that never opened');
-    const verifying = await tx.query(`SELECT 1 FROM contributions WHERE ceremony_id = $1 AND state = 'verifying'`, [ceremonyId]);
-    if (verifying.length > 0) throw new CeremonyError('WRONG_STATE', 'a contribution is still being verified: try again shortly');
+    if (ceremony.state === 'draft')
+      throw new CeremonyError('WRONG_STATE', 'cannot finalize a ceremony that never opened');
+    const verifying = await tx.query(
+      `SELECT 1 FROM contributions WHERE ceremony_id = $1 AND state = 'verifying'`,
+      [ceremonyId],
+    );
+    if (verifying.length > 0)
+      throw new CeremonyError('WRONG_STATE', 'a contribution is still being verified: try again shortly');
     // The beacon must be fixed after the round closed, so the round closes (and is logged) before it is applied.
     if (ceremony.state === 'open') await closeRound(tx, s, ceremony);
-    const finalization = { status: 'running', beaconHex: input.beaconHex, beaconSource: source, iterationsExp: exp, error: null };
-    await tx.query('UPDATE ceremonies SET finalization = $2 WHERE id = $1', [ceremonyId, JSON.stringify(finalization)]);
+    const finalization = {
+      status: 'running',
+      beaconHex: input.beaconHex,
+      beaconSource: source,
+      iterationsExp: exp,
+      error: null,
+    };
+    await tx.query('UPDATE ceremonies SET finalization = $2 WHERE id = $1', [
+      ceremonyId,
+      JSON.stringify(finalization),
+    ]);
     await enqueueJob(tx, 'ceremony.finalize', { ceremonyId });
   });
   s.events.jobQueued();
@@ -55,13 +85,18 @@ interface FinalCircuitRow {
 }
 
 /** Job: beacon per circuit (deterministic, so a rerun after a crash reproduces the same files), then exports. */
-export async function runFinalize(s: Services, payload: { ceremonyId: string }, signal: AbortSignal): Promise<void> {
+export async function runFinalize(
+  s: Services,
+  payload: { ceremonyId: string },
+  signal: AbortSignal,
+): Promise<void> {
   const id = payload.ceremonyId;
   try {
     await finalizeCircuits(s, id, signal);
   } catch (err) {
     if (signal.aborted) throw err;
-    const message = err instanceof CeremonyError ? err.message : `finalization failed: ${(err as Error).message}`;
+    const message =
+      err instanceof CeremonyError ? err.message : `finalization failed: ${(err as Error).message}`;
     await s.db.query(
       `UPDATE ceremonies SET finalization = jsonb_set(jsonb_set(finalization, '{status}', '"failed"'), '{error}', to_jsonb($2::text))
        WHERE id = $1`,
@@ -73,12 +108,12 @@ export async function runFinalize(s: Services, payload: { ceremonyId: string }, 
 }
 
 async function finalizeCircuits(s: Services, id: string, signal: AbortSignal): Promise<void> {
-  const [ceremony] = await s.db.query<{ finalization: FinalizeInput & { status: string } | null }>(
+  const [ceremony] = await s.db.query<{ finalization: (FinalizeInput & { status: string }) | null }>(
     'SELECT finalization FROM ceremonies WHERE id = $1',
     [id],
   );
   const beacon = ceremony?.finalization;
-  if (!beacon || beacon.status !== 'running') return;
+  if (beacon?.status !== 'running') return;
   const circuits = await s.db.query<FinalCircuitRow>(
     `SELECT name, latest_zkey_sha256, initial_zkey_sha256, ptau_sha256, final_zkey_sha256 FROM circuits
      WHERE ceremony_id = $1 ORDER BY position`,
@@ -88,16 +123,37 @@ async function finalizeCircuits(s: Services, id: string, signal: AbortSignal): P
     if (circuit.final_zkey_sha256 !== null) continue;
     const out = s.store.tempPath('.zkey');
     try {
-      const applied = await applyBeacon(s.store.pathOf(circuit.latest_zkey_sha256), out, 'beacon', beacon.beaconHex, beacon.iterationsExp, { signal });
-      const check = await verifyFromInit(s.store.pathOf(circuit.initial_zkey_sha256), s.store.pathOf(circuit.ptau_sha256), out, { signal });
-      if (!check.ok) throw new CeremonyError('ZKEY_VERIFICATION_FAILED', `the beacon zkey of '${circuit.name}' does not verify`);
+      const applied = await applyBeacon(
+        s.store.pathOf(circuit.latest_zkey_sha256),
+        out,
+        'beacon',
+        beacon.beaconHex,
+        beacon.iterationsExp,
+        { signal },
+      );
+      const check = await verifyFromInit(
+        s.store.pathOf(circuit.initial_zkey_sha256),
+        s.store.pathOf(circuit.ptau_sha256),
+        out,
+        { signal },
+      );
+      if (!check.ok)
+        throw new CeremonyError(
+          'ZKEY_VERIFICATION_FAILED',
+          `the beacon zkey of '${circuit.name}' does not verify`,
+        );
       const info = await readZkeyInfo(out);
       const last = info.contributions.at(-1);
-      if (last?.contributionHash !== applied.contributionHash) throw new CeremonyError('INTERNAL', 'beacon hash mismatch');
+      if (last?.contributionHash !== applied.contributionHash)
+        throw new CeremonyError('INTERNAL', 'beacon hash mismatch');
       const sha256 = await sha256File(out);
       await s.store.adopt({ path: out, sha256, size: (await stat(out)).size });
       await withCeremonyLock(s, id, async (tx) => {
-        await tx.query('UPDATE circuits SET final_zkey_sha256 = $3 WHERE ceremony_id = $1 AND name = $2', [id, circuit.name, sha256]);
+        await tx.query('UPDATE circuits SET final_zkey_sha256 = $3 WHERE ceremony_id = $1 AND name = $2', [
+          id,
+          circuit.name,
+          sha256,
+        ]);
         await logEntry(tx, s, id, 'beacon.applied', {
           circuit: circuit.name,
           beaconHex: beacon.beaconHex,
@@ -111,7 +167,12 @@ async function finalizeCircuits(s: Services, id: string, signal: AbortSignal): P
       await rm(out, { force: true });
     }
   }
-  const outputs: { circuit: string; finalZkeySha256: string; verificationKeySha256: string; verifierSolSha256: string }[] = [];
+  const outputs: {
+    circuit: string;
+    finalZkeySha256: string;
+    verificationKeySha256: string;
+    verifierSolSha256: string;
+  }[] = [];
   const finals = await s.db.query<{ name: string; final_zkey_sha256: string }>(
     'SELECT name, final_zkey_sha256 FROM circuits WHERE ceremony_id = $1 ORDER BY position',
     [id],

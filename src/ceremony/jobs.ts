@@ -11,12 +11,22 @@ export interface JobRow {
   attempts: number;
 }
 
-export type JobHandlers = Record<JobKind, (s: Services, payload: never, signal: AbortSignal) => Promise<void>>;
+export type JobHandlers = Record<
+  JobKind,
+  (s: Services, payload: never, signal: AbortSignal) => Promise<void>
+>;
 
 const maxAttempts = 3;
 
-export async function enqueueJob(tx: Queryable, kind: JobKind, payload: Record<string, unknown>): Promise<void> {
-  await tx.query(`INSERT INTO jobs (kind, payload, state) VALUES ($1, $2, 'queued')`, [kind, JSON.stringify(payload)]);
+export async function enqueueJob(
+  tx: Queryable,
+  kind: JobKind,
+  payload: Record<string, unknown>,
+): Promise<void> {
+  await tx.query(`INSERT INTO jobs (kind, payload, state) VALUES ($1, $2, 'queued')`, [
+    kind,
+    JSON.stringify(payload),
+  ]);
 }
 
 async function claimJob(s: Services): Promise<JobRow | undefined> {
@@ -71,7 +81,8 @@ export class JobRunner {
     this.s.metrics.jobsRunning.inc();
     try {
       await this.handlers[job.kind](this.s, job.payload as never, this.abort.signal);
-      if (!this.stopped) await this.s.db.query(`UPDATE jobs SET state = 'done', updated_at = now() WHERE id = $1`, [job.id]);
+      if (!this.stopped)
+        await this.s.db.query(`UPDATE jobs SET state = 'done', updated_at = now() WHERE id = $1`, [job.id]);
     } catch (err) {
       if (this.stopped) return;
       const state = job.attempts >= maxAttempts ? 'failed' : 'queued';

@@ -38,6 +38,10 @@ export function createMetrics(): Metrics {
       labelNames: ['type'],
       registers: [registry],
     }),
-    jobsRunning: new Gauge({ name: 'ceremony_jobs_running', help: 'Background jobs running', registers: [registry] }),
+    jobsRunning: new Gauge({
+      name: 'ceremony_jobs_running',
+      help: 'Background jobs running',
+      registers: [registry],
+    }),
   };
 }

@@ -7,7 +7,7 @@ import type { Participant } from './types.js';
 
 function checkName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > 100 || /[\u0000-\u001f]/.test(trimmed)) {
+  if (trimmed.length === 0 || trimmed.length > 100 || [...trimmed].some((ch) => ch.charCodeAt(0) < 0x20)) {
     throw new CeremonyError('BAD_REQUEST', 'participant name must be 1-100 printable characters');
   }
   return trimmed;
@@ -30,18 +30,22 @@ export async function registerParticipant(
       ceremonyId,
       input.publicKey,
     ]);
-    if (taken.length > 0) throw new CeremonyError('PARTICIPANT_EXISTS', 'this public key is already registered');
-    const [count] = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM participants WHERE ceremony_id = $1', [
-      ceremonyId,
-    ]);
+    if (taken.length > 0)
+      throw new CeremonyError('PARTICIPANT_EXISTS', 'this public key is already registered');
+    const [count] = await tx.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM participants WHERE ceremony_id = $1',
+      [ceremonyId],
+    );
     const participantId = `p${(count?.n ?? 0) + 1}`;
-    await tx.query('INSERT INTO participants (ceremony_id, participant_id, name, public_key) VALUES ($1, $2, $3, $4)', [
-      ceremonyId,
+    await tx.query(
+      'INSERT INTO participants (ceremony_id, participant_id, name, public_key) VALUES ($1, $2, $3, $4)',
+      [ceremonyId, participantId, name, input.publicKey],
+    );
+    await logEntry(tx, s, ceremonyId, 'participant.registered', {
       participantId,
       name,
-      input.publicKey,
-    ]);
-    await logEntry(tx, s, ceremonyId, 'participant.registered', { participantId, name, publicKey: input.publicKey });
+      publicKey: input.publicKey,
+    });
     return { ceremonyId, participantId, name, publicKey: input.publicKey };
   });
 }

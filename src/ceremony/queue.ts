@@ -38,7 +38,12 @@ export async function expireTurn(
  * Expires overdue or silent turns and hands each free circuit to the first eligible participant in line.
  * Runs inside the ceremony lock after every queue change and on a timer, so the queue cannot stall.
  */
-export async function advanceQueue(tx: Queryable, s: Services, ceremony: CeremonyRow, now = new Date()): Promise<void> {
+export async function advanceQueue(
+  tx: Queryable,
+  s: Services,
+  ceremony: CeremonyRow,
+  now = new Date(),
+): Promise<void> {
   if (ceremony.state !== 'open') return;
   const staleBefore = new Date(now.getTime() - s.config.heartbeatGraceSeconds * 1000);
   const overdue = await tx.query<TurnRef & { deadline: Date; last_seen_at: Date | null }>(
@@ -100,10 +105,15 @@ export async function findParticipantByKey(
   return row && { ceremonyId, participantId: row.participant_id, name: row.name, publicKey: row.public_key };
 }
 
-export async function requireParticipant(db: Queryable, ceremonyId: string, publicKey: string): Promise<Participant> {
+export async function requireParticipant(
+  db: Queryable,
+  ceremonyId: string,
+  publicKey: string,
+): Promise<Participant> {
   await loadCeremony(db, ceremonyId);
   const participant = await findParticipantByKey(db, ceremonyId, publicKey);
-  if (!participant) throw new CeremonyError('FORBIDDEN', `this key is not a participant of ceremony '${ceremonyId}'`);
+  if (!participant)
+    throw new CeremonyError('FORBIDDEN', `this key is not a participant of ceremony '${ceremonyId}'`);
   return participant;
 }
 
@@ -111,10 +121,10 @@ export async function requireParticipant(db: Queryable, ceremonyId: string, publ
 export async function joinQueue(s: Services, p: Participant): Promise<ParticipantStatus> {
   await withCeremonyLock(s, p.ceremonyId, async (tx, ceremony) => {
     requireState(ceremony, ['open'], 'join the queue');
-    await tx.query('UPDATE participants SET last_seen_at = now() WHERE ceremony_id = $1 AND participant_id = $2', [
-      p.ceremonyId,
-      p.participantId,
-    ]);
+    await tx.query(
+      'UPDATE participants SET last_seen_at = now() WHERE ceremony_id = $1 AND participant_id = $2',
+      [p.ceremonyId, p.participantId],
+    );
     const todo = await tx.query<{ name: string }>(
       `SELECT c.name FROM circuits c WHERE c.ceremony_id = $1
          AND NOT EXISTS (SELECT 1 FROM contributions k WHERE k.ceremony_id = c.ceremony_id
@@ -155,10 +165,10 @@ export async function leaveQueue(s: Services, p: Participant): Promise<Participa
 }
 
 export async function heartbeat(s: Services, p: Participant): Promise<ParticipantStatus> {
-  await s.db.query('UPDATE participants SET last_seen_at = now() WHERE ceremony_id = $1 AND participant_id = $2', [
-    p.ceremonyId,
-    p.participantId,
-  ]);
+  await s.db.query(
+    'UPDATE participants SET last_seen_at = now() WHERE ceremony_id = $1 AND participant_id = $2',
+    [p.ceremonyId, p.participantId],
+  );
   return participantStatus(s, p);
 }
 

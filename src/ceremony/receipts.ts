@@ -7,12 +7,19 @@ import type { Services } from './services.js';
 import type { Participant, Receipt } from './types.js';
 
 /** The entry, its inclusion proof and the newest signed checkpoint: enough to prove the entry is in the log. */
-export async function buildReceipt(s: Services, ceremonyId: string, circuit: string, index: number, seq: number): Promise<Receipt> {
+export async function buildReceipt(
+  s: Services,
+  ceremonyId: string,
+  circuit: string,
+  index: number,
+  seq: number,
+): Promise<Receipt> {
   // One snapshot, so the proof and the checkpoint describe the same tree.
   return s.db.transaction(async (tx) => {
     const entry = await q.selectEntry(tx, ceremonyId, seq);
     const checkpoint = await q.selectLatestCheckpoint(tx, ceremonyId);
-    if (!entry || !checkpoint) throw new CeremonyError('INTERNAL', `entry ${seq} of ${ceremonyId} is missing`);
+    if (!entry || !checkpoint)
+      throw new CeremonyError('INTERNAL', `entry ${seq} of ${ceremonyId} is missing`);
     return {
       version: 1 as const,
       ceremony: ceremonyId,
@@ -44,9 +51,17 @@ export async function addCosignature(
   if (!row) throw new CeremonyError('NOT_FOUND', `no checkpoint of size ${input.treeSize}`);
   const { body } = parseNote(row.note);
   const line = input.signature.endsWith('\n') ? input.signature : `${input.signature}\n`;
-  const verified = verifyCosignature(body, line, cosignerName(p.participantId), Buffer.from(p.publicKey, 'hex'));
+  const verified = verifyCosignature(
+    body,
+    line,
+    cosignerName(p.participantId),
+    Buffer.from(p.publicKey, 'hex'),
+  );
   if (!verified) {
-    throw new CeremonyError('BAD_COSIGNATURE', `not a cosignature of checkpoint ${input.treeSize} by ${cosignerName(p.participantId)}`);
+    throw new CeremonyError(
+      'BAD_COSIGNATURE',
+      `not a cosignature of checkpoint ${input.treeSize} by ${cosignerName(p.participantId)}`,
+    );
   }
   await q.upsertCosignature(s.db, p.ceremonyId, input.treeSize, p.participantId, line.trimEnd());
   s.events.ceremonyChanged(p.ceremonyId);

@@ -49,10 +49,9 @@ export async function withCeremonyLock<T>(
   fn: (tx: Queryable, ceremony: CeremonyRow) => Promise<T>,
 ): Promise<T> {
   const result = await s.db.transaction(async (tx) => {
-    const rows = await tx.query<CeremonyRow>(
-      'SELECT * FROM ceremonies WHERE id = $1 FOR UPDATE',
-      [ceremonyId],
-    );
+    const rows = await tx.query<CeremonyRow>('SELECT * FROM ceremonies WHERE id = $1 FOR UPDATE', [
+      ceremonyId,
+    ]);
     const ceremony = rows[0];
     if (ceremony === undefined) throw new CeremonyError('NOT_FOUND', `no ceremony '${ceremonyId}'`);
     return fn(tx, ceremony);
@@ -62,9 +61,7 @@ export async function withCeremonyLock<T>(
 }
 
 export async function loadCeremony(db: Queryable, ceremonyId: string): Promise<CeremonyRow> {
-  const rows = await db.query<CeremonyRow>('SELECT * FROM ceremonies WHERE id = $1', [
-    ceremonyId,
-  ]);
+  const rows = await db.query<CeremonyRow>('SELECT * FROM ceremonies WHERE id = $1', [ceremonyId]);
   const ceremony = rows[0];
   if (ceremony === undefined) throw new CeremonyError('NOT_FOUND', `no ceremony '${ceremonyId}'`);
   return ceremony;
@@ -72,6 +69,9 @@ export async function loadCeremony(db: Queryable, ceremonyId: string): Promise<C
 
 export function requireState(ceremony: CeremonyRow, allowed: CeremonyRow['state'][], action: string): void {
   if (!allowed.includes(ceremony.state)) {
-    throw new CeremonyError('WRONG_STATE', `cannot ${action}: ceremony '${ceremony.id}' is ${ceremony.state}`);
+    throw new CeremonyError(
+      'WRONG_STATE',
+      `cannot ${action}: ceremony '${ceremony.id}' is ${ceremony.state}`,
+    );
   }
 }

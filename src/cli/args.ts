@@ -44,7 +44,11 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     },
     required: [],
   },
-  demo: { usage: 'demo [--participants 3]', options: { participants: str }, required: [] },
+  demo: {
+    usage: 'demo [--participants 3] [--dir DIR]',
+    options: { participants: str, dir: str },
+    required: [],
+  },
   keygen: { usage: 'keygen --out FILE', options: { out: str }, required: ['out'] },
   'admin create': {
     usage:

@@ -44,7 +44,7 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
     case 'demo': {
       const participants = integerFlag(flags, 'participants', 3, 1, 100);
       const { runDemo } = await import('./commands/demo.js');
-      return runDemo({ participants, json: out.json });
+      return runDemo({ participants, json: out.json, dir: optionalString(flags, 'dir') });
     }
     case 'verify':
       return verify(flags, out);

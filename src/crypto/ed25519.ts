@@ -18,7 +18,8 @@ export function generateKeyPair(): KeyPair {
 }
 
 export function keyPairFromSecret(secretKey: Uint8Array): KeyPair {
-  if (secretKey.length !== 32) throw new TypeError(`keyPairFromSecret: expected 32-byte seed, got ${secretKey.length}`);
+  if (secretKey.length !== 32)
+    throw new TypeError(`keyPairFromSecret: expected 32-byte seed, got ${secretKey.length}`);
   return { secretKey, publicKey: ed25519.getPublicKey(secretKey) };
 }
 
@@ -27,7 +28,8 @@ export function keyPairFromSecret(secretKey: Uint8Array): KeyPair {
  * malformed encodings, the all-zero string and small-order points (which verify forged signatures).
  */
 export function parsePublicKey(hex: unknown): Uint8Array {
-  if (!isHex(hex, 32)) throw new CeremonyError('INVALID_PUBLIC_KEY', 'public key must be 64 lowercase hex characters');
+  if (!isHex(hex, 32))
+    throw new CeremonyError('INVALID_PUBLIC_KEY', 'public key must be 64 lowercase hex characters');
   const bytes = fromHex(hex, 32);
   if (bytes.every((b) => b === 0)) throw new CeremonyError('WEAK_PUBLIC_KEY', 'public key is all zeros');
   let point: ReturnType<typeof ed25519.Point.fromBytes>;
@@ -37,7 +39,8 @@ export function parsePublicKey(hex: unknown): Uint8Array {
     throw new CeremonyError('INVALID_PUBLIC_KEY', 'public key is not a valid Ed25519 point');
   }
   if (point.isSmallOrder()) throw new CeremonyError('WEAK_PUBLIC_KEY', 'public key is a small-order point');
-  if (!point.isTorsionFree()) throw new CeremonyError('WEAK_PUBLIC_KEY', 'public key has a torsion component');
+  if (!point.isTorsionFree())
+    throw new CeremonyError('WEAK_PUBLIC_KEY', 'public key has a torsion component');
   return bytes;
 }
 
@@ -56,7 +59,11 @@ export function verifySignature(signature: Uint8Array, message: Uint8Array, publ
 }
 
 /** Verifies a hex signature; false when it is not 64 bytes of lowercase hex. */
-export function verifyHexSignature(signatureHex: unknown, message: Uint8Array, publicKey: Uint8Array): boolean {
+export function verifyHexSignature(
+  signatureHex: unknown,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): boolean {
   if (!isHex(signatureHex, 64)) return false;
   return verifySignature(fromHex(signatureHex, 64), message, publicKey);
 }
@@ -69,7 +76,11 @@ interface KeyFileJson {
 
 /** Writes a key file readable by its owner only (mode 0600); refuses to overwrite an existing file. */
 export async function writeKeyFile(path: string, keys: KeyPair): Promise<void> {
-  const body: KeyFileJson = { type: 'ed25519', publicKey: toHex(keys.publicKey), secretKey: toHex(keys.secretKey) };
+  const body: KeyFileJson = {
+    type: 'ed25519',
+    publicKey: toHex(keys.publicKey),
+    secretKey: toHex(keys.secretKey),
+  };
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
 }

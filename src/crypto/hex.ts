@@ -20,6 +20,8 @@ export function fromHex(hex: string, length?: number, what = 'value'): Uint8Arra
 
 export function isHex(value: unknown, length?: number): value is string {
   return (
-    typeof value === 'string' && hexPattern.test(value) && (length === undefined || value.length === length * 2)
+    typeof value === 'string' &&
+    hexPattern.test(value) &&
+    (length === undefined || value.length === length * 2)
   );
 }

@@ -9,7 +9,8 @@ import { CeremonyError } from '../errors.js';
 export async function callerOf(s: Services, request: FastifyRequest): Promise<Caller> {
   const header = request.headers.authorization;
   const match = header ? /^Bearer\s+([A-Za-z0-9_-]{16,128})$/.exec(header) : null;
-  if (!match?.[1]) throw new CeremonyError('UNAUTHENTICATED', 'send Authorization: Bearer <token> from POST /v1/auth/login');
+  if (!match?.[1])
+    throw new CeremonyError('UNAUTHENTICATED', 'send Authorization: Bearer <token> from POST /v1/auth/login');
   return authenticate(s, match[1]);
 }
 
@@ -19,7 +20,11 @@ export async function requireCoordinator(s: Services, request: FastifyRequest): 
   return caller;
 }
 
-export async function participantOf(s: Services, request: FastifyRequest, ceremonyId: string): Promise<Participant> {
+export async function participantOf(
+  s: Services,
+  request: FastifyRequest,
+  ceremonyId: string,
+): Promise<Participant> {
   const caller = await callerOf(s, request);
   return requireParticipant(s.db, ceremonyId, caller.publicKey);
 }

@@ -9,7 +9,10 @@ export const ErrorBody = Type.Object({
 });
 
 export const CeremonyParams = Type.Object({ id: Type.String({ maxLength: 63 }) });
-export const CircuitParams = Type.Object({ id: Type.String({ maxLength: 63 }), name: Type.String({ maxLength: 63 }) });
+export const CircuitParams = Type.Object({
+  id: Type.String({ maxLength: 63 }),
+  name: Type.String({ maxLength: 63 }),
+});
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -34,7 +37,12 @@ export const CircuitView = Type.Object({
 export const CeremonyView = Type.Object({
   id: Type.String(),
   title: Type.String(),
-  state: Type.Union([Type.Literal('draft'), Type.Literal('open'), Type.Literal('closed'), Type.Literal('finalized')]),
+  state: Type.Union([
+    Type.Literal('draft'),
+    Type.Literal('open'),
+    Type.Literal('closed'),
+    Type.Literal('finalized'),
+  ]),
   timeoutSeconds: Type.Integer(),
   startsAt: Nullable(Type.String()),
   endsAt: Nullable(Type.String()),
@@ -54,7 +62,11 @@ export const CeremonyView = Type.Object({
   ),
 });
 
-export const ParticipantView = Type.Object({ participantId: Type.String(), name: Type.String(), publicKey: Type.String() });
+export const ParticipantView = Type.Object({
+  participantId: Type.String(),
+  name: Type.String(),
+  publicKey: Type.String(),
+});
 
 export const ParticipantStatus = Type.Object({
   participantId: Type.String(),

@@ -13,7 +13,10 @@ export async function sendStoredFile(
     throw new CeremonyError('NOT_FOUND', 'file is not in the store');
   });
   const etag = `"${file.sha256}"`;
-  reply.header('ETag', etag).header('Accept-Ranges', 'bytes').header('Cache-Control', 'public, max-age=31536000, immutable');
+  reply
+    .header('ETag', etag)
+    .header('Accept-Ranges', 'bytes')
+    .header('Cache-Control', 'public, max-age=31536000, immutable');
   reply.header('Content-Type', file.contentType);
   if (file.downloadName) reply.header('Content-Disposition', `attachment; filename="${file.downloadName}"`);
   if (request.headers['if-none-match'] === etag) return reply.status(304).send();
@@ -27,12 +30,18 @@ export async function sendStoredFile(
       end = size - 1;
     }
     if (!match || start === undefined || start >= size || (end !== undefined && end < start)) {
-      return reply.status(416).header('Content-Range', `bytes */${size}`).send({
-        error: { code: 'BAD_REQUEST', message: `unsatisfiable range '${range}' for ${size} bytes` },
-      });
+      return reply
+        .status(416)
+        .header('Content-Range', `bytes */${size}`)
+        .send({
+          error: { code: 'BAD_REQUEST', message: `unsatisfiable range '${range}' for ${size} bytes` },
+        });
     }
     const last = Math.min(end ?? size - 1, size - 1);
-    reply.status(206).header('Content-Range', `bytes ${start}-${last}/${size}`).header('Content-Length', last - start + 1);
+    reply
+      .status(206)
+      .header('Content-Range', `bytes ${start}-${last}/${size}`)
+      .header('Content-Length', last - start + 1);
     return reply.send(createReadStream(file.path, { start, end: last }));
   }
   reply.header('Content-Length', size);

@@ -3,8 +3,8 @@ import { copyFile, mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Queryable } from '../db/database.js';
 import * as q from '../db/queries/transcript.js';
-import type { LogSigner } from '../transcript/log-key.js';
 import { cosignedCheckpoint } from '../transcript/log.js';
+import type { LogSigner } from '../transcript/log-key.js';
 import { writeFileAtomic } from './atomic-write.js';
 import type { BlobStore } from './blob-store.js';
 

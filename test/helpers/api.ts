@@ -12,7 +12,12 @@ export async function call<T = Record<string, unknown>>(
   url: string,
   method: string,
   path: string,
-  options: { token?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {},
+  options: {
+    token?: string;
+    json?: unknown;
+    body?: RequestInit['body'];
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<ApiAnswer<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -21,7 +26,12 @@ export async function call<T = Record<string, unknown>>(
     headers['content-type'] = 'application/json';
     body = JSON.stringify(options.json);
   }
-  const response = await fetch(`${url}${path}`, { method, headers, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers,
+    body,
+    ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+  } as RequestInit);
   const text = await response.text();
   let parsed: unknown = text;
   if ((response.headers.get('content-type') ?? '').includes('application/json')) parsed = JSON.parse(text);
@@ -32,7 +42,9 @@ export async function loginAs(url: string, keys: KeyPair): Promise<string> {
   const publicKey = toHex(keys.publicKey);
   const challenge = await call<{ nonce: string }>(url, 'POST', '/v1/auth/challenge', { json: { publicKey } });
   if (challenge.status !== 200) throw new Error(`challenge failed: ${JSON.stringify(challenge.body)}`);
-  const signature = toHex(sign(new TextEncoder().encode(`ceremony-auth/v1\n${challenge.body.nonce}`), keys.secretKey));
+  const signature = toHex(
+    sign(new TextEncoder().encode(`ceremony-auth/v1\n${challenge.body.nonce}`), keys.secretKey),
+  );
   const login = await call<{ token: string }>(url, 'POST', '/v1/auth/login', {
     json: { publicKey, nonce: challenge.body.nonce, signature },
   });

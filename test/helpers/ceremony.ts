@@ -26,8 +26,16 @@ export interface CircuitSpec {
   ptau: string;
 }
 
-export const mulchain: CircuitSpec = { name: 'mulchain', r1cs: fixture('mulchain-1021.r1cs'), ptau: fixture('pot10.ptau') };
-export const affine: CircuitSpec = { name: 'affine', r1cs: fixture('affine-chain-300.r1cs'), ptau: fixture('pot10.ptau') };
+export const mulchain: CircuitSpec = {
+  name: 'mulchain',
+  r1cs: fixture('mulchain-1021.r1cs'),
+  ptau: fixture('pot10.ptau'),
+};
+export const affine: CircuitSpec = {
+  name: 'affine',
+  r1cs: fixture('affine-chain-300.r1cs'),
+  ptau: fixture('pot10.ptau'),
+};
 
 export interface TestCeremony {
   id: string;
@@ -39,7 +47,13 @@ export interface TestCeremony {
 
 export async function setupCeremony(
   server: TestServer,
-  spec: { id: string; circuits: CircuitSpec[]; participants: number; timeoutSeconds?: number; open?: boolean },
+  spec: {
+    id: string;
+    circuits: CircuitSpec[];
+    participants: number;
+    timeoutSeconds?: number;
+    open?: boolean;
+  },
 ): Promise<TestCeremony> {
   const workDir = await mkdtemp(join(tmpdir(), `ceremony-${spec.id}-`));
   const coordinatorKeyFile = join(workDir, 'coordinator.key');
@@ -51,7 +65,11 @@ export async function setupCeremony(
     output: createMemoryOutput(),
     pollIntervalMs: 100,
   };
-  await admin.createCeremony({ ...adminOptions, title: `Test ceremony ${spec.id}`, timeoutSeconds: spec.timeoutSeconds ?? 300 });
+  await admin.createCeremony({
+    ...adminOptions,
+    title: `Test ceremony ${spec.id}`,
+    timeoutSeconds: spec.timeoutSeconds ?? 300,
+  });
   for (const circuit of spec.circuits) await admin.addCircuit({ ...adminOptions, ...circuit });
   const participants: TestParticipant[] = [];
   for (let i = 0; i < spec.participants; i++) {
@@ -66,7 +84,11 @@ export async function setupCeremony(
   return { id: spec.id, workDir, coordinatorKeyFile, participants, adminOptions };
 }
 
-export function contributeAs(server: TestServer, ceremony: TestCeremony, p: TestParticipant): Promise<ParticipantFlowResult> {
+export function contributeAs(
+  server: TestServer,
+  ceremony: TestCeremony,
+  p: TestParticipant,
+): Promise<ParticipantFlowResult> {
   return runContribute({
     server: server.url,
     keyFile: p.keyFile,

@@ -38,7 +38,11 @@ export async function makeFinishedCeremony(ceremonyId = 'finished'): Promise<Fin
     ceremonyId,
     publishedDir: join(server.config.transcriptsDir, ceremonyId),
     logKeySeedHex,
-    participants: ceremony.participants.map(({ participantId, name, keys }) => ({ participantId, name, keys })),
+    participants: ceremony.participants.map(({ participantId, name, keys }) => ({
+      participantId,
+      name,
+      keys,
+    })),
     receipts,
   };
 }

@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp, type BuiltApp } from '../../src/app.js';
+import { type BuiltApp, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { generateKeyPair, type KeyPair } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/crypto/hex.js';
@@ -32,7 +32,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   return launch(dataDir, database, generateKeyPair(), options);
 }
 
-async function launch(dataDir: string, database: TestDatabase, coordinator: KeyPair, options: TestServerOptions): Promise<TestServer> {
+async function launch(
+  dataDir: string,
+  database: TestDatabase,
+  coordinator: KeyPair,
+  options: TestServerOptions,
+): Promise<TestServer> {
   const config = loadConfig(
     {},
     {

@@ -32,31 +32,72 @@ describe('contributing on an air-gapped machine', () => {
     const mine = join(ceremony.workDir, 'mine.zkey');
     const download = createMemoryOutput(true);
     const downloaded = await main(
-      ['download', '--server', server.url, '--ceremony', 'airgap', '--circuit', 'mulchain', '--out', current, '--json'],
+      [
+        'download',
+        '--server',
+        server.url,
+        '--ceremony',
+        'airgap',
+        '--circuit',
+        'mulchain',
+        '--out',
+        current,
+        '--json',
+      ],
       download,
     );
     expect(downloaded, download.stderr()).toBe(0);
     expect(JSON.parse(download.stdout())).toMatchObject({ index: 0 });
 
     // What an operator runs offline, with nothing of ours installed there.
-    await run(process.execPath, [snarkjsCli, 'zkey', 'contribute', current, mine, '--name=alice offline', '-e=some offline entropy']);
+    await run(process.execPath, [
+      snarkjsCli,
+      'zkey',
+      'contribute',
+      current,
+      mine,
+      '--name=alice offline',
+      '-e=some offline entropy',
+    ]);
 
     const upload = createMemoryOutput(true);
     const receiptDir = join(ceremony.workDir, 'receipts');
     const code = await main(
-      ['upload', '--server', server.url, '--key', alice.keyFile, '--ceremony', 'airgap', '--circuit', 'mulchain', '--zkey', mine,
-        '--statement', 'entropy from dice; machine wiped', '--receipt-dir', receiptDir, '--json'],
+      [
+        'upload',
+        '--server',
+        server.url,
+        '--key',
+        alice.keyFile,
+        '--ceremony',
+        'airgap',
+        '--circuit',
+        'mulchain',
+        '--zkey',
+        mine,
+        '--statement',
+        'entropy from dice; machine wiped',
+        '--receipt-dir',
+        receiptDir,
+        '--json',
+      ],
       upload,
     );
     expect(code, upload.stderr()).toBe(0);
     const result = JSON.parse(upload.stdout()) as { contributions: { index: number; receipt: string }[] };
     expect(result.contributions.map((c) => c.index)).toEqual([1]);
 
-    const receipt = JSON.parse(await readFile(result.contributions[0]?.receipt ?? '', 'utf8')) as { entry: string };
+    const receipt = JSON.parse(await readFile(result.contributions[0]?.receipt ?? '', 'utf8')) as {
+      entry: string;
+    };
     const entry = decodeEntryLine(receipt.entry).entry;
     expect(entry.type).toBe('contribution.accepted');
     expect(entry.body.statement).toBe('entropy from dice; machine wiped');
-    const view = await call<{ circuits: { contributionIndex: number }[] }>(server.url, 'GET', '/v1/ceremonies/airgap');
+    const view = await call<{ circuits: { contributionIndex: number }[] }>(
+      server.url,
+      'GET',
+      '/v1/ceremonies/airgap',
+    );
     expect(view.body.circuits[0]?.contributionIndex).toBe(1);
   });
 });

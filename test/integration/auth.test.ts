@@ -17,7 +17,10 @@ describe('authentication', () => {
 
   it('logs a coordinator in by challenge–response and lets it create a ceremony', async () => {
     const token = await loginAs(server.url, server.coordinator);
-    const created = await call(server.url, 'POST', '/v1/ceremonies', { token, json: { id: 'auth-1', title: 'Auth test' } });
+    const created = await call(server.url, 'POST', '/v1/ceremonies', {
+      token,
+      json: { id: 'auth-1', title: 'Auth test' },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ id: 'auth-1', state: 'draft', transcriptSize: 1 });
   });
@@ -25,11 +28,17 @@ describe('authentication', () => {
   it('refuses a replayed nonce', async () => {
     const keys = generateKeyPair();
     const publicKey = toHex(keys.publicKey);
-    const { body } = await call<{ nonce: string }>(server.url, 'POST', '/v1/auth/challenge', { json: { publicKey } });
+    const { body } = await call<{ nonce: string }>(server.url, 'POST', '/v1/auth/challenge', {
+      json: { publicKey },
+    });
     const signature = toHex(sign(encode(`ceremony-auth/v1\n${body.nonce}`), keys.secretKey));
-    const first = await call(server.url, 'POST', '/v1/auth/login', { json: { publicKey, nonce: body.nonce, signature } });
+    const first = await call(server.url, 'POST', '/v1/auth/login', {
+      json: { publicKey, nonce: body.nonce, signature },
+    });
     expect(first.status).toBe(200);
-    const replay = await call(server.url, 'POST', '/v1/auth/login', { json: { publicKey, nonce: body.nonce, signature } });
+    const replay = await call(server.url, 'POST', '/v1/auth/login', {
+      json: { publicKey, nonce: body.nonce, signature },
+    });
     expect(replay.status).toBe(401);
     expect(replay.body).toMatchObject({ error: { code: 'NONCE_UNKNOWN' } });
   });
@@ -42,9 +51,13 @@ describe('authentication', () => {
       [other, (n: string) => `ceremony-auth/v1\n${n}`],
       [keys, (n: string) => n],
     ] as const) {
-      const { body } = await call<{ nonce: string }>(server.url, 'POST', '/v1/auth/challenge', { json: { publicKey } });
+      const { body } = await call<{ nonce: string }>(server.url, 'POST', '/v1/auth/challenge', {
+        json: { publicKey },
+      });
       const signature = toHex(sign(encode(message(body.nonce)), signer.secretKey));
-      const login = await call(server.url, 'POST', '/v1/auth/login', { json: { publicKey, nonce: body.nonce, signature } });
+      const login = await call(server.url, 'POST', '/v1/auth/login', {
+        json: { publicKey, nonce: body.nonce, signature },
+      });
       expect(login.status).toBe(401);
       expect(login.body).toMatchObject({ error: { code: 'INVALID_SIGNATURE' } });
     }
@@ -60,10 +73,15 @@ describe('authentication', () => {
   });
 
   it('keeps writes to the roles that may make them', async () => {
-    const anonymous = await call(server.url, 'POST', '/v1/ceremonies', { json: { id: 'auth-2', title: 'x' } });
+    const anonymous = await call(server.url, 'POST', '/v1/ceremonies', {
+      json: { id: 'auth-2', title: 'x' },
+    });
     expect(anonymous.status).toBe(401);
     const stranger = await loginAs(server.url, generateKeyPair());
-    const forbidden = await call(server.url, 'POST', '/v1/ceremonies', { token: stranger, json: { id: 'auth-2', title: 'x' } });
+    const forbidden = await call(server.url, 'POST', '/v1/ceremonies', {
+      token: stranger,
+      json: { id: 'auth-2', title: 'x' },
+    });
     expect(forbidden.status).toBe(403);
     expect(forbidden.body).toMatchObject({ error: { code: 'FORBIDDEN' } });
     const ceremony = await call(server.url, 'GET', '/v1/ceremonies/auth-2');
@@ -72,7 +90,10 @@ describe('authentication', () => {
 
   it('answers an oversized JSON body with 413 and a catalogue error', async () => {
     const token = await loginAs(server.url, server.coordinator);
-    const big = await call(server.url, 'POST', '/v1/ceremonies', { token, json: { id: 'big', title: 'x'.repeat(100_000) } });
+    const big = await call(server.url, 'POST', '/v1/ceremonies', {
+      token,
+      json: { id: 'big', title: 'x'.repeat(100_000) },
+    });
     expect(big.status).toBe(413);
     expect(big.body).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
   });

@@ -25,13 +25,20 @@ describe('a three-participant ceremony over HTTP with two circuits', () => {
   });
 
   it('accepts one contribution per participant per circuit, chained in order', async () => {
-    const view = await call<{ circuits: { name: string; contributionIndex: number }[] }>(server.url, 'GET', '/v1/ceremonies/three');
+    const view = await call<{ circuits: { name: string; contributionIndex: number }[] }>(
+      server.url,
+      'GET',
+      '/v1/ceremonies/three',
+    );
     expect(view.body.circuits.map((c) => [c.name, c.contributionIndex])).toEqual([
       ['mulchain', 3],
       ['affine', 3],
     ]);
-    for (const result of results) expect(result.contributions.map((c) => c.circuit)).toEqual(['mulchain', 'affine']);
-    const indexes = results.flatMap((r) => r.contributions.filter((c) => c.circuit === 'affine').map((c) => c.index));
+    for (const result of results)
+      expect(result.contributions.map((c) => c.circuit)).toEqual(['mulchain', 'affine']);
+    const indexes = results.flatMap((r) =>
+      r.contributions.filter((c) => c.circuit === 'affine').map((c) => c.index),
+    );
     expect(indexes.sort()).toEqual([1, 2, 3]);
   });
 

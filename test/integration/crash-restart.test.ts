@@ -46,31 +46,61 @@ describe('the server killed during a verification', () => {
 
   it('restarts, finishes the verification, and goes on with nothing lost and a consistent transcript', async () => {
     const asServer = () => ({ url: child.url, coordinator }) as unknown as TestServer;
-    const ceremony: TestCeremony = await setupCeremony(asServer(), { id: 'crash', circuits: [mulchain], participants: 2 });
+    const ceremony: TestCeremony = await setupCeremony(asServer(), {
+      id: 'crash',
+      circuits: [mulchain],
+      participants: 2,
+    });
     const [alice, bob] = ceremony.participants;
     if (!alice || !bob) throw new Error('participants missing');
 
     const token = await loginAs(child.url, alice.keys);
-    const queued = await call<{ circuits: { state: string; latestZkeySha256: string }[] }>(child.url, 'POST', '/v1/ceremonies/crash/queue', { token });
+    const queued = await call<{ circuits: { state: string; latestZkeySha256: string }[] }>(
+      child.url,
+      'POST',
+      '/v1/ceremonies/crash/queue',
+      { token },
+    );
     expect(queued.body.circuits[0]?.state).toBe('active');
     const zkey0 = join(ceremony.workDir, 'zkey0.zkey');
-    await writeFile(zkey0, Buffer.from(await (await fetch(`${child.url}/v1/ceremonies/crash/circuits/mulchain/zkeys/0`)).arrayBuffer()));
+    await writeFile(
+      zkey0,
+      Buffer.from(
+        await (await fetch(`${child.url}/v1/ceremonies/crash/circuits/mulchain/zkeys/0`)).arrayBuffer(),
+      ),
+    );
     const zkey1 = join(ceremony.workDir, 'zkey1.zkey');
     await contribute(zkey0, zkey1, 'alice', 'entropy that is never logged');
     const zkeySha256 = await sha256File(zkey1);
     const contributionHash = (await readZkeyInfo(zkey1)).contributions.at(-1)?.contributionHash ?? '';
     const attestation = toHex(
       sign(
-        attestationMessage({ ceremony: 'crash', circuit: 'mulchain', index: 1, prevZkeySha256: queued.body.circuits[0]?.latestZkeySha256 ?? '', zkeySha256, contributionHash }),
+        attestationMessage({
+          ceremony: 'crash',
+          circuit: 'mulchain',
+          index: 1,
+          prevZkeySha256: queued.body.circuits[0]?.latestZkeySha256 ?? '',
+          zkeySha256,
+          contributionHash,
+        }),
         alice.keys.secretKey,
       ),
     );
     const before = await call<string>(child.url, 'GET', '/v1/ceremonies/crash/checkpoint');
-    const upload = await call<{ contributionId: string; state: string }>(child.url, 'PUT', '/v1/ceremonies/crash/circuits/mulchain/contribution', {
-      token,
-      body: Readable.toWeb(createReadStream(zkey1)) as ReadableStream,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String((await stat(zkey1)).size), 'x-ceremony-attestation': attestation },
-    });
+    const upload = await call<{ contributionId: string; state: string }>(
+      child.url,
+      'PUT',
+      '/v1/ceremonies/crash/circuits/mulchain/contribution',
+      {
+        token,
+        body: Readable.toWeb(createReadStream(zkey1)) as ReadableStream,
+        headers: {
+          'content-type': 'application/octet-stream',
+          'content-length': String((await stat(zkey1)).size),
+          'x-ceremony-attestation': attestation,
+        },
+      },
+    );
     expect(upload.status).toBe(202);
     expect(upload.body.state).toBe('verifying');
 
@@ -80,7 +110,13 @@ describe('the server killed during a verification', () => {
     let verdict = { state: 'verifying' };
     for (let i = 0; i < 150 && verdict.state === 'verifying'; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      verdict = (await call<typeof verdict>(child.url, 'GET', `/v1/ceremonies/crash/contributions/${upload.body.contributionId}`)).body;
+      verdict = (
+        await call<typeof verdict>(
+          child.url,
+          'GET',
+          `/v1/ceremonies/crash/contributions/${upload.body.contributionId}`,
+        )
+      ).body;
     }
     expect(verdict.state).toBe('accepted');
 
@@ -91,12 +127,31 @@ describe('the server killed during a verification', () => {
     // The log after the crash extends the log before it.
     const logKey = (await call<string>(child.url, 'GET', '/v1/log-key')).body.trim();
     const older = parseCheckpoint(verifyNote(before.body, logKey).body);
-    const newer = parseCheckpoint(verifyNote((await call<string>(child.url, 'GET', '/v1/ceremonies/crash/checkpoint')).body, logKey).body);
-    const proof = await call<{ proof: string[] }>(child.url, 'GET', `/v1/ceremonies/crash/proof/consistency?from=${older.size}&to=${newer.size}`);
-    expect(verifyConsistency(older.size, newer.size, older.rootHash, newer.rootHash, proof.body.proof.map((h) => fromHex(h, 32)))).toBe(true);
-    const entries = (await call<string>(child.url, 'GET', '/v1/ceremonies/crash/transcript')).body.trimEnd().split('\n').map((l) => decodeEntryLine(l).entry);
+    const newer = parseCheckpoint(
+      verifyNote((await call<string>(child.url, 'GET', '/v1/ceremonies/crash/checkpoint')).body, logKey).body,
+    );
+    const proof = await call<{ proof: string[] }>(
+      child.url,
+      'GET',
+      `/v1/ceremonies/crash/proof/consistency?from=${older.size}&to=${newer.size}`,
+    );
+    expect(
+      verifyConsistency(
+        older.size,
+        newer.size,
+        older.rootHash,
+        newer.rootHash,
+        proof.body.proof.map((h) => fromHex(h, 32)),
+      ),
+    ).toBe(true);
+    const entries = (await call<string>(child.url, 'GET', '/v1/ceremonies/crash/transcript')).body
+      .trimEnd()
+      .split('\n')
+      .map((l) => decodeEntryLine(l).entry);
     expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i));
-    expect(entries.filter((e) => e.type === 'contribution.accepted').map((e) => e.body.participantId)).toEqual([alice.participantId, bob.participantId]);
+    expect(
+      entries.filter((e) => e.type === 'contribution.accepted').map((e) => e.body.participantId),
+    ).toEqual([alice.participantId, bob.participantId]);
     expect(entries).toHaveLength(newer.size);
   });
 });

@@ -1,13 +1,17 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyFromR1cs } from '../../src/snark/runner.js';
 import { readZkeyInfo } from '../../src/snark/zkey-file.js';
 import { decodeEntryLine } from '../../src/transcript/entry.js';
 import { parseCheckpoint, parseNote, verifyNote } from '../../src/transcript/note.js';
 import { call } from '../helpers/api.js';
 import { mulchain } from '../helpers/ceremony.js';
-import { FINISHED_BEACON, type FinishedCeremony, makeFinishedCeremony } from '../helpers/finished-ceremony.js';
-import { verifyFromR1cs } from '../../src/snark/runner.js';
+import {
+  FINISHED_BEACON,
+  type FinishedCeremony,
+  makeFinishedCeremony,
+} from '../helpers/finished-ceremony.js';
 
 describe('finalization with a beacon', () => {
   let done: FinishedCeremony;
@@ -19,7 +23,11 @@ describe('finalization with a beacon', () => {
   });
 
   it('seals the ceremony: beacon last in the final zkey, which snarkjs verifies', async () => {
-    const view = await call<{ state: string; circuits: { finalZkeySha256: string }[] }>(done.server.url, 'GET', '/v1/ceremonies/finished');
+    const view = await call<{ state: string; circuits: { finalZkeySha256: string }[] }>(
+      done.server.url,
+      'GET',
+      '/v1/ceremonies/finished',
+    );
     expect(view.body.state).toBe('finalized');
     const response = await fetch(`${done.server.url}/v1/ceremonies/finished/circuits/mulchain/zkeys/final`);
     expect(response.headers.get('etag')).toBe(`"${view.body.circuits[0]?.finalZkeySha256}"`);
@@ -28,7 +36,9 @@ describe('finalization with a beacon', () => {
     const info = await readZkeyInfo(path);
     expect(info.contributions).toHaveLength(4);
     expect(info.contributions.at(-1)?.type).toBe(1);
-    expect(Buffer.from(info.contributions.at(-1)?.beaconHash ?? []).toString('hex')).toBe(FINISHED_BEACON.beaconHex);
+    expect(Buffer.from(info.contributions.at(-1)?.beaconHash ?? []).toString('hex')).toBe(
+      FINISHED_BEACON.beaconHex,
+    );
     expect((await verifyFromR1cs(mulchain.r1cs, mulchain.ptau, path)).ok).toBe(true);
   });
 
@@ -46,9 +56,14 @@ describe('finalization with a beacon', () => {
     const logKey = (await readFile(join(dir, 'log-key.pub'), 'utf8')).trim();
     const latest = await readFile(join(dir, 'checkpoint'), 'utf8');
     expect(parseCheckpoint(verifyNote(latest, logKey).body).size).toBe(lines.length);
-    const vk = JSON.parse(await readFile(join(dir, 'mulchain', 'verification_key.json'), 'utf8')) as { protocol: string; curve: string };
+    const vk = JSON.parse(await readFile(join(dir, 'mulchain', 'verification_key.json'), 'utf8')) as {
+      protocol: string;
+      curve: string;
+    };
     expect(vk).toMatchObject({ protocol: 'groth16', curve: 'bn128' });
-    expect(await readFile(join(dir, 'mulchain', 'verifier.sol'), 'utf8')).toContain('contract Groth16Verifier');
+    expect(await readFile(join(dir, 'mulchain', 'verifier.sol'), 'utf8')).toContain(
+      'contract Groth16Verifier',
+    );
   });
 
   it('publishes the participants\u2019 cosignatures beside the checkpoints they cosigned', async () => {

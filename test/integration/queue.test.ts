@@ -6,7 +6,14 @@ import { createMemoryOutput } from '../../src/cli/output.js';
 import { contribute } from '../../src/snark/runner.js';
 import { decodeEntryLine } from '../../src/transcript/entry.js';
 import { call, loginAs } from '../helpers/api.js';
-import { affine, contributeAs, mulchain, setupCeremony, type TestCeremony, type TestParticipant } from '../helpers/ceremony.js';
+import {
+  affine,
+  contributeAs,
+  mulchain,
+  setupCeremony,
+  type TestCeremony,
+  type TestParticipant,
+} from '../helpers/ceremony.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -21,8 +28,15 @@ describe('a queue that participants drop out of at every step', () => {
 
   beforeAll(async () => {
     // Short turns and a short heartbeat grace so that every way of dropping out bites within seconds.
-    server = await startTestServer({ env: { HEARTBEAT_INTERVAL_SECONDS: '1', HEARTBEAT_GRACE_SECONDS: '3' } });
-    ceremony = await setupCeremony(server, { id: 'dropouts', circuits: [mulchain, affine], participants: 5, timeoutSeconds: 4 });
+    server = await startTestServer({
+      env: { HEARTBEAT_INTERVAL_SECONDS: '1', HEARTBEAT_GRACE_SECONDS: '3' },
+    });
+    ceremony = await setupCeremony(server, {
+      id: 'dropouts',
+      circuits: [mulchain, affine],
+      participants: 5,
+      timeoutSeconds: 4,
+    });
   });
   afterAll(async () => {
     await server?.destroy();
@@ -34,7 +48,8 @@ describe('a queue that participants drop out of at every step', () => {
     const tokens = new Map<TestParticipant, string>();
     for (const p of [silent, slow, leaver]) tokens.set(p, await loginAs(server.url, p.keys));
     const status = async (p: TestParticipant, method = 'GET', path = 'me') =>
-      (await call<Status>(server.url, method, `/v1/ceremonies/dropouts/${path}`, { token: tokens.get(p) })).body;
+      (await call<Status>(server.url, method, `/v1/ceremonies/dropouts/${path}`, { token: tokens.get(p) }))
+        .body;
 
     // The silent one joins first and never sends a heartbeat: it holds mulchain until the grace runs out.
     expect((await status(silent, 'POST', 'queue')).circuits[0]?.state).toBe('active');
@@ -58,7 +73,14 @@ describe('a queue that participants drop out of at every step', () => {
       circuit: 'mulchain',
       zkey: await (async () => {
         const zkey0 = join(ceremony.workDir, 'dropouts-zkey0.zkey');
-        await writeFile(zkey0, Buffer.from(await (await fetch(`${server.url}/v1/ceremonies/dropouts/circuits/mulchain/zkeys/0`)).arrayBuffer()));
+        await writeFile(
+          zkey0,
+          Buffer.from(
+            await (
+              await fetch(`${server.url}/v1/ceremonies/dropouts/circuits/mulchain/zkeys/0`)
+            ).arrayBuffer(),
+          ),
+        );
         const out = join(ceremony.workDir, 'halfway.zkey');
         await contribute(zkey0, out, 'halfway', 'entropy');
         return out;
@@ -81,7 +103,9 @@ describe('a queue that participants drop out of at every step', () => {
       ['affine', 1],
     ]);
 
-    const lines = (await call<string>(server.url, 'GET', '/v1/ceremonies/dropouts/transcript')).body.trimEnd().split('\n');
+    const lines = (await call<string>(server.url, 'GET', '/v1/ceremonies/dropouts/transcript')).body
+      .trimEnd()
+      .split('\n');
     const expired = lines
       .map((l) => decodeEntryLine(l).entry)
       .filter((e) => e.type === 'turn.expired')
@@ -93,7 +117,11 @@ describe('a queue that participants drop out of at every step', () => {
       // The air-gapped upload covers one circuit, so the turn affine handed it at once is given back.
       [halfway.participantId, 'affine', 'left'],
     ]);
-    const view = await call<{ queueLength: number; circuits: { currentParticipant: string | null }[] }>(server.url, 'GET', '/v1/ceremonies/dropouts');
+    const view = await call<{ queueLength: number; circuits: { currentParticipant: string | null }[] }>(
+      server.url,
+      'GET',
+      '/v1/ceremonies/dropouts',
+    );
     expect(view.body.queueLength).toBe(0);
     expect(view.body.circuits.map((c) => c.currentParticipant)).toEqual([null, null]);
   });

@@ -11,7 +11,13 @@ import { readZkeyInfo } from '../../src/snark/zkey-file.js';
 import { sha256File } from '../../src/storage/blob-store.js';
 import { decodeEntryLine } from '../../src/transcript/entry.js';
 import { call, loginAs } from '../helpers/api.js';
-import { affine, mulchain, setupCeremony, type TestCeremony, type TestParticipant } from '../helpers/ceremony.js';
+import {
+  affine,
+  mulchain,
+  setupCeremony,
+  type TestCeremony,
+  type TestParticipant,
+} from '../helpers/ceremony.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 interface CircuitState {
@@ -37,10 +43,18 @@ describe('contributions that must be refused', () => {
   };
   const entryTypes = async () => {
     const t = await call<string>(server.url, 'GET', '/v1/ceremonies/rejects/transcript');
-    return t.body.trimEnd().split('\n').map((l) => decodeEntryLine(l).entry);
+    return t.body
+      .trimEnd()
+      .split('\n')
+      .map((l) => decodeEntryLine(l).entry);
   };
   const joinQueue = async (p: TestParticipant) => {
-    const status = await call<{ circuits: { state: string }[] }>(server.url, 'POST', '/v1/ceremonies/rejects/queue', { token: token(p) });
+    const status = await call<{ circuits: { state: string }[] }>(
+      server.url,
+      'POST',
+      '/v1/ceremonies/rejects/queue',
+      { token: token(p) },
+    );
     expect(status.status).toBe(200);
     return status.body.circuits[0]?.state;
   };
@@ -69,13 +83,23 @@ describe('contributions that must be refused', () => {
       {
         token: token(p),
         body: Readable.toWeb(createReadStream(path)) as ReadableStream,
-        headers: { 'content-type': 'application/octet-stream', 'content-length': String(size), 'x-ceremony-attestation': attestation },
+        headers: {
+          'content-type': 'application/octet-stream',
+          'content-length': String(size),
+          'x-ceremony-attestation': attestation,
+        },
       },
     );
   };
 
   /** Uploads and expects a quick refusal that changes nothing but the log and the released turn. */
-  const expectRefused = async (p: TestParticipant, path: string, attestation: string, code: string, status = 422) => {
+  const expectRefused = async (
+    p: TestParticipant,
+    path: string,
+    attestation: string,
+    code: string,
+    status = 422,
+  ) => {
     const before = await circuitState();
     const answer = await upload(p, path, attestation);
     expect(answer.status).toBe(status);
@@ -164,7 +188,13 @@ describe('contributions that must be refused', () => {
     let verdict: { state: string; reason: { code: string } | null } = { state: 'verifying', reason: null };
     while (verdict.state === 'verifying') {
       await new Promise((r) => setTimeout(r, 200));
-      verdict = (await call<typeof verdict>(server.url, 'GET', `/v1/ceremonies/rejects/contributions/${answer.body.contributionId}`)).body;
+      verdict = (
+        await call<typeof verdict>(
+          server.url,
+          'GET',
+          `/v1/ceremonies/rejects/contributions/${answer.body.contributionId}`,
+        )
+      ).body;
     }
     expect(verdict).toMatchObject({ state: 'rejected', reason: { code: 'ZKEY_VERIFICATION_FAILED' } });
     expect(await circuitState()).toEqual(before);
@@ -175,7 +205,8 @@ describe('contributions that must be refused', () => {
     const good = join(work, 'alice-good.zkey');
     const accepted = await upload(alice, good, await attest(good, alice.keys));
     expect(accepted.status).toBe(202);
-    for (let i = 0; i < 100 && (await circuitState()).contributionIndex === 0; i++) await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 100 && (await circuitState()).contributionIndex === 0; i++)
+      await new Promise((r) => setTimeout(r, 200));
     expect((await circuitState()).contributionIndex).toBe(1);
 
     expect(await joinQueue(bob)).toBe('active');
@@ -196,7 +227,11 @@ describe('contributions that must be refused', () => {
       'ZKEY_NOT_EXTENDING',
     ]);
     expect(entries.filter((e) => e.type === 'contribution.accepted')).toHaveLength(1);
-    const view = await call<{ circuits: { currentParticipant: string | null }[] }>(server.url, 'GET', '/v1/ceremonies/rejects');
+    const view = await call<{ circuits: { currentParticipant: string | null }[] }>(
+      server.url,
+      'GET',
+      '/v1/ceremonies/rejects',
+    );
     expect(view.body.circuits[0]?.currentParticipant).toBeNull();
   });
 });

@@ -16,7 +16,12 @@ export async function selectLastEntry(db: Queryable, ceremonyId: string): Promis
   return rows[0];
 }
 
-export async function selectEntries(db: Queryable, ceremonyId: string, fromSeq = 0, limit = 1000): Promise<EntryRow[]> {
+export async function selectEntries(
+  db: Queryable,
+  ceremonyId: string,
+  fromSeq = 0,
+  limit = 1000,
+): Promise<EntryRow[]> {
   return db.query<EntryRow>(
     `SELECT seq, type, line, leaf_hash FROM transcript_entries
      WHERE ceremony_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3`,
@@ -24,7 +29,11 @@ export async function selectEntries(db: Queryable, ceremonyId: string, fromSeq =
   );
 }
 
-export async function selectEntry(db: Queryable, ceremonyId: string, seq: number): Promise<EntryRow | undefined> {
+export async function selectEntry(
+  db: Queryable,
+  ceremonyId: string,
+  seq: number,
+): Promise<EntryRow | undefined> {
   const rows = await db.query<EntryRow>(
     'SELECT seq, type, line, leaf_hash FROM transcript_entries WHERE ceremony_id = $1 AND seq = $2',
     [ceremonyId, seq],
@@ -33,16 +42,18 @@ export async function selectEntry(db: Queryable, ceremonyId: string, seq: number
 }
 
 export async function insertEntry(db: Queryable, ceremonyId: string, row: EntryRow): Promise<void> {
-  await db.query('INSERT INTO transcript_entries (ceremony_id, seq, type, line, leaf_hash) VALUES ($1, $2, $3, $4, $5)', [
-    ceremonyId,
-    row.seq,
-    row.type,
-    row.line,
-    row.leaf_hash,
-  ]);
+  await db.query(
+    'INSERT INTO transcript_entries (ceremony_id, seq, type, line, leaf_hash) VALUES ($1, $2, $3, $4, $5)',
+    [ceremonyId, row.seq, row.type, row.line, row.leaf_hash],
+  );
 }
 
-export async function selectNode(db: Queryable, ceremonyId: string, level: number, idx: number): Promise<string> {
+export async function selectNode(
+  db: Queryable,
+  ceremonyId: string,
+  level: number,
+  idx: number,
+): Promise<string> {
   const rows = await db.query<{ hash: string }>(
     'SELECT hash FROM merkle_nodes WHERE ceremony_id = $1 AND level = $2 AND idx = $3',
     [ceremonyId, level, idx],
@@ -73,7 +84,10 @@ export interface CheckpointRow {
   note: string;
 }
 
-export async function selectLatestCheckpoint(db: Queryable, ceremonyId: string): Promise<CheckpointRow | undefined> {
+export async function selectLatestCheckpoint(
+  db: Queryable,
+  ceremonyId: string,
+): Promise<CheckpointRow | undefined> {
   const rows = await db.query<CheckpointRow>(
     'SELECT tree_size, root_hash, note FROM checkpoints WHERE ceremony_id = $1 ORDER BY tree_size DESC LIMIT 1',
     [ceremonyId],
@@ -81,7 +95,11 @@ export async function selectLatestCheckpoint(db: Queryable, ceremonyId: string):
   return rows[0];
 }
 
-export async function selectCheckpoint(db: Queryable, ceremonyId: string, size: number): Promise<CheckpointRow | undefined> {
+export async function selectCheckpoint(
+  db: Queryable,
+  ceremonyId: string,
+  size: number,
+): Promise<CheckpointRow | undefined> {
   const rows = await db.query<CheckpointRow>(
     'SELECT tree_size, root_hash, note FROM checkpoints WHERE ceremony_id = $1 AND tree_size = $2',
     [ceremonyId, size],
@@ -89,7 +107,11 @@ export async function selectCheckpoint(db: Queryable, ceremonyId: string, size: 
   return rows[0];
 }
 
-export async function selectCheckpointsSince(db: Queryable, ceremonyId: string, afterSize: number): Promise<CheckpointRow[]> {
+export async function selectCheckpointsSince(
+  db: Queryable,
+  ceremonyId: string,
+  afterSize: number,
+): Promise<CheckpointRow[]> {
   return db.query<CheckpointRow>(
     'SELECT tree_size, root_hash, note FROM checkpoints WHERE ceremony_id = $1 AND tree_size > $2 ORDER BY tree_size',
     [ceremonyId, afterSize],
@@ -97,15 +119,17 @@ export async function selectCheckpointsSince(db: Queryable, ceremonyId: string, 
 }
 
 export async function insertCheckpoint(db: Queryable, ceremonyId: string, row: CheckpointRow): Promise<void> {
-  await db.query('INSERT INTO checkpoints (ceremony_id, tree_size, root_hash, note) VALUES ($1, $2, $3, $4)', [
-    ceremonyId,
-    row.tree_size,
-    row.root_hash,
-    row.note,
-  ]);
+  await db.query(
+    'INSERT INTO checkpoints (ceremony_id, tree_size, root_hash, note) VALUES ($1, $2, $3, $4)',
+    [ceremonyId, row.tree_size, row.root_hash, row.note],
+  );
 }
 
-export async function selectCosignatureLines(db: Queryable, ceremonyId: string, size: number): Promise<string[]> {
+export async function selectCosignatureLines(
+  db: Queryable,
+  ceremonyId: string,
+  size: number,
+): Promise<string[]> {
   const rows = await db.query<{ line: string }>(
     'SELECT line FROM cosignatures WHERE ceremony_id = $1 AND tree_size = $2 ORDER BY participant_id',
     [ceremonyId, size],

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { ErrorBody } from '../schemas.js';
 import { requireCoordinator } from '../auth.js';
+import { ErrorBody } from '../schemas.js';
 import type { Route } from '../types.js';
 
 export const blobsPut: Route = (app, s) =>
@@ -10,7 +10,11 @@ export const blobsPut: Route = (app, s) =>
       schema: {
         tags: ['coordinator'],
         summary: 'Upload an r1cs or ptau file (streamed, stored under its SHA-256)',
-        response: { 201: Type.Object({ sha256: Type.String(), size: Type.Integer() }), 403: ErrorBody, 413: ErrorBody },
+        response: {
+          201: Type.Object({ sha256: Type.String(), size: Type.Integer() }),
+          403: ErrorBody,
+          413: ErrorBody,
+        },
       },
     },
     async (request, reply) => {

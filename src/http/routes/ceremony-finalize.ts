@@ -10,7 +10,8 @@ export const ceremonyFinalize: Route = (app, s) =>
     {
       schema: {
         tags: ['coordinator'],
-        summary: 'Close the round if open, then apply the beacon, export the outputs and finalize (background job)',
+        summary:
+          'Close the round if open, then apply the beacon, export the outputs and finalize (background job)',
         params: CeremonyParams,
         body: Type.Object({
           beaconHex: Type.String({ pattern: '^([0-9a-f]{2}){1,64}$' }),

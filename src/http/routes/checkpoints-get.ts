@@ -15,7 +15,8 @@ export const checkpointsGet: Route = (app, s) =>
     },
     async (request, reply) => {
       const note = await cosignedCheckpoint(s.db, request.params.id, request.params.size);
-      if (note === undefined) throw new CeremonyError('NOT_FOUND', `no checkpoint of size ${request.params.size}`);
+      if (note === undefined)
+        throw new CeremonyError('NOT_FOUND', `no checkpoint of size ${request.params.size}`);
       return reply.header('Content-Type', 'text/plain; charset=utf-8').send(note);
     },
   );

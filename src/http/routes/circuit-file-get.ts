@@ -16,7 +16,8 @@ export const circuitFileGet: Route = (app, s) =>
     {
       schema: {
         tags: ['public'],
-        summary: 'The circuit inputs (r1cs, ptau) and, once finalized, outputs (verification_key.json, verifier.sol)',
+        summary:
+          'The circuit inputs (r1cs, ptau) and, once finalized, outputs (verification_key.json, verifier.sol)',
         params: Type.Object({
           id: Type.String({ maxLength: 63 }),
           name: Type.String({ maxLength: 63 }),
@@ -32,12 +33,16 @@ export const circuitFileGet: Route = (app, s) =>
         [id, name],
       );
       if (!row) throw new CeremonyError('NOT_FOUND', `no circuit '${name}' in ceremony '${id}'`);
-      if (!row.sha256) throw new CeremonyError('NOT_FOUND', `${request.params.file} exists once the ceremony is finalized`);
+      if (!row.sha256)
+        throw new CeremonyError('NOT_FOUND', `${request.params.file} exists once the ceremony is finalized`);
       return sendStoredFile(request, reply, {
         path: s.store.pathOf(row.sha256),
         sha256: row.sha256,
         contentType: spec.type,
-        downloadName: request.params.file === 'r1cs' || request.params.file === 'ptau' ? `${name}.${request.params.file}` : request.params.file,
+        downloadName:
+          request.params.file === 'r1cs' || request.params.file === 'ptau'
+            ? `${name}.${request.params.file}`
+            : request.params.file,
       });
     },
   );

@@ -10,7 +10,8 @@ export const circuitsAdd: Route = (app, s) =>
     {
       schema: {
         tags: ['coordinator'],
-        summary: 'Add a circuit from uploaded r1cs and ptau blobs; the initial zkey is computed in the background',
+        summary:
+          'Add a circuit from uploaded r1cs and ptau blobs; the initial zkey is computed in the background',
         params: CeremonyParams,
         body: Type.Object({ name: Type.String({ maxLength: 63 }), r1csSha256: Hex32, ptauSha256: Hex32 }),
         response: { 202: CircuitView, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },

@@ -10,7 +10,10 @@ export const contributionGet: Route = (app, s) =>
       schema: {
         tags: ['participant'],
         summary: 'Verdict of a contribution; once accepted, its receipt',
-        params: Type.Object({ id: Type.String({ maxLength: 63 }), contributionId: Type.String({ maxLength: 64 }) }),
+        params: Type.Object({
+          id: Type.String({ maxLength: 63 }),
+          contributionId: Type.String({ maxLength: 64 }),
+        }),
         response: { 200: ContributionView, 404: ErrorBody },
       },
     },

@@ -7,7 +7,8 @@ import type { Route } from '../types.js';
 
 function decodeStatement(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(header)) throw new CeremonyError('BAD_REQUEST', 'x-ceremony-statement must be base64');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(header))
+    throw new CeremonyError('BAD_REQUEST', 'x-ceremony-statement must be base64');
   return Buffer.from(header, 'base64').toString('utf8');
 }
 
@@ -19,7 +20,10 @@ export const contributionUpload: Route = (app, s) =>
         tags: ['participant'],
         summary: 'Upload your contribution (the new zkey, streamed) with its attestation during your turn',
         params: CircuitParams,
-        headers: Type.Object({ 'x-ceremony-attestation': Hex64, 'x-ceremony-statement': Type.Optional(Type.String()) }),
+        headers: Type.Object({
+          'x-ceremony-attestation': Hex64,
+          'x-ceremony-statement': Type.Optional(Type.String()),
+        }),
         response: { 202: ContributionView, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody },
       },
     },

@@ -12,8 +12,15 @@ export const cosignatureAdd: Route = (app, s) =>
         tags: ['participant'],
         summary: 'Hand back your tlog-cosignature/v1 of a checkpoint; it is published beside the checkpoint',
         params: CeremonyParams,
-        body: Type.Object({ treeSize: Type.Integer({ minimum: 1 }), signature: Type.String({ maxLength: 400 }) }),
-        response: { 201: Type.Object({ treeSize: Type.Integer(), timestamp: Type.Integer() }), 404: ErrorBody, 422: ErrorBody },
+        body: Type.Object({
+          treeSize: Type.Integer({ minimum: 1 }),
+          signature: Type.String({ maxLength: 400 }),
+        }),
+        response: {
+          201: Type.Object({ treeSize: Type.Integer(), timestamp: Type.Integer() }),
+          404: ErrorBody,
+          422: ErrorBody,
+        },
       },
     },
     async (request, reply) => {

@@ -1,16 +1,25 @@
 import type { Route } from '../types.js';
 
 export const opsRoutes: Route = (app, s) => {
-  app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process is up' } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { tags: ['operations'], summary: 'The database answers' } }, async (_request, reply) => {
-    try {
-      await s.db.query('SELECT 1');
-      return { status: 'ready' };
-    } catch {
-      return reply.status(503).send({ error: { code: 'UNAVAILABLE', message: 'database unavailable' } });
-    }
-  });
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_request, reply) =>
-    reply.header('Content-Type', s.metrics.registry.contentType).send(await s.metrics.registry.metrics()),
+  app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process is up' } }, async () => ({
+    status: 'ok',
+  }));
+  app.get(
+    '/readyz',
+    { schema: { tags: ['operations'], summary: 'The database answers' } },
+    async (_request, reply) => {
+      try {
+        await s.db.query('SELECT 1');
+        return { status: 'ready' };
+      } catch {
+        return reply.status(503).send({ error: { code: 'UNAVAILABLE', message: 'database unavailable' } });
+      }
+    },
+  );
+  app.get(
+    '/metrics',
+    { schema: { tags: ['operations'], summary: 'Prometheus metrics' } },
+    async (_request, reply) =>
+      reply.header('Content-Type', s.metrics.registry.contentType).send(await s.metrics.registry.metrics()),
   );
 };

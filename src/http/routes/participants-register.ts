@@ -18,7 +18,12 @@ export const participantsRegister: Route = (app, s) =>
     },
     async (request, reply) => {
       const caller = await callerOf(s, request);
-      const p = await registerParticipant(s, request.params.id, { name: request.body.name, publicKey: caller.publicKey }, true);
+      const p = await registerParticipant(
+        s,
+        request.params.id,
+        { name: request.body.name, publicKey: caller.publicKey },
+        true,
+      );
       return reply.status(201).send({ participantId: p.participantId, name: p.name, publicKey: p.publicKey });
     },
   );

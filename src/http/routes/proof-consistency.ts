@@ -20,7 +20,8 @@ export const proofConsistency: Route = (app, s) =>
     async (request) => {
       const { from, to } = request.query;
       const head = await q.selectLatestCheckpoint(s.db, request.params.id);
-      if (!head || to > head.tree_size) throw new CeremonyError('NOT_FOUND', `no checkpoint covers a tree of size ${to}`);
+      if (!head || to > head.tree_size)
+        throw new CeremonyError('NOT_FOUND', `no checkpoint covers a tree of size ${to}`);
       if (from > to) throw new CeremonyError('BAD_REQUEST', `from (${from}) must not exceed to (${to})`);
       return { proof: await proveConsistency(s.db, request.params.id, from, to) };
     },

@@ -14,14 +14,19 @@ export const proofInclusion: Route = (app, s) =>
         summary: 'RFC 9162 inclusion proof of entry seq in the tree of the given size',
         params: Type.Object({ id: Type.String({ maxLength: 63 }) }),
         querystring: Type.Object({ seq: Type.Integer({ minimum: 0 }), size: Type.Integer({ minimum: 1 }) }),
-        response: { 200: Type.Object({ leafHash: Type.String(), proof: Type.Array(Type.String()) }), 400: ErrorBody, 404: ErrorBody },
+        response: {
+          200: Type.Object({ leafHash: Type.String(), proof: Type.Array(Type.String()) }),
+          400: ErrorBody,
+          404: ErrorBody,
+        },
       },
     },
     async (request) => {
       const { seq, size } = request.query;
       const id = request.params.id;
       const head = await q.selectLatestCheckpoint(s.db, id);
-      if (!head || size > head.tree_size) throw new CeremonyError('NOT_FOUND', `no checkpoint covers a tree of size ${size}`);
+      if (!head || size > head.tree_size)
+        throw new CeremonyError('NOT_FOUND', `no checkpoint covers a tree of size ${size}`);
       if (seq >= size) throw new CeremonyError('BAD_REQUEST', `seq ${seq} is not in a tree of size ${size}`);
       const entry = await q.selectEntry(s.db, id, seq);
       if (!entry) throw new CeremonyError('NOT_FOUND', `no entry ${seq}`);

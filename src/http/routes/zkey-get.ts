@@ -9,7 +9,8 @@ export const zkeyGet: Route = (app, s) =>
     {
       schema: {
         tags: ['public'],
-        summary: 'The zkey after contribution `index` (0 = initial, `latest`, `final`); ETag = SHA-256; Range supported',
+        summary:
+          'The zkey after contribution `index` (0 = initial, `latest`, `final`); ETag = SHA-256; Range supported',
         params: Type.Object({
           id: Type.String({ maxLength: 63 }),
           name: Type.String({ maxLength: 63 }),
@@ -19,7 +20,12 @@ export const zkeyGet: Route = (app, s) =>
     },
     async (request, reply) => {
       const { id, name, index } = request.params;
-      const [circuit] = await s.db.query<{ initial_zkey_sha256: string | null; latest_zkey_sha256: string | null; final_zkey_sha256: string | null; contribution_index: number }>(
+      const [circuit] = await s.db.query<{
+        initial_zkey_sha256: string | null;
+        latest_zkey_sha256: string | null;
+        final_zkey_sha256: string | null;
+        contribution_index: number;
+      }>(
         'SELECT initial_zkey_sha256, latest_zkey_sha256, final_zkey_sha256, contribution_index FROM circuits WHERE ceremony_id = $1 AND name = $2',
         [id, name],
       );
