@@ -12,6 +12,7 @@ import {
   verifyNote,
 } from '../transcript/note.js';
 import type { Ledger } from './ledger.js';
+import { makeNoteVerifier } from './note-signatures.js';
 import { fail, pass, skip, summarizeProblems, type Verdict } from './types.js';
 
 const short = (hash: Uint8Array | string) =>
@@ -120,10 +121,14 @@ export function checkSignature(note: string | undefined, logKey: string | undefi
 }
 
 /** Problems of one published checkpoint: signature, stated size, origin, and root of that transcript prefix. */
-function historyProblem(ledger: Ledger, size: number, note: string, logKey: string): string | undefined {
+function historyProblem(
+  ledger: Ledger,
+  size: number,
+  note: string,
+  verify: (note: string) => string,
+): string | undefined {
   try {
-    verifyNote(note, logKey);
-    const checkpoint = readCheckpointNote(note);
+    const checkpoint = parseCheckpoint(verify(note));
     if (checkpoint.size !== size) return `checkpoints/${size} states size ${checkpoint.size}`;
     const origin = originProblem(checkpoint, ledger.ceremonyId);
     if (origin) return `checkpoints/${size}: ${origin}`;
@@ -145,9 +150,15 @@ export function checkHistory(
 ): Verdict {
   if (logKey === undefined) return fail('no log key is published');
   if (notes.size === 0) return fail('no checkpoints are published (checkpoints/<size>)');
+  let verify: (note: string) => string;
+  try {
+    verify = makeNoteVerifier(logKey);
+  } catch (err) {
+    return fail(`the log key is unusable: ${(err as Error).message}`);
+  }
   const problems: string[] = [];
   for (const [size, note] of notes) {
-    const problem = historyProblem(ledger, size, note, logKey);
+    const problem = historyProblem(ledger, size, note, verify);
     if (problem) problems.push(problem);
   }
   if (problems.length > 0)

@@ -30,6 +30,10 @@ export interface DemoOptions {
   json: boolean;
   /** Where the data dir, keys and published files go (default: a new temp dir). */
   dir?: string;
+  /** Print nothing (benchmarks). */
+  quiet?: boolean;
+  /** Runs while the finished ceremony's server is still up (benchmarks audit it with --full). */
+  onFinished?: (serverUrl: string) => Promise<void>;
 }
 
 export async function runDemo(opts: DemoOptions): Promise<number> {
@@ -38,7 +42,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   }
   const out = createOutput(opts.json);
   const say = (line: string) => {
-    if (!opts.json) out.writeStderr(`${line}\n`);
+    if (!opts.json && !opts.quiet) out.writeStderr(`${line}\n`);
   };
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
@@ -161,7 +165,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       ),
       audit: report.checks.map((c) => ({ name: c.name, status: c.status })),
     };
-    if (opts.json) {
+    await opts.onFinished?.(server.url);
+    if (opts.quiet) {
+      // Benchmarks read the exit code only.
+    } else if (opts.json) {
       out.writeStdout(`${JSON.stringify(summary)}\n`);
     } else {
       say(`[6/6] done in ${elapsed()}`);

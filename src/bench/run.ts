@@ -1,0 +1,159 @@
+// `npm run bench`: the figures the README and closing notes quote, measured on this machine.
+// - per-contribution verification (verifyFromInit) against `snarkjs zkey verify` from r1cs + ptau, time and peak memory
+// - the whole `ceremony demo`, and `ceremony verify --full` on the demo ceremony
+// - `ceremony verify` on a 10,000-entry transcript (no zkeys)
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runDemo } from '../cli/commands/demo.js';
+import { generateKeyPair } from '../crypto/ed25519.js';
+import { toHex } from '../crypto/hex.js';
+import { contribute, createInitialZkey, verifyFromInit, verifyFromR1cs } from '../snark/runner.js';
+import type { JsonValue } from '../transcript/canonical-json.js';
+import { type EntryType, encodeEntry, GENESIS_PREV } from '../transcript/entry.js';
+import { MemoryTree } from '../transcript/merkle.js';
+import { encodeVerifierKey, formatCheckpoint, signNote } from '../transcript/note.js';
+import { auditCeremony, openSource } from '../verify/audit.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const fixtures = join(root, 'test', 'fixtures');
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+async function benchVerification(work: string, runs: number): Promise<string[]> {
+  const lines = [
+    '| circuit | zkey | verifyFromInit (ours, per contribution) | snarkjs zkey verify (r1cs + ptau) | ratio |',
+    '|---|---|---|---|---|',
+  ];
+  for (const [r1cs, ptau, label] of [
+    ['mulchain-1021.r1cs', 'pot10.ptau', '1,021 constraints (2^10)'],
+    ['mulchain-4093.r1cs', 'pot12.ptau', '4,093 constraints (2^12)'],
+  ] as const) {
+    const init = join(work, `${r1cs}.init.zkey`);
+    const next = join(work, `${r1cs}.1.zkey`);
+    await createInitialZkey(join(fixtures, r1cs), join(fixtures, ptau), init);
+    await contribute(init, next, 'bench', 'bench entropy');
+    const fromInit: { ms: number; rss: number }[] = [];
+    const fromR1cs: { ms: number; rss: number }[] = [];
+    for (let i = 0; i < runs; i++) {
+      const a = await verifyFromInit(init, join(fixtures, ptau), next);
+      const b = await verifyFromR1cs(join(fixtures, r1cs), join(fixtures, ptau), next);
+      if (!a.ok || !b.ok) throw new Error(`bench: ${r1cs} did not verify`);
+      fromInit.push({ ms: a.durationMs, rss: a.maxRssBytes });
+      fromR1cs.push({ ms: b.durationMs, rss: b.maxRssBytes });
+    }
+    const ours = median(fromInit.map((x) => x.ms));
+    const theirs = median(fromR1cs.map((x) => x.ms));
+    lines.push(
+      `| ${label} | ${mb((await stat(next)).size)} | ${seconds(ours)}, ${mb(Math.max(...fromInit.map((x) => x.rss)))} | ${seconds(theirs)}, ${mb(Math.max(...fromR1cs.map((x) => x.rss)))} | ${(theirs / ours).toFixed(1)}× |`,
+    );
+  }
+  return lines;
+}
+
+/** A synthetic, correctly chained and signed log of `n` entries, published as `verify --dir` reads it. */
+async function writeSyntheticLog(dir: string, n: number): Promise<void> {
+  const key = generateKeyPair();
+  const tree = new MemoryTree();
+  const lines: string[] = [];
+  let prev = GENESIS_PREV;
+  for (let seq = 0; seq < n; seq++) {
+    const type: EntryType = seq === 0 ? 'ceremony.created' : 'turn.expired';
+    const body: { [key: string]: JsonValue } =
+      seq === 0
+        ? {
+            title: 'bench',
+            timeoutSeconds: 600,
+            coordinator: toHex(key.publicKey),
+            registration: 'open',
+            startsAt: null,
+            endsAt: null,
+          }
+        : { circuit: 'main', participantId: `p${seq}`, reason: 'deadline' };
+    const encoded = encodeEntry({
+      v: 1,
+      ceremony: 'bench',
+      seq,
+      type,
+      time: new Date(1_700_000_000_000 + seq * 1000).toISOString(),
+      prev,
+      body,
+    });
+    lines.push(encoded.line);
+    tree.append(encoded.leafHash);
+    prev = toHex(encoded.leafHash);
+  }
+  const note = signNote(
+    formatCheckpoint({ origin: 'bench.local/ceremonies/bench', size: n, rootHash: tree.root() }),
+    'bench.local',
+    key.secretKey,
+  );
+  await writeFile(join(dir, 'transcript.jsonl'), lines.map((l) => `${l}\n`).join(''));
+  await writeFile(join(dir, 'checkpoint'), note);
+  await writeFile(join(dir, 'log-key.pub'), `${encodeVerifierKey('bench.local', key.publicKey)}\n`);
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'ceremony-bench-'));
+  const out: string[] = [
+    `# Benchmarks (${new Date().toISOString().slice(0, 10)}, ${process.version}, ${cpus().length} cores)`,
+    '',
+  ];
+  try {
+    process.stderr.write('verification: verifyFromInit against snarkjs zkey verify…\n');
+    out.push(
+      '## Verifying one contribution (median of 3, peak RSS of the child process)',
+      '',
+      ...(await benchVerification(work, 3)),
+      '',
+    );
+
+    process.stderr.write('ceremony demo (3 participants) and verify --full on it…\n');
+    let fullMs = 0;
+    let fullOk = false;
+    const demoStarted = Date.now();
+    const code = await runDemo({
+      participants: 3,
+      json: true,
+      quiet: true,
+      dir: join(work, 'demo'),
+      onFinished: async (url) => {
+        const started = Date.now();
+        const source = openSource({ server: url, ceremony: 'demo' });
+        const report = await auditCeremony(source, { full: true }).finally(() => source.close());
+        fullMs = Date.now() - started;
+        fullOk = report.ok;
+      },
+    });
+    const demoMs = Date.now() - demoStarted - fullMs;
+    out.push('## Whole ceremonies', '', '| what | time |', '|---|---|');
+    out.push(
+      `| \`ceremony demo\` (3 participants, beacon, finalize, audit) | ${seconds(demoMs)} (exit ${code}) |`,
+    );
+    out.push(
+      `| \`ceremony verify --full\` on the demo ceremony | ${seconds(fullMs)} (${fullOk ? 'all checks pass' : 'FAILED'}) |`,
+    );
+
+    process.stderr.write('verify on a 10,000-entry transcript…\n');
+    const logDir = join(work, 'log');
+    await mkdir(logDir);
+    await writeSyntheticLog(logDir, 10_000);
+    const started = Date.now();
+    const source = openSource({ dir: logDir });
+    const report = await auditCeremony(source).finally(() => source.close());
+    const logMs = Date.now() - started;
+    const logChecks = report.checks.filter(
+      (c) => c.name.startsWith('entries.') || c.name.startsWith('checkpoint.'),
+    );
+    out.push(
+      `| \`ceremony verify --dir\` on a 10,000-entry transcript (no zkeys) | ${seconds(logMs)} (${logChecks.map((c) => `${c.name} ${c.status}`).join(', ')}) |`,
+    );
+    process.stdout.write(`${out.join('\n')}\n`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();
