@@ -8,9 +8,12 @@ import { type ArtifactRef, type CeremonySource, describeArtifact } from './sourc
 
 /** Why an artifact cannot be used: missing from the source, or not the file the transcript names. */
 export class ArtifactError extends Error {
-  constructor(message: string) {
+  /** True when the source does not have the file at all (rather than a wrong or unreadable one). */
+  readonly missing: boolean;
+  constructor(message: string, missing = false) {
     super(message);
     this.name = 'ArtifactError';
+    this.missing = missing;
   }
 }
 
@@ -52,7 +55,7 @@ export class ArtifactStore {
     }
     if (!artifact) {
       const where = this.#source instanceof HttpSource ? '' : hint(ref);
-      throw new ArtifactError(`the ${what} is not available from ${this.#source.label}${where}`);
+      throw new ArtifactError(`the ${what} is not available from ${this.#source.label}${where}`, true);
     }
     if (artifact.sha256 !== expectedSha256) {
       throw new ArtifactError(

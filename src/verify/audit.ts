@@ -3,6 +3,7 @@
 import { toHex } from '../crypto/hex.js';
 import { ArtifactStore } from './artifacts.js';
 import { checkAttestations, checkChain } from './contribution-checks.js';
+import { checkCosignatures } from './cosignature-check.js';
 import { DirectorySource } from './dir-source.js';
 import { runFinalChecks } from './final-checks.js';
 import { HttpSource } from './http-source.js';
@@ -10,7 +11,6 @@ import { checkIntermediate } from './intermediate-check.js';
 import { type Ledger, readLedger } from './ledger.js';
 import {
   checkCanonical,
-  checkCosignatures,
   checkHistory,
   checkOlder,
   checkRoot,
@@ -69,7 +69,11 @@ export async function auditCeremony(
   progress(`reading the transcript from ${source.label}`);
   const head = await source.readHead();
   const ledger = readLedger(head.transcript, source.ceremonyId);
-  const logKey = await source.readLogKey().catch(() => undefined);
+  let logKeyProblem: string | undefined;
+  const logKey = await source.readLogKey().catch((err: unknown) => {
+    logKeyProblem = (err as Error).message;
+    return undefined;
+  });
   const readProof = (from: number, to: number) => source.readConsistencyProof(from, to);
   const results = new Map<CheckName, Verdict>();
   const run = async (name: CheckName, check: () => Verdict | Promise<Verdict>) => {
@@ -80,7 +84,11 @@ export async function auditCeremony(
   await run('entries.canonical', () => checkCanonical(ledger));
   await run('entries.sequence', () => checkSequence(ledger));
   await run('checkpoint.root', () => checkRoot(ledger, head.checkpoint));
-  await run('checkpoint.signature', () => checkSignature(head.checkpoint, logKey));
+  await run('checkpoint.signature', () =>
+    logKeyProblem
+      ? fail(`the log key could not be read: ${logKeyProblem}`)
+      : checkSignature(head.checkpoint, logKey),
+  );
   let history = new Map<number, string>();
   await run('checkpoints.history', async () => {
     history = await source.readCheckpoints(ledger.lines.length);

@@ -4,9 +4,7 @@ import { attestationMessage } from '../ceremony/attestation.js';
 import { parsePublicKey, verifyHexSignature } from '../crypto/ed25519.js';
 import { type LedgerFacts, malformedOf } from './facts.js';
 import type { Ledger } from './ledger.js';
-import { fail, pass, skip, summarizeProblems, type Verdict } from './types.js';
-
-const short = (hex: string) => `${hex.slice(0, 16)}…`;
+import { fail, pass, shortHex, skip, summarizeProblems, type Verdict } from './types.js';
 
 export function checkChain(facts: LedgerFacts): Verdict {
   const problems = malformedOf(facts, ['circuit.added', 'participant.registered', 'contribution.accepted']);
@@ -30,7 +28,7 @@ export function checkChain(facts: LedgerFacts): Verdict {
     if (a.prevZkeySha256 !== head.zkey) {
       const previous = head.index === 0 ? 'the initial zkey is' : `#${head.index} accepted`;
       problems.push(
-        `${label}: builds on zkey ${short(a.prevZkeySha256)}, but ${previous} ${short(head.zkey)}`,
+        `${label}: builds on zkey ${shortHex(a.prevZkeySha256)}, but ${previous} ${shortHex(head.zkey)}`,
       );
     }
     // Follow the chain as stated, so one break is reported once rather than at every later link.

@@ -1,17 +1,16 @@
 // SPEC.md "What an auditor checks", 4 and 5: the final zkey of every circuit is the file the transcript names, it
 // verifies against the r1cs and ptau of circuit.added, its contributions are the accepted ones then the beacon,
 // every proof of knowledge re-checks independently, and the published outputs are what it exports.
-import { createHash } from 'node:crypto';
-import { toHex } from '../crypto/hex.js';
-import { verifyContributionProofs, verifyHeaderDelta } from '../snark/pok.js';
-import { exportSolidityVerifier, exportVerificationKey, verifyFromR1cs } from '../snark/runner.js';
+import { verifyFromR1cs } from '../snark/runner.js';
 import { readZkeyInfo, type ZkeyInfo } from '../snark/zkey-file.js';
 import type { ArtifactStore } from './artifacts.js';
+import { checkProofs, costlyBeacon } from './beacon-checks.js';
 import type { AcceptedFact, BeaconFact, CircuitFact, FinalOutputFact } from './facts.js';
 import { malformedOf } from './facts.js';
 import type { Ledger } from './ledger.js';
+import { checkOutputs } from './output-checks.js';
 import type { CeremonySource } from './sources.js';
-import { type CheckName, fail, pass, skip, summarizeProblems, type Verdict } from './types.js';
+import { type CheckName, fail, pass, shortHex, skip, summarizeProblems, type Verdict } from './types.js';
 
 export const FINAL_CHECKS = [
   'final.zkey',
@@ -22,11 +21,11 @@ export const FINAL_CHECKS = [
   'outputs.verifier',
 ] as const satisfies readonly CheckName[];
 
-type FinalCheck = (typeof FINAL_CHECKS)[number];
+export type FinalCheck = (typeof FINAL_CHECKS)[number];
 /** Per check, the problems one circuit has (empty = holds) and what was shown when it holds. */
-type CircuitResults = Record<FinalCheck, { problems: string[]; shown: string }>;
+export type CircuitResults = Record<FinalCheck, { problems: string[]; shown: string }>;
 
-interface FinalPlan {
+export interface FinalPlan {
   circuit: CircuitFact;
   accepted: AcceptedFact[];
   beacon: BeaconFact | undefined;
@@ -40,13 +39,7 @@ export interface FinalCheckContext {
   progress: (message: string) => void;
 }
 
-/** Beacons cost every auditor 2^n SHA-256 rounds (2^20 ≈ 3 s); the coordinator's own cap (finalize.ts) is 28. */
-export const MAX_BEACON_ITERATIONS_EXP = 28;
-
-const short = (hex: string) => `${hex.slice(0, 16)}…`;
-const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-function allVerdicts(verdict: Verdict): Record<FinalCheck, Verdict> {
+export function allVerdicts(verdict: Verdict): Record<FinalCheck, Verdict> {
   return Object.fromEntries(FINAL_CHECKS.map((name) => [name, verdict])) as Record<FinalCheck, Verdict>;
 }
 
@@ -109,7 +102,7 @@ function planProblems(plan: FinalPlan, finalizedSeq: number): string[] {
   if (!beacon) return [...problems, 'no beacon.applied entry'];
   if (output && beacon.zkeySha256 !== output.finalZkeySha256) {
     problems.push(
-      `beacon.applied names zkey ${short(beacon.zkeySha256)}, ceremony.finalized ${short(output.finalZkeySha256)}`,
+      `beacon.applied names zkey ${shortHex(beacon.zkeySha256)}, ceremony.finalized ${shortHex(output.finalZkeySha256)}`,
     );
   }
   const last = plan.accepted.at(-1);
@@ -164,17 +157,6 @@ async function checkFinalCircuit(ctx: FinalCheckContext, plan: FinalPlan): Promi
   return r;
 }
 
-/** Why recomputing this zkey's beacons would take too long (2^n SHA-256 rounds each), or undefined. */
-export function costlyBeacon(info: ZkeyInfo): string | undefined {
-  const exp = Math.max(
-    0,
-    ...info.contributions.filter((c) => c.type === 1).map((c) => c.numIterationsExp ?? 0),
-  );
-  return exp > MAX_BEACON_ITERATIONS_EXP
-    ? `a beacon asks for 2^${exp} hash iterations, more than the auditor's cap of 2^${MAX_BEACON_ITERATIONS_EXP}`
-    : undefined;
-}
-
 /** snarkjs `zkey verify` from the r1cs and ptau that circuit.added names (it also recomputes the beacon). */
 async function verifyAgainstInputs(
   ctx: FinalCheckContext,
@@ -191,7 +173,7 @@ async function verifyAgainstInputs(
     if (!verdict.ok)
       r['final.zkey'].problems.push(`snarkjs verification failed: ${verdict.reason ?? 'no reason given'}`);
     r['final.zkey'].shown =
-      `${short(plan.output?.finalZkeySha256 ?? '')} verifies against r1cs ${short(circuit.r1csSha256)} and ptau ${short(circuit.ptauSha256)} (snarkjs ${Math.round(verdict.durationMs)} ms)`;
+      `${shortHex(plan.output?.finalZkeySha256 ?? '')} verifies against r1cs ${shortHex(circuit.r1csSha256)} and ptau ${shortHex(circuit.ptauSha256)} (snarkjs ${Math.round(verdict.durationMs)} ms)`;
   } catch (err) {
     r['final.zkey'].problems.push((err as Error).message);
   }
@@ -215,91 +197,16 @@ function checkContributionList(plan: FinalPlan, info: ZkeyInfo, r: CircuitResult
       );
     else if (c.contributionHash !== a.contributionHash) {
       problems.push(
-        `contribution ${i + 1} has hash ${short(c.contributionHash)}, the transcript accepted ${short(a.contributionHash)}`,
+        `contribution ${i + 1} has hash ${shortHex(c.contributionHash)}, the transcript accepted ${shortHex(a.contributionHash)}`,
       );
     }
   });
   const last = list[plan.accepted.length];
   if (last && (last.type !== 1 || last.contributionHash !== plan.beacon?.contributionHash)) {
     problems.push(
-      `the last contribution (hash ${short(last.contributionHash)}) is not the beacon of beacon.applied`,
+      `the last contribution (hash ${shortHex(last.contributionHash)}) is not the beacon of beacon.applied`,
     );
   }
   r['final.contributions'].shown =
     `${plan.accepted.length} accepted contribution hashes in order, then the beacon`;
-}
-
-async function checkProofs(ctx: FinalCheckContext, plan: FinalPlan, info: ZkeyInfo, r: CircuitResults) {
-  ctx.progress(`re-checking the proofs of knowledge of ${plan.circuit.circuit} (BN254, @noble/curves)`);
-  const checks = await verifyContributionProofs(info, undefined, {
-    maxBeaconIterationsExp: MAX_BEACON_ITERATIONS_EXP,
-  });
-  const delta = verifyHeaderDelta(info);
-  const pok = r['final.proofs-of-knowledge'];
-  for (const c of checks) if (!c.ok) pok.problems.push(`contribution ${c.index + 1}: ${c.reason ?? 'fails'}`);
-  if (!delta.ok) pok.problems.push(`header delta: ${delta.reason ?? 'fails'}`);
-  pok.shown = `${checks.length} proofs of knowledge and the delta chain re-check`;
-
-  const beacon = plan.beacon;
-  const last = info.contributions.at(-1);
-  const b = r['final.beacon'];
-  if (!beacon || !last || last.type !== 1) {
-    b.problems.push('the final zkey does not end with a beacon contribution');
-    return;
-  }
-  const beaconHash = last.beaconHash ? toHex(last.beaconHash) : '';
-  if (beaconHash !== beacon.beaconHex)
-    b.problems.push(
-      `the zkey's beacon is ${short(beaconHash)}, beacon.applied says ${short(beacon.beaconHex)}`,
-    );
-  if (last.numIterationsExp !== beacon.iterationsExp) {
-    b.problems.push(
-      `the zkey's beacon takes 2^${last.numIterationsExp} iterations, beacon.applied says 2^${beacon.iterationsExp}`,
-    );
-  }
-  const lastCheck = checks.at(-1);
-  if (lastCheck && !lastCheck.ok)
-    b.problems.push(`the beacon key does not recompute: ${lastCheck.reason ?? ''}`);
-  b.shown = `beacon ${short(beacon.beaconHex)} with 2^${beacon.iterationsExp} iterations recomputes (independently, and by snarkjs in final.zkey)`;
-}
-
-async function checkOutputs(ctx: FinalCheckContext, plan: FinalPlan, finalPath: string, r: CircuitResults) {
-  const name = plan.circuit.circuit;
-  const output = plan.output;
-  const compare = async (
-    check: FinalCheck,
-    file: 'verification_key.json' | 'verifier.sol',
-    bytes: Uint8Array,
-    sha?: string,
-  ) => {
-    const res = r[check];
-    const actual = sha256Hex(bytes);
-    if (sha !== undefined && actual !== sha)
-      res.problems.push(`the export has SHA-256 ${short(actual)}, ceremony.finalized says ${short(sha)}`);
-    const published = await ctx.source.readPublished(name, file).catch(() => undefined);
-    if (published === undefined) res.problems.push(`${file} is not published`);
-    else if (sha256Hex(published) !== actual)
-      res.problems.push(`the published ${file} differs from the export of the final zkey`);
-    res.shown = `${file} ${short(actual)} is the export of the final zkey`;
-  };
-  try {
-    ctx.progress(`exporting the verification key and Solidity verifier of ${name}`);
-    const { verificationKey } = await exportVerificationKey(finalPath);
-    const vk = new TextEncoder().encode(`${JSON.stringify(verificationKey, null, 1)}\n`);
-    await compare('outputs.verification-key', 'verification_key.json', vk, output?.verificationKeySha256);
-    const { solidity } = await exportSolidityVerifier(finalPath);
-    await compare(
-      'outputs.verifier',
-      'verifier.sol',
-      new TextEncoder().encode(solidity),
-      output?.verifierSolSha256,
-    );
-  } catch (err) {
-    for (const check of ['outputs.verification-key', 'outputs.verifier'] as const) {
-      if (r[check].shown === '') r[check].problems.push(`export failed: ${(err as Error).message}`);
-    }
-  }
-  if (!output)
-    for (const check of ['outputs.verification-key', 'outputs.verifier'] as const)
-      r[check].problems.push('ceremony.finalized does not list this circuit');
 }

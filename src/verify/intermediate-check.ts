@@ -4,8 +4,10 @@
 import { join } from 'node:path';
 import { createInitialZkey, verifyFromInit } from '../snark/runner.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
+import { ArtifactError } from './artifacts.js';
 import { type AcceptedFact, type CircuitFact, malformedOf } from './facts.js';
 import type { FinalCheckContext } from './final-checks.js';
+import { HttpSource } from './http-source.js';
 import { sha256OfFile } from './sources.js';
 import { fail, pass, skip, summarizeProblems, type Verdict } from './types.js';
 
@@ -55,6 +57,7 @@ async function checkCircuitChain(
     );
     return;
   }
+  const missing: number[] = [];
   for (const [i, a] of accepted.entries()) {
     const label = `${name} #${a.index}`;
     try {
@@ -72,7 +75,17 @@ async function checkCircuitChain(
       if (!verdict.ok)
         problems.push(`${label}: snarkjs verifyFromInit fails: ${verdict.reason ?? 'no reason given'}`);
     } catch (err) {
-      problems.push(`${label}: ${(err as Error).message}`);
+      if (err instanceof ArtifactError && err.missing) missing.push(a.index);
+      else problems.push(`${label}: ${(err as Error).message}`);
     }
+  }
+  if (missing.length > 0) {
+    const where =
+      ctx.source instanceof HttpSource
+        ? ''
+        : ` (give --server, or put ${name}/zkeys/<index>.zkey in the directory)`;
+    problems.push(
+      `${name}: zkey(s) #${missing.join(', #')} are not available from ${ctx.source.label}${where}`,
+    );
   }
 }

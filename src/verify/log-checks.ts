@@ -8,15 +8,13 @@ import {
   parseCheckpoint,
   parseNote,
   parseVerifierKey,
-  verifyCosignature,
   verifyNote,
 } from '../transcript/note.js';
 import type { Ledger } from './ledger.js';
 import { makeNoteVerifier } from './note-signatures.js';
-import { fail, pass, skip, summarizeProblems, type Verdict } from './types.js';
+import { fail, pass, shortHex, skip, summarizeProblems, type Verdict } from './types.js';
 
-const short = (hash: Uint8Array | string) =>
-  `${typeof hash === 'string' ? hash.slice(0, 16) : toHex(hash).slice(0, 16)}…`;
+const short = (hash: Uint8Array) => shortHex(toHex(hash));
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
@@ -45,6 +43,7 @@ export function checkCanonical(ledger: Ledger): Verdict {
 }
 
 export function checkSequence(ledger: Ledger): Verdict {
+  if (ledger.lines.length === 0) return fail('the transcript is empty');
   const problems: string[] = [];
   let unjudged = 0;
   for (const [i, line] of ledger.lines.entries()) {
@@ -219,66 +218,4 @@ export async function checkOlder(input: OlderCheckpointInput): Promise<Verdict> 
   return pass(
     `the older checkpoint (size ${m}) is signed by the log key and is a prefix of the transcript${proofNote}`,
   );
-}
-
-/** Every participant cosignature (tlog-cosignature/v1 under `participant-<id>`) on every published checkpoint. */
-export function checkCosignatures(
-  ledger: Ledger,
-  notes: Iterable<[label: string, note: string]>,
-  logKey: string | undefined,
-): Verdict {
-  const logKeyName = logKey === undefined ? undefined : safeKeyName(logKey);
-  const problems: string[] = [];
-  const seen = new Set<string>();
-  const signers = new Set<string>();
-  const labels = new Set<string>();
-  let others = 0;
-  for (const [label, note] of notes) {
-    let parsed: ReturnType<typeof parseNote>;
-    try {
-      parsed = parseNote(note);
-    } catch {
-      continue; // checkpoint.* reports notes that do not parse
-    }
-    for (const sig of parsed.signatures) {
-      if (sig.name === logKeyName || seen.has(`${parsed.body}${sig.line}`)) continue;
-      seen.add(`${parsed.body}${sig.line}`);
-      const id = /^participant-(.+)$/.exec(sig.name)?.[1];
-      const participant = id === undefined ? undefined : ledger.facts.participants.get(id);
-      if (id === undefined) {
-        others++; // a witness the transcript does not name: C2SP verifiers ignore unknown keys
-        continue;
-      }
-      if (!participant) {
-        problems.push(`checkpoint ${label}: cosignature by ${sig.name}, who is not a registered participant`);
-        continue;
-      }
-      let verified: { timestamp: number } | null = null;
-      try {
-        verified = verifyCosignature(parsed.body, sig.line, sig.name, fromHex(participant.publicKey, 32));
-      } catch (err) {
-        problems.push(`checkpoint ${label}: ${(err as Error).message}`);
-        continue;
-      }
-      if (!verified) problems.push(`checkpoint ${label}: the cosignature by ${sig.name} does not verify`);
-      else {
-        signers.add(sig.name);
-        labels.add(label);
-      }
-    }
-  }
-  if (problems.length > 0) return fail(summarizeProblems(problems));
-  const ignored = others > 0 ? ` (${others} by keys the transcript does not name, ignored)` : '';
-  if (seen.size - others === 0) return skip(`no participant cosignatures are published${ignored}`);
-  return pass(
-    `${seen.size - others} cosignatures by ${signers.size} participant(s) on ${labels.size} checkpoint(s) verify${ignored}`,
-  );
-}
-
-function safeKeyName(logKey: string): string | undefined {
-  try {
-    return parseVerifierKey(logKey).name;
-  } catch {
-    return undefined;
-  }
 }

@@ -98,7 +98,9 @@ export async function checkReceipt(input: ReceiptCheckInput): Promise<Verdict> {
       `the inclusion proof of entry ${r.seq} does not lead to the root of the receipt's checkpoint`,
     );
   }
-  const by = typeof entry.body.participantId === 'string' ? ` by ${entry.body.participantId}` : '';
+  const id = entry.body.participantId;
+  const name = typeof id === 'string' ? ledger.facts.participants.get(id)?.name : undefined;
+  const by = typeof id === 'string' ? ` by ${id}${name ? ` (${name})` : ''}` : '';
   return checkGrowth(
     input,
     r,

@@ -81,6 +81,11 @@ export function skip(detail: string): Verdict {
   return { status: 'skip', detail };
 }
 
+/** A hex hash as details show it: its first 16 digits. */
+export function shortHex(hex: string): string {
+  return `${hex.slice(0, 16)}…`;
+}
+
 /** The first few problems and how many more there are: details stay one line. */
 export function summarizeProblems(problems: string[], shown = 3): string {
   const head = problems.slice(0, shown).join('; ');
