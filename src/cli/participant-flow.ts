@@ -101,6 +101,16 @@ export async function runParticipantFlow(opts: ParticipantFlowOptions): Promise<
     progress: createProgress(opts.output),
     leaveOnFailure: true,
   };
+  // Ctrl-C gives the turn back at once instead of holding the queue until the heartbeat grace runs out.
+  const onInterrupt = () => {
+    heartbeat.stop();
+    printNote(opts.output, 'interrupted: leaving the queue');
+    const leave = ctx.leaveOnFailure
+      ? client.deleteJson(`${base}/queue`).catch(() => undefined)
+      : Promise.resolve();
+    void leave.finally(() => rm(workDir, { recursive: true, force: true }).finally(() => process.exit(130)));
+  };
+  process.once('SIGINT', onInterrupt);
   try {
     const contributions: ContributionResult[] = [];
     for (const circuit of selectCircuits(status, opts.circuit)) {
@@ -113,6 +123,7 @@ export async function runParticipantFlow(opts: ParticipantFlowOptions): Promise<
     if (ctx.leaveOnFailure) await client.deleteJson(`${base}/queue`).catch(() => undefined);
     throw err;
   } finally {
+    process.removeListener('SIGINT', onInterrupt);
     heartbeat.stop();
     await rm(workDir, { recursive: true, force: true });
   }

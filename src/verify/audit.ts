@@ -5,7 +5,7 @@ import { ArtifactStore } from './artifacts.js';
 import { checkAttestations, checkChain } from './contribution-checks.js';
 import { checkCosignatures } from './cosignature-check.js';
 import { DirectorySource } from './dir-source.js';
-import { runFinalChecks } from './final-checks.js';
+import { FINAL_CHECKS, runFinalChecks } from './final-checks.js';
 import { HttpSource } from './http-source.js';
 import { checkIntermediate } from './intermediate-check.js';
 import { type Ledger, readLedger } from './ledger.js';
@@ -104,11 +104,13 @@ export async function auditCeremony(
   const artifacts = new ArtifactStore(source, progress);
   try {
     const ctx = { ledger, source, artifacts, progress };
-    const finals = await runFinalChecks(ctx).catch((err: unknown) => {
-      const verdict = fail(`the check could not run: ${(err as Error).message}`);
-      return { 'final.zkey': verdict } as Partial<Record<CheckName, Verdict>>;
-    });
-    for (const [name, verdict] of Object.entries(finals)) results.set(name as CheckName, verdict);
+    try {
+      for (const [name, verdict] of Object.entries(await runFinalChecks(ctx)))
+        results.set(name as CheckName, verdict);
+    } catch (err) {
+      for (const name of FINAL_CHECKS)
+        results.set(name, fail(`the check could not run: ${(err as Error).message}`));
+    }
     await run('receipt', () => checkReceipt({ ledger, receipt: options.receipt, logKey, readProof }));
     await run('intermediate.zkeys', () => checkIntermediate(ctx, options.full === true));
   } finally {
