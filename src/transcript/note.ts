@@ -1,7 +1,13 @@
 // C2SP signed-note, tlog-checkpoint and tlog-cosignature/v1 (Ed25519): the text formats a log and its
 // witnesses exchange. Parsers are strict so that two readers can never disagree on what a note says.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { keyPairFromSecret, parsePublicKey, sign, verifySignature } from '../crypto/ed25519.js';
+import {
+  keyPairFromSecret,
+  makeSignatureVerifier,
+  parsePublicKey,
+  sign,
+  verifySignature,
+} from '../crypto/ed25519.js';
 import { toHex } from '../crypto/hex.js';
 
 export interface Checkpoint {
@@ -243,23 +249,34 @@ export function addSignatureLines(note: string, lines: string[]): string {
   return `${body}\n${all.join('')}`;
 }
 
+/**
+ * Returns a function giving a note's text when it carries a valid signature by `verifierKey` (and no failing one),
+ * throwing saying what failed otherwise. The key is parsed and validated once, for checking many notes.
+ */
+export function makeNoteVerifier(verifierKey: string): (note: string) => string {
+  const key = parseVerifierKey(verifierKey);
+  const keyLabel = `${key.name}+${toHex(key.keyId)}`;
+  const verifies = makeSignatureVerifier(key.publicKey);
+  return (note) => {
+    let parsed: ReturnType<typeof parseNote>;
+    try {
+      parsed = parseNote(note);
+    } catch (err) {
+      throw new Error(`verifyNote: malformed note: ${(err as Error).message}`);
+    }
+    const own = parsed.signatures.filter((s) => s.name === key.name && equalBytes(s.keyId, key.keyId));
+    if (own.length === 0) throw new Error(`verifyNote: no signature by key ${keyLabel}`);
+    const message = utf8.encode(parsed.body);
+    // C2SP: a failing signature from a known key rejects the whole note, even when another one verifies.
+    if (!own.every((s) => verifies(s.signature, message)))
+      throw new Error(`verifyNote: bad signature by key ${keyLabel}`);
+    return parsed.body;
+  };
+}
+
 /** Returns the note's text if it carries a valid signature by `verifierKey`; throws saying what failed. */
 export function verifyNote(note: string, verifierKey: string): { body: string } {
-  const key = parseVerifierKey(verifierKey);
-  let parsed: ReturnType<typeof parseNote>;
-  try {
-    parsed = parseNote(note);
-  } catch (err) {
-    throw new Error(`verifyNote: malformed note: ${(err as Error).message}`);
-  }
-  const own = parsed.signatures.filter((s) => s.name === key.name && equalBytes(s.keyId, key.keyId));
-  if (own.length === 0) throw new Error(`verifyNote: no signature by key ${key.name}+${toHex(key.keyId)}`);
-  const message = utf8.encode(parsed.body);
-  // C2SP: a failing signature from a known key rejects the whole note, even when another one verifies.
-  if (!own.every((s) => verifySignature(s.signature, message, key.publicKey))) {
-    throw new Error(`verifyNote: bad signature by key ${key.name}+${toHex(key.keyId)}`);
-  }
-  return { body: parsed.body };
+  return { body: makeNoteVerifier(verifierKey)(note) };
 }
 
 function cosignedMessage(checkpointBody: string, timestamp: number): Uint8Array {

@@ -5,13 +5,13 @@ import { GENESIS_PREV } from '../transcript/entry.js';
 import { verifyConsistency } from '../transcript/merkle.js';
 import {
   type Checkpoint,
+  makeNoteVerifier,
   parseCheckpoint,
   parseNote,
   parseVerifierKey,
   verifyNote,
 } from '../transcript/note.js';
 import type { Ledger } from './ledger.js';
-import { makeNoteVerifier } from './note-signatures.js';
 import { fail, pass, shortHex, skip, summarizeProblems, type Verdict } from './types.js';
 
 const short = (hash: Uint8Array) => shortHex(toHex(hash));

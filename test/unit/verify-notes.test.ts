@@ -9,11 +9,11 @@ import {
   addSignatureLines,
   encodeVerifierKey,
   formatCheckpoint,
+  makeNoteVerifier,
   parseNote,
   signNote,
   verifyNote,
 } from '../../src/transcript/note.js';
-import { makeNoteVerifier } from '../../src/verify/note-signatures.js';
 
 const NAME = 'log.example';
 const L = 2n ** 252n + 27742317777372353535851937790883648493n;
