@@ -110,8 +110,16 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
   },
   verify: {
     usage:
-      'verify (--server URL --ceremony ID | --dir PATH [--server URL]) [--checkpoint FILE] [--receipt FILE] [--full]',
-    options: { server: str, ceremony: str, dir: str, checkpoint: str, receipt: str, full: bool },
+      'verify (--server URL --ceremony ID | --dir PATH [--server URL]) [--checkpoint FILE] [--receipt FILE] [--log-key VKEY] [--full]',
+    options: {
+      server: str,
+      ceremony: str,
+      dir: str,
+      checkpoint: str,
+      receipt: str,
+      'log-key': str,
+      full: bool,
+    },
     required: [],
   },
 };

@@ -213,6 +213,7 @@ async function verify(flags: Flags, out: CliOutput): Promise<number> {
     dir,
     checkpoint: optionalString(flags, 'checkpoint'),
     receipt: optionalString(flags, 'receipt'),
+    logKey: optionalString(flags, 'log-key'),
     full: flags.full === true,
     json: out.json,
   });

@@ -70,10 +70,16 @@ export async function auditCeremony(
   const head = await source.readHead();
   const ledger = readLedger(head.transcript, source.ceremonyId);
   let logKeyProblem: string | undefined;
-  const logKey = await source.readLogKey().catch((err: unknown) => {
+  const published = await source.readLogKey().catch((err: unknown) => {
     logKeyProblem = (err as Error).message;
     return undefined;
   });
+  // A pinned key is what the checkpoints must verify under: whoever controls the source controls log-key.pub too.
+  const pinned = options.logKey?.trim();
+  const logKey = pinned ?? published;
+  if (pinned !== undefined && published !== undefined && published.trim() !== pinned) {
+    logKeyProblem = `the published log key ${published.trim()} is not the pinned key ${pinned}`;
+  }
   const readProof = (from: number, to: number) => source.readConsistencyProof(from, to);
   const results = new Map<CheckName, Verdict>();
   const run = async (name: CheckName, check: () => Verdict | Promise<Verdict>) => {
@@ -86,7 +92,7 @@ export async function auditCeremony(
   await run('checkpoint.root', () => checkRoot(ledger, head.checkpoint));
   await run('checkpoint.signature', () =>
     logKeyProblem
-      ? fail(`the log key could not be read: ${logKeyProblem}`)
+      ? fail(pinned !== undefined ? logKeyProblem : `the log key could not be read: ${logKeyProblem}`)
       : checkSignature(head.checkpoint, logKey),
   );
   let history = new Map<number, string>();

@@ -64,6 +64,8 @@ export interface AuditOptions {
   full?: boolean;
   /** Short status lines ("fetching …", "verifying …") for a progress display. */
   onProgress?: (message: string) => void;
+  /** The log's verifier key as the auditor got it out of band (`--log-key`); the published one must equal it. */
+  logKey?: string;
 }
 
 /** A check's verdict before it gets its name. */

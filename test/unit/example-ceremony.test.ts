@@ -3,15 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPair } from '../../src/crypto/ed25519.js';
+import { encodeVerifierKey } from '../../src/transcript/note.js';
 import { auditCeremony, openSource } from '../../src/verify/audit.js';
 
 // The committed example: a real finished `ceremony demo`, published files plus final zkey, r1cs and ptau.
 const example = fileURLToPath(new URL('../../ceremony-transcripts/demo', import.meta.url));
 
-async function audit(dir: string) {
+async function audit(dir: string, logKey?: string) {
   const source = openSource({ dir });
   try {
-    return await auditCeremony(source);
+    return await auditCeremony(source, logKey === undefined ? {} : { logKey });
   } finally {
     await source.close();
   }
@@ -31,6 +33,17 @@ describe('the committed example ceremony', () => {
     expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
     expect(report.ok).toBe(true);
     expect(report.contributions.map((c) => c.index)).toEqual([1, 2, 3]);
+  });
+
+  it('checks checkpoints under a log key pinned out of band, refusing a published key that differs', async () => {
+    const published = (await readFile(join(example, 'log-key.pub'), 'utf8')).trim();
+    const other = encodeVerifierKey('demo.ceremony.local', generateKeyPair().publicKey);
+    const pinnedRight = await audit(example, published);
+    expect(pinnedRight.ok).toBe(true);
+    const pinnedWrong = await audit(example, other);
+    const signature = pinnedWrong.checks.find((c) => c.name === 'checkpoint.signature');
+    expect(signature?.status).toBe('fail');
+    expect(signature?.detail).toContain('is not the pinned key');
   });
 
   // One byte in the middle of each file; three of the twelve checkpoints stand for the rest.

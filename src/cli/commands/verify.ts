@@ -15,6 +15,8 @@ export interface VerifyOptions {
   checkpoint?: string;
   /** Path of a participant's receipt. */
   receipt?: string;
+  /** The log's verifier key, obtained out of band, to pin instead of trusting the published one. */
+  logKey?: string;
   full: boolean;
   json: boolean;
   /** Where to print; the process's stdout and stderr by default. */
@@ -49,6 +51,7 @@ export async function runVerify(opts: VerifyOptions): Promise<number> {
       checkpoint,
       receipt,
       full: opts.full === true,
+      ...(opts.logKey === undefined ? {} : { logKey: opts.logKey }),
       onProgress: (message) => spinner?.setLabel(message),
     });
   } finally {
