@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +76,24 @@ describe('a three-participant ceremony over HTTP with two circuits', () => {
         expect(lines[receipt.seq]).toBe(receipt.entry);
       }
     }
+  });
+
+  it('serves each zkey with its SHA-256 as ETag, and byte ranges of it', async () => {
+    const whole = await fetch(`${server.url}/v1/ceremonies/three/circuits/mulchain/zkeys/2`);
+    const bytes = Buffer.from(await whole.arrayBuffer());
+    expect(whole.headers.get('etag')).toBe(`"${createHash('sha256').update(bytes).digest('hex')}"`);
+    const part = await fetch(`${server.url}/v1/ceremonies/three/circuits/mulchain/zkeys/2`, {
+      headers: { range: 'bytes=100-199' },
+    });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 100-199/${bytes.length}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(100, 200))).toBe(true);
+    const unsatisfiable = await fetch(`${server.url}/v1/ceremonies/three/circuits/mulchain/zkeys/2`, {
+      headers: { range: `bytes=${bytes.length}-` },
+    });
+    expect(unsatisfiable.status).toBe(416);
+    const missing = await call(server.url, 'GET', '/v1/ceremonies/three/circuits/mulchain/zkeys/99');
+    expect(missing.body).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
 
   it('closes the round and logs it', async () => {
