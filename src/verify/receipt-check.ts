@@ -1,6 +1,7 @@
 // `--receipt FILE`: a participant's receipt (docs/ARCHITECTURE.md "Receipt") still holds against today's log:
 // the entry is the one the transcript has at that seq, its inclusion proof leads to a checkpoint signed by the
 // log key, and the log grew from that checkpoint to today's without rewriting it.
+import type { Receipt } from '../ceremony/types.js';
 import { fromHex, isHex, toHex } from '../crypto/hex.js';
 import { decodeEntryLine } from '../transcript/entry.js';
 import { leafHash, verifyConsistency, verifyInclusion } from '../transcript/merkle.js';
@@ -8,19 +9,8 @@ import { parseCheckpoint, verifyNote } from '../transcript/note.js';
 import type { Ledger } from './ledger.js';
 import { fail, pass, skip, type Verdict } from './types.js';
 
-interface ReceiptJson {
-  version: 1;
-  ceremony: string;
-  circuit: string;
-  index: number;
-  seq: number;
-  entry: string;
-  leafHash: string;
-  treeSize: number;
-  inclusionProof: string[];
-  checkpoint: string;
-  logKey: string;
-}
+/** The receipt the coordinator hands out (src/ceremony/types.ts), as read back from a participant's file. */
+type ReceiptJson = Receipt;
 
 /** The receipt's shape, or why it has none. */
 function parseReceipt(text: string): ReceiptJson | string {
