@@ -112,6 +112,12 @@ async function rejectInTx(
   },
 ) {
   await tx.query(`UPDATE turns SET state = 'rejected', ended_at = now() WHERE id = $1`, [rejected.turnId]);
+  // Circuits are done in order: a rejection ends this pass through them, as an expiry does; joining again resumes.
+  await tx.query(
+    `UPDATE turns SET state = 'cancelled', ended_at = now()
+     WHERE ceremony_id = $1 AND participant_id = $2 AND state = 'waiting'`,
+    [ceremony.id, rejected.participantId],
+  );
   const entry = await logEntry(tx, s, ceremony.id, 'contribution.rejected', {
     circuit: rejected.circuit,
     participantId: rejected.participantId,
