@@ -60,6 +60,7 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
         ...connection(flags),
         entropy: optionalString(flags, 'entropy'),
         statement: statementFlag(flags),
+        name: optionalString(flags, 'name'),
         receiptDir,
         output: out,
       };

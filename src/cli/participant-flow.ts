@@ -44,6 +44,8 @@ export interface ParticipantFlowOptions {
   /** Only this circuit (upload); every circuit of the ceremony in order when absent (contribute). */
   circuit?: string;
   statement?: string;
+  /** Name to register under when the ceremony is open to all and this key is not registered yet. */
+  name?: string;
   receiptDir: string;
   output: CliOutput;
   produceZkey: ProduceZkey;
@@ -89,6 +91,7 @@ export async function runParticipantFlow(opts: ParticipantFlowOptions): Promise<
   const client = new CoordinatorClient(opts.server);
   await client.login(opts.keys);
   const base = `/ceremonies/${encodeURIComponent(opts.ceremony)}`;
+  await registerIfOpen(client, base, opts);
   const status = await client.postJson<ParticipantStatus>(`${base}/queue`);
   const heartbeat = startHeartbeat(client, base, status.heartbeatIntervalSeconds);
   const workDir = await mkdtemp(join(tmpdir(), 'ceremony-'));
@@ -126,6 +129,23 @@ export async function runParticipantFlow(opts: ParticipantFlowOptions): Promise<
     process.removeListener('SIGINT', onInterrupt);
     heartbeat.stop();
     await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** In a ceremony open to all, a key that is not yet registered registers itself under `--name`. */
+async function registerIfOpen(
+  client: CoordinatorClient,
+  base: string,
+  opts: ParticipantFlowOptions,
+): Promise<void> {
+  const ceremony = await client.getJson<{ openRegistration?: boolean }>(base);
+  if (ceremony.openRegistration !== true) return;
+  const name = opts.name ?? `operator-${toHex(opts.keys.publicKey).slice(0, 8)}`;
+  try {
+    await client.postJson(`${base}/register`, { name });
+    printNote(opts.output, `registered as ${name}`);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 'PARTICIPANT_EXISTS')) throw err;
   }
 }
 

@@ -17,6 +17,8 @@ export interface ContributeOptions {
   /** Extra entropy text mixed after 64 random bytes; never printed or logged. */
   entropy?: string;
   statement?: string;
+  /** Name to self-register under in a ceremony open to all. */
+  name?: string;
   receiptDir: string;
   output: CliOutput;
   pollIntervalMs?: number;
@@ -30,6 +32,7 @@ export async function runContribute(opts: ContributeOptions): Promise<Participan
     keys,
     ceremony: opts.ceremony,
     statement: opts.statement,
+    name: opts.name,
     receiptDir: opts.receiptDir,
     output: opts.output,
     pollIntervalMs: opts.pollIntervalMs,
