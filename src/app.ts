@@ -51,6 +51,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   await store.init();
   const signer = await loadLogSigner({
     origin: config.origin,
+    originConfigured: config.originConfigured,
     dataDir: config.dataDir,
     seedHex: config.logKeySeedHex,
   });

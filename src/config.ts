@@ -13,6 +13,8 @@ export interface Config {
   readonly coordinatorKeys: readonly string[];
   /** Checkpoint origin prefix and log key name: `<origin>/ceremonies/<id>`. */
   readonly origin: string;
+  /** False when the origin is only the host name default: a data dir that already has one keeps its own. */
+  readonly originConfigured: boolean;
   /** Hex seed of the checkpoint signing key; when absent it is read from (or created in) dataDir/log-key. */
   readonly logKeySeedHex: string | undefined;
   readonly heartbeatIntervalSeconds: number;
@@ -22,6 +24,8 @@ export interface Config {
   readonly nonceTtlSeconds: number;
   readonly maxBlobBytes: number;
   readonly verifyConcurrency: number;
+  /** A snarkjs child (setup, verification, beacon) running longer than this is killed. */
+  readonly jobTimeoutSeconds: number;
   readonly schedulerIntervalMs: number;
   readonly logLevel: string;
 }
@@ -58,7 +62,8 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
       throw new Error(`config: coordinator key ${key}: ${(err as Error).message}`);
     }
   }
-  const origin = pick(flags, env, 'origin', 'CEREMONY_ORIGIN') ?? hostname();
+  const configuredOrigin = pick(flags, env, 'origin', 'CEREMONY_ORIGIN');
+  const origin = configuredOrigin ?? hostname();
   if (/[\s+]/.test(origin) || origin.length === 0)
     throw new Error(`config: origin must not hold spaces or '+'`);
   const dataDir = resolve(pick(flags, env, 'data-dir', 'DATA_DIR') ?? './data');
@@ -79,6 +84,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     databaseUrl: pick(flags, env, 'database-url', 'DATABASE_URL'),
     coordinatorKeys: Object.freeze(keys),
     origin,
+    originConfigured: configuredOrigin !== undefined,
     logKeySeedHex: pick(flags, env, 'log-key', 'LOG_KEY'),
     heartbeatIntervalSeconds,
     heartbeatGraceSeconds: integer(
@@ -92,6 +98,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     nonceTtlSeconds: integer(env.NONCE_TTL_SECONDS, 120, 'nonce TTL', 5, 3600),
     maxBlobBytes: integer(env.MAX_BLOB_BYTES, 4 * 1024 ** 3, 'max blob bytes', 1024, 2 ** 42),
     verifyConcurrency: integer(env.VERIFY_CONCURRENCY, 1, 'verify concurrency', 1, 64),
+    jobTimeoutSeconds: integer(env.JOB_TIMEOUT_SECONDS, 3600, 'job timeout', 10, 7 * 86400),
     schedulerIntervalMs: integer(env.SCHEDULER_INTERVAL_MS, 1000, 'scheduler interval', 50, 60000),
     logLevel: pick(flags, env, 'log-level', 'LOG_LEVEL') ?? 'info',
   });

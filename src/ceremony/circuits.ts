@@ -4,9 +4,12 @@ import { CeremonyError } from '../errors.js';
 import { createInitialZkey, readPtauInfo, readR1csInfo, requiredPower } from '../snark/runner.js';
 import { sha256File } from '../storage/blob-store.js';
 import { getCeremonyView, logEntry } from './ceremonies.js';
-import { enqueueJob } from './jobs.js';
+import { enqueueJob, type JobContext } from './jobs.js';
 import { requireState, type Services, withCeremonyLock } from './services.js';
 import type { CircuitView } from './types.js';
+
+/** Circuit outputs are published under ceremony-transcripts/<id>/<circuit>/, beside these. */
+const reservedCircuitNames = new Set(['checkpoint', 'checkpoints']);
 
 export const circuitNamePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -15,6 +18,9 @@ export async function addCircuit(
   ceremonyId: string,
   input: { name: string; r1csSha256: string; ptauSha256: string },
 ): Promise<CircuitView> {
+  if (reservedCircuitNames.has(input.name)) {
+    throw new CeremonyError('BAD_REQUEST', `'${input.name}' is reserved: it names a published file`);
+  }
   if (!circuitNamePattern.test(input.name)) {
     throw new CeremonyError(
       'BAD_REQUEST',
@@ -67,6 +73,7 @@ export async function addCircuit(
 export async function runCircuitSetup(
   s: Services,
   payload: { ceremonyId: string; circuit: string },
+  job: JobContext,
 ): Promise<void> {
   const [row] = await s.db.query<{ status: string; r1cs_sha256: string; ptau_sha256: string; power: number }>(
     'SELECT status, r1cs_sha256, ptau_sha256, power FROM circuits WHERE ceremony_id = $1 AND name = $2',
@@ -75,7 +82,10 @@ export async function runCircuitSetup(
   if (row?.status !== 'preparing') return;
   const out = s.store.tempPath('.zkey');
   try {
-    await createInitialZkey(s.store.pathOf(row.r1cs_sha256), s.store.pathOf(row.ptau_sha256), out);
+    await createInitialZkey(s.store.pathOf(row.r1cs_sha256), s.store.pathOf(row.ptau_sha256), out, {
+      signal: job.signal,
+      timeoutMs: s.config.jobTimeoutSeconds * 1000,
+    });
     const sha256 = await sha256File(out);
     const { size } = await stat(out);
     await s.store.adopt({ path: out, sha256, size });
@@ -107,15 +117,17 @@ export async function runCircuitSetup(
     });
   } catch (err) {
     await rm(out, { force: true });
+    // Interrupted, or a passing fault with tries left: the job runs again (the initial zkey is deterministic).
+    if (job.signal.aborted || (!(err instanceof CeremonyError) && !job.lastAttempt)) throw err;
+    // The public view gets catalogue messages only; details (paths, snarkjs output) stay in the server log.
     const message =
-      err instanceof CeremonyError ? err.message : `initial zkey failed: ${(err as Error).message}`;
+      err instanceof CeremonyError && err.status < 500
+        ? err.message
+        : 'computing the initial zkey failed: see the server log';
     await s.db.query(
       `UPDATE circuits SET status = 'failed', error = $3 WHERE ceremony_id = $1 AND name = $2`,
       [payload.ceremonyId, payload.circuit, message],
     );
-    s.log.warn(
-      { ceremony: payload.ceremonyId, circuit: payload.circuit, err: message },
-      'circuit setup failed',
-    );
+    s.log.warn({ ceremony: payload.ceremonyId, circuit: payload.circuit, err }, 'circuit setup failed');
   }
 }

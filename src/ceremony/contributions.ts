@@ -11,7 +11,7 @@ import { readZkeyInfo } from '../snark/zkey-file.js';
 import type { StoredFile } from '../storage/blob-store.js';
 import { attestationMessage, MAX_STATEMENT_LENGTH } from './attestation.js';
 import { logEntry } from './ceremonies.js';
-import { enqueueJob } from './jobs.js';
+import { enqueueJob, type JobContext } from './jobs.js';
 import { advanceQueue } from './queue.js';
 import { buildReceipt } from './receipts.js';
 import { type CeremonyRow, type Services, withCeremonyLock } from './services.js';
@@ -242,7 +242,7 @@ async function loadContribution(db: Queryable, ceremonyId: string, id: string): 
 export async function runVerification(
   s: Services,
   payload: { contributionId: string },
-  signal: AbortSignal,
+  job: JobContext,
 ): Promise<void> {
   const [located] = await s.db.query<{ ceremony_id: string }>(
     'SELECT ceremony_id FROM contributions WHERE id = $1',
@@ -262,14 +262,25 @@ export async function runVerification(
     () => uploaded,
     () => s.store.pathOf(c.zkey_sha256),
   );
-  const result = await verifyFromInit(
-    s.store.pathOf(circuit.initial_zkey_sha256),
-    s.store.pathOf(circuit.ptau_sha256),
-    path,
-    {
-      signal,
-    },
-  );
+  let result: Awaited<ReturnType<typeof verifyFromInit>>;
+  let verifierFailed = false;
+  try {
+    result = await verifyFromInit(
+      s.store.pathOf(circuit.initial_zkey_sha256),
+      s.store.pathOf(circuit.ptau_sha256),
+      path,
+      {
+        signal: job.signal,
+        timeoutMs: s.config.jobTimeoutSeconds * 1000,
+      },
+    );
+  } catch (err) {
+    if (job.signal.aborted || !job.lastAttempt) throw err;
+    // The verifier itself kept failing (crash, out of memory, timeout): the circuit must not stay held forever.
+    s.log.error({ err, contribution: c.id }, 'verification failed to run; rejecting the contribution');
+    result = { ok: false, durationMs: 0, maxRssBytes: 0 };
+    verifierFailed = true;
+  }
   s.metrics.verifySeconds.observe(result.durationMs / 1000);
   s.metrics.verifyMaxRssBytes.set(result.maxRssBytes);
   if (result.ok && path === uploaded) await s.store.adopt({ path, sha256: c.zkey_sha256, size: 0 });
@@ -295,10 +306,12 @@ export async function runVerification(
         participantId: c.participant_id,
         turnId: c.turn_id,
         zkeySha256: c.zkey_sha256,
-        code: 'ZKEY_VERIFICATION_FAILED',
+        code: verifierFailed ? 'VERIFIER_ERROR' : 'ZKEY_VERIFICATION_FAILED',
         message: result.ok
           ? 'the circuit moved on before verification finished'
-          : 'snarkjs verification against the initial zkey and ptau failed',
+          : verifierFailed
+            ? 'the verifier could not run to completion on this zkey (crash, memory or time limit)'
+            : 'snarkjs verification against the initial zkey and ptau failed',
       });
       return;
     }

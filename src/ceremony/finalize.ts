@@ -10,7 +10,7 @@ import {
 import { readZkeyInfo } from '../snark/zkey-file.js';
 import { fsyncPath, sha256File } from '../storage/blob-store.js';
 import { closeRound, getCeremonyView, logEntry } from './ceremonies.js';
-import { enqueueJob } from './jobs.js';
+import { enqueueJob, type JobContext } from './jobs.js';
 import { type Services, withCeremonyLock } from './services.js';
 import type { CeremonyView } from './types.js';
 
@@ -51,6 +51,22 @@ export async function requestFinalize(
     }
     if (ceremony.state === 'draft')
       throw new CeremonyError('WRONG_STATE', 'cannot finalize a ceremony that never opened');
+    const applied = await tx.query(
+      'SELECT 1 FROM circuits WHERE ceremony_id = $1 AND final_zkey_sha256 IS NOT NULL',
+      [ceremonyId],
+    );
+    const earlier = ceremony.finalization;
+    // Every circuit gets the same beacon: a retry after a partial failure may not pick a new one.
+    if (
+      applied.length > 0 &&
+      earlier &&
+      (earlier.beaconHex !== input.beaconHex || earlier.iterationsExp !== exp)
+    ) {
+      throw new CeremonyError(
+        'WRONG_STATE',
+        `beacon ${earlier.beaconHex} (2^${earlier.iterationsExp}) is already applied to some circuits: finalize again with it`,
+      );
+    }
     const verifying = await tx.query(
       `SELECT 1 FROM contributions WHERE ceremony_id = $1 AND state = 'verifying'`,
       [ceremonyId],
@@ -88,26 +104,35 @@ interface FinalCircuitRow {
 export async function runFinalize(
   s: Services,
   payload: { ceremonyId: string },
-  signal: AbortSignal,
+  job: JobContext,
 ): Promise<void> {
   const id = payload.ceremonyId;
   try {
-    await finalizeCircuits(s, id, signal);
+    await finalizeCircuits(s, id, job.signal, s.config.jobTimeoutSeconds * 1000);
   } catch (err) {
-    if (signal.aborted) throw err;
+    // Interrupted, or a passing fault with tries left: the job runs again and picks up where it stopped.
+    if (job.signal.aborted || (!(err instanceof CeremonyError) && !job.lastAttempt)) throw err;
+    s.log.error({ ceremony: id, err }, 'finalization failed');
+    // The public view gets catalogue messages only; details (paths, snarkjs output) stay in the server log.
     const message =
-      err instanceof CeremonyError ? err.message : `finalization failed: ${(err as Error).message}`;
+      err instanceof CeremonyError && err.status < 500
+        ? err.message
+        : 'finalization failed: see the server log';
     await s.db.query(
       `UPDATE ceremonies SET finalization = jsonb_set(jsonb_set(finalization, '{status}', '"failed"'), '{error}', to_jsonb($2::text))
        WHERE id = $1`,
       [id, message],
     );
     s.events.ceremonyChanged(id);
-    s.log.error({ ceremony: id, err: message }, 'finalization failed');
   }
 }
 
-async function finalizeCircuits(s: Services, id: string, signal: AbortSignal): Promise<void> {
+async function finalizeCircuits(
+  s: Services,
+  id: string,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<void> {
   const [ceremony] = await s.db.query<{ finalization: (FinalizeInput & { status: string }) | null }>(
     'SELECT finalization FROM ceremonies WHERE id = $1',
     [id],
@@ -129,13 +154,13 @@ async function finalizeCircuits(s: Services, id: string, signal: AbortSignal): P
         'beacon',
         beacon.beaconHex,
         beacon.iterationsExp,
-        { signal },
+        { signal, timeoutMs },
       );
       const check = await verifyFromInit(
         s.store.pathOf(circuit.initial_zkey_sha256),
         s.store.pathOf(circuit.ptau_sha256),
         out,
-        { signal },
+        { signal, timeoutMs },
       );
       if (!check.ok)
         throw new CeremonyError(
@@ -149,11 +174,12 @@ async function finalizeCircuits(s: Services, id: string, signal: AbortSignal): P
       const sha256 = await sha256File(out);
       await s.store.adopt({ path: out, sha256, size: (await stat(out)).size });
       await withCeremonyLock(s, id, async (tx) => {
-        await tx.query('UPDATE circuits SET final_zkey_sha256 = $3 WHERE ceremony_id = $1 AND name = $2', [
-          id,
-          circuit.name,
-          sha256,
-        ]);
+        // Once per circuit, even if two runs of the job ever overlapped.
+        const updated = await tx.query(
+          'UPDATE circuits SET final_zkey_sha256 = $3 WHERE ceremony_id = $1 AND name = $2 AND final_zkey_sha256 IS NULL RETURNING name',
+          [id, circuit.name, sha256],
+        );
+        if (updated.length === 0) return;
         await logEntry(tx, s, id, 'beacon.applied', {
           circuit: circuit.name,
           beaconHex: beacon.beaconHex,
@@ -179,8 +205,8 @@ async function finalizeCircuits(s: Services, id: string, signal: AbortSignal): P
   );
   for (const circuit of finals) {
     const zkey = s.store.pathOf(circuit.final_zkey_sha256);
-    const { verificationKey } = await exportVerificationKey(zkey, { signal });
-    const { solidity } = await exportSolidityVerifier(zkey, { signal });
+    const { verificationKey } = await exportVerificationKey(zkey, { signal, timeoutMs });
+    const { solidity } = await exportSolidityVerifier(zkey, { signal, timeoutMs });
     outputs.push({
       circuit: circuit.name,
       finalZkeySha256: circuit.final_zkey_sha256,

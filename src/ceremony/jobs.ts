@@ -11,12 +11,15 @@ export interface JobRow {
   attempts: number;
 }
 
-export type JobHandlers = Record<
-  JobKind,
-  (s: Services, payload: never, signal: AbortSignal) => Promise<void>
->;
+export interface JobContext {
+  signal: AbortSignal;
+  /** True on the last try: a handler must then settle its work (e.g. reject) rather than throw for a retry. */
+  lastAttempt: boolean;
+}
 
-const maxAttempts = 3;
+export type JobHandlers = Record<JobKind, (s: Services, payload: never, job: JobContext) => Promise<void>>;
+
+export const MAX_JOB_ATTEMPTS = 3;
 
 export async function enqueueJob(
   tx: Queryable,
@@ -80,12 +83,15 @@ export class JobRunner {
     this.wake();
     this.s.metrics.jobsRunning.inc();
     try {
-      await this.handlers[job.kind](this.s, job.payload as never, this.abort.signal);
+      await this.handlers[job.kind](this.s, job.payload as never, {
+        signal: this.abort.signal,
+        lastAttempt: job.attempts >= MAX_JOB_ATTEMPTS,
+      });
       if (!this.stopped)
         await this.s.db.query(`UPDATE jobs SET state = 'done', updated_at = now() WHERE id = $1`, [job.id]);
     } catch (err) {
       if (this.stopped) return;
-      const state = job.attempts >= maxAttempts ? 'failed' : 'queued';
+      const state = job.attempts >= MAX_JOB_ATTEMPTS ? 'failed' : 'queued';
       this.s.log.error({ err, job: job.id, kind: job.kind, attempts: job.attempts }, 'job failed');
       await this.s.db
         .query('UPDATE jobs SET state = $2, last_error = $3, updated_at = now() WHERE id = $1', [

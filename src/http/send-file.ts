@@ -7,7 +7,7 @@ import { CeremonyError } from '../errors.js';
 export async function sendStoredFile(
   request: FastifyRequest,
   reply: FastifyReply,
-  file: { path: string; sha256: string; contentType: string; downloadName?: string },
+  file: { path: string; sha256: string; contentType: string; downloadName?: string; mutable?: boolean },
 ): Promise<FastifyReply> {
   const { size } = await stat(file.path).catch(() => {
     throw new CeremonyError('NOT_FOUND', 'file is not in the store');

@@ -44,18 +44,27 @@ export class Publisher {
   async publish(ceremonyId: string): Promise<void> {
     const dir = this.dirOf(ceremonyId);
     await mkdir(join(dir, 'checkpoints'), { recursive: true });
+    // One snapshot: entries up to the newest checkpoint, so the published files always agree with each other.
+    const head = await q.selectLatestCheckpoint(this.db, ceremonyId);
+    const size = head?.tree_size ?? 0;
     const lines: string[] = [];
-    for (let from = 0; ; ) {
-      const batch = await q.selectEntries(this.db, ceremonyId, from, 5000);
+    while (lines.length < size) {
+      const batch = await q.selectEntries(
+        this.db,
+        ceremonyId,
+        lines.length,
+        Math.min(5000, size - lines.length),
+      );
+      if (batch.length === 0) break;
       for (const e of batch) lines.push(e.line);
-      if (batch.length < 5000) break;
-      from += batch.length;
     }
     await writeFileAtomic(join(dir, 'transcript.jsonl'), lines.map((l) => `${l}\n`).join(''));
     await writeFileAtomic(join(dir, 'log-key.pub'), `${this.signer.verifierKey}\n`);
 
     const since = this.publishedSize.get(ceremonyId) ?? 0;
-    const fresh = await q.selectCheckpointsSince(this.db, ceremonyId, since);
+    const fresh = (await q.selectCheckpointsSince(this.db, ceremonyId, since)).filter(
+      (c) => c.tree_size <= size,
+    );
     const cosigned = await this.db.query<{ tree_size: number }>(
       'SELECT DISTINCT tree_size FROM cosignatures WHERE ceremony_id = $1',
       [ceremonyId],
@@ -65,7 +74,7 @@ export class Publisher {
       const note = await cosignedCheckpoint(this.db, ceremonyId, size);
       if (note !== undefined) await writeFileAtomic(join(dir, 'checkpoints', String(size)), note);
     }
-    const newest = await cosignedCheckpoint(this.db, ceremonyId);
+    const newest = head && (await cosignedCheckpoint(this.db, ceremonyId, head.tree_size));
     if (newest !== undefined) await writeFileAtomic(join(dir, 'checkpoint'), newest);
     const top = fresh.at(-1);
     if (top) this.publishedSize.set(ceremonyId, top.tree_size);

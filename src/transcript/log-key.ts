@@ -1,5 +1,5 @@
 // The key that signs checkpoints: from config, or created once in the data dir (mode 0600) and kept there.
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   generateKeyPair,
@@ -9,6 +9,7 @@ import {
   writeKeyFile,
 } from '../crypto/ed25519.js';
 import { fromHex } from '../crypto/hex.js';
+import { writeFileAtomic } from '../storage/atomic-write.js';
 import { encodeVerifierKey } from './note.js';
 
 export interface LogSigner {
@@ -21,11 +22,32 @@ export interface LogSigner {
   originOf(ceremonyId: string): string;
 }
 
+/**
+ * The origin is part of every checkpoint and the key's name: it must not change under a log. The first start records
+ * it in the data dir; later starts keep it, and refuse a configured origin that differs.
+ */
+async function settleOrigin(dataDir: string, origin: string, configured: boolean): Promise<string> {
+  const path = join(dataDir, 'log-origin');
+  const stored = (await readFile(path, 'utf8').catch(() => undefined))?.trim();
+  if (stored === undefined || stored === '') {
+    await writeFileAtomic(path, `${origin}\n`);
+    return origin;
+  }
+  if (stored !== origin && configured) {
+    throw new Error(
+      `config: this data dir's log is signed as origin '${stored}', not '${origin}': set CEREMONY_ORIGIN=${stored} or use a new data dir`,
+    );
+  }
+  return stored;
+}
+
 export async function loadLogSigner(options: {
   origin: string;
+  originConfigured?: boolean;
   dataDir: string;
   seedHex: string | undefined;
 }): Promise<LogSigner> {
+  const origin = await settleOrigin(options.dataDir, options.origin, options.originConfigured ?? true);
   let keys: KeyPair;
   if (options.seedHex !== undefined) {
     keys = keyPairFromSecret(fromHex(options.seedHex, 32, 'log key seed'));
@@ -39,9 +61,9 @@ export async function loadLogSigner(options: {
     keys = await readKeyFile(path);
   }
   return {
-    name: options.origin,
+    name: origin,
     keys,
-    verifierKey: encodeVerifierKey(options.origin, keys.publicKey),
-    originOf: (ceremonyId) => `${options.origin}/ceremonies/${ceremonyId}`,
+    verifierKey: encodeVerifierKey(origin, keys.publicKey),
+    originOf: (ceremonyId) => `${origin}/ceremonies/${ceremonyId}`,
   };
 }

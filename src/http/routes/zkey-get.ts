@@ -53,6 +53,7 @@ export const zkeyGet: Route = (app, s) =>
         sha256,
         contentType: 'application/octet-stream',
         downloadName: `${id}-${name}-${label}.zkey`,
+        mutable: index === 'latest',
       });
     },
   );
