@@ -33,6 +33,7 @@ export async function sendStoredFile(
       return reply
         .status(416)
         .header('Content-Range', `bytes */${size}`)
+        .header('Content-Type', 'application/json; charset=utf-8')
         .send({
           error: { code: 'BAD_REQUEST', message: `unsatisfiable range '${range}' for ${size} bytes` },
         });
