@@ -2,7 +2,7 @@
 import { rm, stat } from 'node:fs/promises';
 import { CeremonyError } from '../errors.js';
 import { createInitialZkey, readPtauInfo, readR1csInfo, requiredPower } from '../snark/runner.js';
-import { sha256File } from '../storage/blob-store.js';
+import { sha256File } from '../storage/file-hash.js';
 import { getCeremonyView, logEntry } from './ceremonies.js';
 import { enqueueJob, type JobContext } from './jobs.js';
 import { requireState, type Services, withCeremonyLock } from './services.js';

@@ -8,7 +8,8 @@ import {
   verifyFromInit,
 } from '../snark/runner.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
-import { fsyncPath, sha256File } from '../storage/blob-store.js';
+import { fsyncPath } from '../storage/blob-store.js';
+import { sha256File } from '../storage/file-hash.js';
 import { closeRound, getCeremonyView, logEntry } from './ceremonies.js';
 import { enqueueJob, type JobContext } from './jobs.js';
 import { type Services, withCeremonyLock } from './services.js';

@@ -7,10 +7,10 @@ import { request as httpsRequest } from 'node:https';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { AUTH_PREFIX } from '../ceremony/auth.js';
 import { type KeyPair, sign } from '../crypto/ed25519.js';
 import { isHex, toHex } from '../crypto/hex.js';
 
-export const AUTH_PREFIX = 'ceremony-auth/v1\n';
 const RETRY_DELAYS_MS = [500, 1500, 4000];
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 

@@ -1,16 +1,14 @@
 // The participant's loop shared by `contribute` and `upload`: queue, wait for the turn, produce a zkey, attest,
 // upload, wait for the verdict, check and save the receipt, cosign the checkpoint.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { attestationMessage, MAX_STATEMENT_LENGTH } from '../ceremony/attestation.js';
 import type { ContributionView, ParticipantCircuitStatus, ParticipantStatus } from '../ceremony/types.js';
 import { type KeyPair, sign } from '../crypto/ed25519.js';
 import { toHex } from '../crypto/hex.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
+import { sha256File } from '../storage/file-hash.js';
 import { ApiError, CoordinatorClient, sleep } from './client.js';
 import { type CliOutput, printNote } from './output.js';
 import { createProgress, type Progress } from './progress.js';
@@ -205,9 +203,7 @@ function describeTurn(ctx: FlowContext, current: ParticipantCircuitStatus): Turn
 
 /** Hashes the new zkey and reads its last contribution; refuses files that cannot be the next contribution. */
 async function inspectZkey(ctx: FlowContext, turn: Turn, zkeyPath: string) {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(zkeyPath), hash);
-  const zkeySha256 = hash.digest('hex');
+  const zkeySha256 = await sha256File(zkeyPath);
   const info = await readZkeyInfo(zkeyPath);
   const last = info.contributions.at(-1);
   const advice = ctx.opts.adviseOnRejection?.('ZKEY_NOT_EXTENDING');

@@ -1,7 +1,7 @@
 // Content-addressed files under the data dir: every write streams to a temp file, hashes in the same pass,
 // fsyncs, then renames into place, so a crash leaves either the whole file or none.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -115,11 +115,4 @@ export class BlobStore {
   tempPath(suffix: string): string {
     return join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}${suffix}`);
   }
-}
-
-/** SHA-256 of a file, streamed. */
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
 }

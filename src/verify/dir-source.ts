@@ -2,6 +2,7 @@
 // `--server` when one is given.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { sha256File } from '../storage/file-hash.js';
 import { HttpSource } from './http-source.js';
 import {
   type ArtifactRef,
@@ -11,7 +12,6 @@ import {
   type LocalArtifact,
   type PublishedFile,
   type SourceHead,
-  sha256OfFile,
 } from './sources.js';
 
 async function readOptional(path: string): Promise<Buffer | undefined> {
@@ -121,7 +121,7 @@ export class DirectorySource implements CeremonySource {
     const path = join(this.#dir, ref.circuit, localName(ref));
     if (await isFile(path)) {
       onProgress?.(`hashing ${describeArtifact(ref)}`);
-      return { path, sha256: await sha256OfFile(path), origin: path };
+      return { path, sha256: await sha256File(path), origin: path };
     }
     return this.#remote()?.fetchArtifact(ref, onProgress);
   }

@@ -4,11 +4,11 @@
 import { join } from 'node:path';
 import { createInitialZkey, verifyFromInit } from '../snark/runner.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
+import { sha256File } from '../storage/file-hash.js';
 import { ArtifactError } from './artifacts.js';
 import { type AcceptedFact, type CircuitFact, malformedOf } from './facts.js';
 import type { FinalCheckContext } from './final-checks.js';
 import { HttpSource } from './http-source.js';
-import { sha256OfFile } from './sources.js';
 import { fail, pass, skip, summarizeProblems, type Verdict } from './types.js';
 
 export async function checkIntermediate(ctx: FinalCheckContext, full: boolean): Promise<Verdict> {
@@ -50,7 +50,7 @@ async function checkCircuitChain(
     problems.push(`${name}: ${(err as Error).message}`);
     return;
   }
-  const initSha = await sha256OfFile(init);
+  const initSha = await sha256File(init);
   if (initSha !== circuit.initialZkeySha256) {
     problems.push(
       `${name}: the recomputed initial zkey is ${initSha.slice(0, 16)}…, circuit.added says ${circuit.initialZkeySha256.slice(0, 16)}…`,

@@ -1,9 +1,6 @@
 // Where the auditor reads a ceremony from: a published directory (dir-source.ts), with whatever it lacks fetched
 // from a coordinator, or the coordinator's public read API alone (http-source.ts).
 // Sources only read and hash; the checks compare every hash with the transcript before a file is used.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 
 export type PublishedFile = 'verification_key.json' | 'verifier.sol' | 'final.zkey.sha256';
 
@@ -59,10 +56,4 @@ export function assertCircuitName(fn: string, circuit: unknown): asserts circuit
 export function describeArtifact(ref: ArtifactRef): string {
   if (ref.kind !== 'zkey') return `${ref.kind} of ${ref.circuit}`;
   return ref.index === 'final' ? `final zkey of ${ref.circuit}` : `zkey #${ref.index} of ${ref.circuit}`;
-}
-
-export async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
 }

@@ -9,7 +9,7 @@ import { generateKeyPair, sign } from '../../src/crypto/ed25519.js';
 import { fromHex, toHex } from '../../src/crypto/hex.js';
 import { contribute } from '../../src/snark/runner.js';
 import { readZkeyInfo } from '../../src/snark/zkey-file.js';
-import { sha256File } from '../../src/storage/blob-store.js';
+import { sha256File } from '../../src/storage/file-hash.js';
 import { decodeEntryLine } from '../../src/transcript/entry.js';
 import { verifyConsistency } from '../../src/transcript/merkle.js';
 import { parseCheckpoint, verifyNote } from '../../src/transcript/note.js';

@@ -8,7 +8,7 @@ import { generateKeyPair, type KeyPair, sign } from '../../src/crypto/ed25519.js
 import { toHex } from '../../src/crypto/hex.js';
 import { contribute, createInitialZkey } from '../../src/snark/runner.js';
 import { readZkeyInfo } from '../../src/snark/zkey-file.js';
-import { sha256File } from '../../src/storage/blob-store.js';
+import { sha256File } from '../../src/storage/file-hash.js';
 import { decodeEntryLine } from '../../src/transcript/entry.js';
 import { call, loginAs } from '../helpers/api.js';
 import {

@@ -11,6 +11,7 @@ import { createMemoryOutput } from '../../src/cli/output.js';
 import { generateKeyPair, keyPairFromSecret, sign } from '../../src/crypto/ed25519.js';
 import { fromHex, toHex } from '../../src/crypto/hex.js';
 import { applyBeacon } from '../../src/snark/runner.js';
+import { sha256File } from '../../src/storage/file-hash.js';
 import { encodeEntry, type TranscriptEntry } from '../../src/transcript/entry.js';
 import { MemoryTree } from '../../src/transcript/merkle.js';
 import {
@@ -23,7 +24,6 @@ import {
 import { auditCeremony } from '../../src/verify/audit.js';
 import { DirectorySource } from '../../src/verify/dir-source.js';
 import { HttpSource } from '../../src/verify/http-source.js';
-import { sha256OfFile } from '../../src/verify/sources.js';
 import type { AuditOptions, AuditReport, CheckName } from '../../src/verify/types.js';
 import { type FinishedCeremony, makeFinishedCeremony } from '../helpers/finished-ceremony.js';
 
@@ -301,7 +301,7 @@ describe('ceremony verify on a real finished ceremony', () => {
     expect(check(replaced, 'final.zkey').detail).toContain('the transcript names');
 
     // A coordinator with the log key makes the transcript name the other file.
-    const sha = await sha256OfFile(other);
+    const sha = await sha256File(other);
     await rewriteLog(dir, (entries) => {
       entryOfType(entries, 'beacon.applied').body.zkeySha256 = sha;
       const finalized = entryOfType(entries, 'ceremony.finalized').body.circuits as {

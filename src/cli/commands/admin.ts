@@ -1,11 +1,9 @@
 // `ceremony admin …`: the coordinator's commands over the write API (docs/ARCHITECTURE.md "Write API").
 
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { readKeyFile } from '../../crypto/ed25519.js';
 import { toHex } from '../../crypto/hex.js';
+import { sha256File } from '../../storage/file-hash.js';
 import { CoordinatorClient, sleep } from '../client.js';
 import type { CliOutput } from '../output.js';
 import { printNote } from '../output.js';
@@ -130,9 +128,7 @@ export async function addCircuit(
 
 /** PUT /blobs with progress; checks the server's hash against one computed locally. */
 async function uploadBlob(client: CoordinatorClient, path: string, output: CliOutput): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  const localSha256 = hash.digest('hex');
+  const localSha256 = await sha256File(path);
   const bar = createProgress(output).transfer(`upload ${basename(path)}`);
   try {
     const stored = await client.uploadFile<{ sha256: string; size: number }>(
