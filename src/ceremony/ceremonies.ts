@@ -187,9 +187,7 @@ export async function getCeremonyView(db: Queryable, ceremonyId: string): Promis
   };
 }
 
-export async function listCeremonyIds(db: Queryable, states?: CeremonyRow['state'][]): Promise<string[]> {
-  const rows = states
-    ? await db.query<{ id: string }>('SELECT id FROM ceremonies WHERE state = ANY($1) ORDER BY id', [states])
-    : await db.query<{ id: string }>('SELECT id FROM ceremonies ORDER BY id');
+export async function listCeremonyIds(db: Queryable): Promise<string[]> {
+  const rows = await db.query<{ id: string }>('SELECT id FROM ceremonies ORDER BY id');
   return rows.map((r) => r.id);
 }

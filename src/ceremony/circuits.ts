@@ -1,5 +1,5 @@
 // Adding circuits: inputs are checked on the request path (cheap header reads); the initial zkey is computed by a job.
-import { rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { CeremonyError } from '../errors.js';
 import { createInitialZkey, readPtauInfo, readR1csInfo, requiredPower } from '../snark/runner.js';
 import { sha256File } from '../storage/file-hash.js';
@@ -87,8 +87,7 @@ export async function runCircuitSetup(
       timeoutMs: s.config.jobTimeoutSeconds * 1000,
     });
     const sha256 = await sha256File(out);
-    const { size } = await stat(out);
-    await s.store.adopt({ path: out, sha256, size });
+    await s.store.adopt({ path: out, sha256 });
     await withCeremonyLock(s, payload.ceremonyId, async (tx) => {
       const [c] = await tx.query<{
         status: string;

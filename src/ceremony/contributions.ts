@@ -28,13 +28,8 @@ interface HeldTurn {
   prevSize: number;
 }
 
-async function requireHeldTurn(
-  db: Queryable,
-  s: Services,
-  p: Participant,
-  circuit: string,
-): Promise<HeldTurn> {
-  const [row] = await db.query<{ id: number; contribution_index: number; latest_zkey_sha256: string }>(
+async function requireHeldTurn(s: Services, p: Participant, circuit: string): Promise<HeldTurn> {
+  const [row] = await s.db.query<{ id: number; contribution_index: number; latest_zkey_sha256: string }>(
     `SELECT t.id, c.contribution_index, c.latest_zkey_sha256 FROM turns t
      JOIN circuits c ON c.ceremony_id = t.ceremony_id AND c.name = t.circuit_name
      WHERE t.ceremony_id = $1 AND t.circuit_name = $2 AND t.participant_id = $3 AND t.state = 'active'`,
@@ -142,7 +137,7 @@ export async function receiveContribution(
   if (input.statement !== undefined && input.statement.length > MAX_STATEMENT_LENGTH) {
     throw new CeremonyError('BAD_REQUEST', `statement is longer than ${MAX_STATEMENT_LENGTH} characters`);
   }
-  const held = await requireHeldTurn(s.db, s, p, input.circuit);
+  const held = await requireHeldTurn(s, p, input.circuit);
   const maxBytes = held.prevSize + MAX_GROWTH_BYTES;
   if (input.contentLength !== undefined && input.contentLength > maxBytes) {
     throw new CeremonyError('PAYLOAD_TOO_LARGE', `a contribution to this zkey is at most ${maxBytes} bytes`);
@@ -283,7 +278,7 @@ export async function runVerification(
   }
   s.metrics.verifySeconds.observe(result.durationMs / 1000);
   s.metrics.verifyMaxRssBytes.set(result.maxRssBytes);
-  if (result.ok && path === uploaded) await s.store.adopt({ path, sha256: c.zkey_sha256, size: 0 });
+  if (result.ok && path === uploaded) await s.store.adopt({ path, sha256: c.zkey_sha256 });
 
   await withCeremonyLock(s, c.ceremony_id, async (tx, ceremony) => {
     const current = await loadContribution(tx, c.ceremony_id, c.id);

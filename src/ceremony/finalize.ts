@@ -1,5 +1,5 @@
 // Finalization: the public beacon applied last to every circuit, the outputs exported, the ceremony sealed.
-import { rm, stat, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { CeremonyError } from '../errors.js';
 import {
   applyBeacon,
@@ -173,7 +173,7 @@ async function finalizeCircuits(
       if (last?.contributionHash !== applied.contributionHash)
         throw new CeremonyError('INTERNAL', 'beacon hash mismatch');
       const sha256 = await sha256File(out);
-      await s.store.adopt({ path: out, sha256, size: (await stat(out)).size });
+      await s.store.adopt({ path: out, sha256 });
       await withCeremonyLock(s, id, async (tx) => {
         // Once per circuit, even if two runs of the job ever overlapped.
         const updated = await tx.query(
@@ -237,6 +237,6 @@ async function storeText(s: Services, text: string): Promise<string> {
   await writeFile(path, text);
   await fsyncPath(path);
   const sha256 = await sha256File(path);
-  await s.store.adopt({ path, sha256, size: Buffer.byteLength(text) });
+  await s.store.adopt({ path, sha256 });
   return sha256;
 }

@@ -1,6 +1,7 @@
 // "Does zkey_next extend zkey_prev by exactly one participant contribution?" from headers and section 10 only.
 // snarkjs's own verify accepts forks, re-uploads, double contributions, renamed contributors and participant
 // beacons (SNARKJS-NOTES.md), so these checks run before it and decide which error the participant sees.
+import { equalBytes } from '@noble/curves/utils.js';
 import type { ErrorCode } from '../errors.js';
 import type { ZkeyContribution, ZkeyInfo } from './zkey-file.js';
 
@@ -91,12 +92,6 @@ function describeDifference(
     return `${label} was rewritten (its name or parameters changed)`;
   }
   return `${label} differs from the current zkey's: it was built on an older zkey; download the latest zkey`;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function assertInfo(info: ZkeyInfo, what: string): void {

@@ -5,6 +5,7 @@
 // 3. sameRatio(previous delta, deltaAfter, g2_sp, g2_spx) — delta was multiplied by that same secret;
 // 4. for a beacon, g1_s and g1_sx equal the key re-derived from the beacon hash and iteration count.
 // The chain starts at delta = the G1 generator, which is what `zkey new` writes and verifyFromInit assumes.
+import { equalBytes } from '@noble/curves/utils.js';
 import { blake2b } from '@noble/hashes/blake2.js';
 import { toUncompressedBE } from './bn128-encoding.js';
 import {
@@ -149,10 +150,6 @@ function tryDecodeG1(bytes: Uint8Array): G1Point | undefined {
   } catch {
     return undefined;
   }
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
 function assertInfo(info: ZkeyInfo, fn: string): void {

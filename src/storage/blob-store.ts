@@ -96,7 +96,7 @@ export class BlobStore {
   }
 
   /** Stores a received temp file under its hash; an identical file already there is kept. */
-  async adopt(file: StoredFile): Promise<string> {
+  async adopt(file: Pick<StoredFile, 'path' | 'sha256'>): Promise<string> {
     const target = this.pathOf(file.sha256);
     if (await this.has(file.sha256)) {
       await rm(file.path, { force: true });

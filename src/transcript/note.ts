@@ -1,5 +1,6 @@
 // C2SP signed-note, tlog-checkpoint and tlog-cosignature/v1 (Ed25519): the text formats a log and its
 // witnesses exchange. Parsers are strict so that two readers can never disagree on what a note says.
+import { equalBytes } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
   keyPairFromSecret,
@@ -47,10 +48,6 @@ function decodeBase64(text: string): Uint8Array | null {
   if (!base64Pattern.test(text)) return null;
   const bytes = new Uint8Array(Buffer.from(text, 'base64'));
   return encodeBase64(bytes) === text ? bytes : null;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /** Why `text` cannot appear in a note (not UTF-8, or an ASCII control character other than newline), or null. */
