@@ -172,28 +172,10 @@ export async function heartbeat(s: Services, p: Participant): Promise<Participan
   return participantStatus(s, p);
 }
 
-/**
- * Runs the queue of every open ceremony: the timer that makes deadlines and heartbeats bite.
- * Deadlines and heartbeats are stamped and compared with this process's clock only, never the database's.
- */
+/** Runs the queue of every open ceremony: the timer that makes deadlines and heartbeats bite. */
 export async function tickQueues(s: Services): Promise<void> {
-  const now = new Date();
-  const staleBefore = new Date(now.getTime() - s.config.heartbeatGraceSeconds * 1000);
   const open = await s.db.query<{ id: string }>(`SELECT id FROM ceremonies WHERE state = 'open'`);
-  for (const { id } of open) {
-    const needed = await s.db.query(
-      `SELECT 1 FROM turns t JOIN participants p USING (ceremony_id, participant_id)
-       WHERE t.ceremony_id = $1 AND (
-         (t.state = 'active' AND (t.deadline < $2 OR p.last_seen_at IS NULL OR p.last_seen_at < $3))
-         OR (t.state = 'waiting' AND (p.last_seen_at IS NULL OR p.last_seen_at < $3))
-         OR (t.state = 'waiting' AND NOT EXISTS (SELECT 1 FROM turns h WHERE h.ceremony_id = t.ceremony_id
-              AND h.circuit_name = t.circuit_name AND h.state IN ('active', 'verifying'))))
-       LIMIT 1`,
-      [id, now, staleBefore],
-    );
-    if (needed.length > 0)
-      await withCeremonyLock(s, id, (tx, ceremony) => advanceQueue(tx, s, ceremony, new Date()));
-  }
+  for (const { id } of open) await withCeremonyLock(s, id, (tx, ceremony) => advanceQueue(tx, s, ceremony));
 }
 
 interface StatusRow {

@@ -11,7 +11,8 @@ import type { BlobStore } from './blob-store.js';
 export class Publisher {
   private readonly pending = new Map<string, Promise<void>>();
   private readonly dirty = new Set<string>();
-  private readonly publishedSize = new Map<string, number>();
+  /** What the files on disk show, per ceremony: tree size and cosignature count. */
+  private readonly published = new Map<string, { size: number; cosignatures: number }>();
 
   constructor(
     private readonly db: Queryable,
@@ -42,11 +43,20 @@ export class Publisher {
   }
 
   async publish(ceremonyId: string): Promise<void> {
-    const dir = this.dirOf(ceremonyId);
-    await mkdir(join(dir, 'checkpoints'), { recursive: true });
     // One snapshot: entries up to the newest checkpoint, so the published files always agree with each other.
     const head = await q.selectLatestCheckpoint(this.db, ceremonyId);
     const size = head?.tree_size ?? 0;
+    const cosigned = await this.db.query<{ tree_size: number; n: number }>(
+      'SELECT tree_size, count(*)::int AS n FROM cosignatures WHERE ceremony_id = $1 GROUP BY tree_size',
+      [ceremonyId],
+    );
+    const cosignatures = cosigned.reduce((total, c) => total + c.n, 0);
+    const last = this.published.get(ceremonyId);
+    // Nothing appended or cosigned since the last publish (a queue tick, a heartbeat): the files are current.
+    if (last && last.size === size && last.cosignatures === cosignatures) return;
+
+    const dir = this.dirOf(ceremonyId);
+    await mkdir(join(dir, 'checkpoints'), { recursive: true });
     const lines: string[] = [];
     while (lines.length < size) {
       const batch = await q.selectEntries(
@@ -61,24 +71,18 @@ export class Publisher {
     await writeFileAtomic(join(dir, 'transcript.jsonl'), lines.map((l) => `${l}\n`).join(''));
     await writeFileAtomic(join(dir, 'log-key.pub'), `${this.signer.verifierKey}\n`);
 
-    const since = this.publishedSize.get(ceremonyId) ?? 0;
-    const fresh = (await q.selectCheckpointsSince(this.db, ceremonyId, since)).filter(
+    const fresh = (await q.selectCheckpointsSince(this.db, ceremonyId, last?.size ?? 0)).filter(
       (c) => c.tree_size <= size,
     );
-    const cosigned = await this.db.query<{ tree_size: number }>(
-      'SELECT DISTINCT tree_size FROM cosignatures WHERE ceremony_id = $1',
-      [ceremonyId],
-    );
-    const sizes = new Set([...fresh.map((c) => c.tree_size), ...cosigned.map((c) => c.tree_size)]);
-    for (const size of sizes) {
-      const note = await cosignedCheckpoint(this.db, ceremonyId, size);
-      if (note !== undefined) await writeFileAtomic(join(dir, 'checkpoints', String(size)), note);
+    const recosigned = last?.cosignatures === cosignatures ? [] : cosigned.map((c) => c.tree_size);
+    for (const at of new Set([...fresh.map((c) => c.tree_size), ...recosigned])) {
+      const note = await cosignedCheckpoint(this.db, ceremonyId, at);
+      if (note !== undefined) await writeFileAtomic(join(dir, 'checkpoints', String(at)), note);
     }
     const newest = head && (await cosignedCheckpoint(this.db, ceremonyId, head.tree_size));
     if (newest !== undefined) await writeFileAtomic(join(dir, 'checkpoint'), newest);
-    const top = fresh.at(-1);
-    if (top) this.publishedSize.set(ceremonyId, top.tree_size);
     await this.publishOutputs(ceremonyId, dir);
+    this.published.set(ceremonyId, { size, cosignatures });
   }
 
   private async publishOutputs(ceremonyId: string, dir: string): Promise<void> {
