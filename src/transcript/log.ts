@@ -88,9 +88,13 @@ export async function appendEntry(
     nodes.map((n) => ({ level: n.level, index: n.index, hash: toHex(n.hash) })),
   );
   const treeSize = seq + 1;
-  const root = await treeRoot(treeSize, nodeReader(tx, ceremonyId));
-  const body_ = formatCheckpoint({ origin: signer.originOf(ceremonyId), size: treeSize, rootHash: root });
-  const checkpoint = signNote(body_, signer.name, signer.keys.secretKey);
+  const root = await treeRoot(treeSize, read);
+  const checkpointBody = formatCheckpoint({
+    origin: signer.originOf(ceremonyId),
+    size: treeSize,
+    rootHash: root,
+  });
+  const checkpoint = signNote(checkpointBody, signer.name, signer.keys.secretKey);
   await q.insertCheckpoint(tx, ceremonyId, { tree_size: treeSize, root_hash: toHex(root), note: checkpoint });
   return { seq, line: encoded.line, leafHash: leafHashHex, treeSize, checkpoint };
 }
