@@ -1,7 +1,7 @@
 // Adding circuits: inputs are checked on the request path (cheap header reads); the initial zkey is computed by a job.
 import { rm } from 'node:fs/promises';
 import { CeremonyError } from '../errors.js';
-import { createInitialZkey, readPtauInfo, readR1csInfo, requiredPower } from '../snark/runner.js';
+import { checkCircuitInputs, createInitialZkey } from '../snark/runner.js';
 import { sha256File } from '../storage/file-hash.js';
 import { getCeremonyView, logEntry } from './ceremonies.js';
 import { enqueueJob, type JobContext } from './jobs.js';
@@ -38,15 +38,10 @@ export async function addCircuit(
       );
     }
   }
-  const r1cs = await readR1csInfo(s.store.pathOf(input.r1csSha256));
-  const ptau = await readPtauInfo(s.store.pathOf(input.ptauSha256));
-  const needed = requiredPower(r1cs.constraints, r1cs.nPublic, r1cs.nVars);
-  if (ptau.power < needed) {
-    throw new CeremonyError(
-      'INVALID_PTAU',
-      `circuit needs powers of tau 2^${needed}, the ptau has 2^${ptau.power}`,
-    );
-  }
+  const { constraints, power } = await checkCircuitInputs(
+    s.store.pathOf(input.r1csSha256),
+    s.store.pathOf(input.ptauSha256),
+  );
   await withCeremonyLock(s, ceremonyId, async (tx, ceremony) => {
     requireState(ceremony, ['draft'], 'add a circuit');
     const exists = await tx.query('SELECT 1 FROM circuits WHERE ceremony_id = $1 AND name = $2', [
@@ -58,7 +53,7 @@ export async function addCircuit(
     await tx.query(
       `INSERT INTO circuits (ceremony_id, name, position, status, r1cs_sha256, ptau_sha256, constraints, power)
        VALUES ($1, $2, (SELECT count(*) FROM circuits WHERE ceremony_id = $1), 'preparing', $3, $4, $5, $6)`,
-      [ceremonyId, input.name, input.r1csSha256, input.ptauSha256, r1cs.constraints, needed],
+      [ceremonyId, input.name, input.r1csSha256, input.ptauSha256, constraints, power],
     );
     await enqueueJob(tx, 'circuit.setup', { ceremonyId, circuit: input.name });
   });

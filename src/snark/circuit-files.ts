@@ -95,6 +95,26 @@ export function requiredPower(constraints: number, nPublic: number, nVars?: numb
   return Math.max(1, (constraints + nPublic).toString(2).length);
 }
 
+/**
+ * Checks an r1cs and a ptau belong together before any snarkjs job: both headers read, and a ptau large enough for
+ * the circuit. Returns the circuit's constraints and the power its domain needs.
+ */
+export async function checkCircuitInputs(
+  r1csPath: string,
+  ptauPath: string,
+): Promise<{ constraints: number; power: number }> {
+  const r1cs = await readR1csInfo(r1csPath);
+  const ptau = await readPtauInfo(ptauPath);
+  const power = requiredPower(r1cs.constraints, r1cs.nPublic, r1cs.nVars);
+  if (ptau.power < power) {
+    throw new CeremonyError(
+      'INVALID_PTAU',
+      `circuit needs powers of tau 2^${power}, the ptau has 2^${ptau.power}`,
+    );
+  }
+  return { constraints: r1cs.constraints, power };
+}
+
 // Section sizes follow from the power (snarkjs powersoftau new / prepare phase2), so a truncated file fails here.
 function checkPtauSections(layout: BinFileLayout, power: number): void {
   const n = 2 ** power;

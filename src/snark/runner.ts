@@ -5,10 +5,17 @@ import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CeremonyError } from '../errors.js';
-import { readPtauInfo, readR1csInfo, requiredPower } from './circuit-files.js';
+import { checkCircuitInputs } from './circuit-files.js';
 import type { JobReply, JobRequest } from './job-process.js';
 
-export { type PtauInfo, type R1csInfo, readPtauInfo, readR1csInfo, requiredPower } from './circuit-files.js';
+export {
+  checkCircuitInputs,
+  type PtauInfo,
+  type R1csInfo,
+  readPtauInfo,
+  readR1csInfo,
+  requiredPower,
+} from './circuit-files.js';
 
 export interface JobStats {
   /** Wall time from fork to answer. */
@@ -45,12 +52,7 @@ export async function createInitialZkey(
   opts?: JobOptions,
 ): Promise<JobStats> {
   assertPaths('createInitialZkey', { r1csPath, ptauPath, outPath });
-  const r1cs = await readR1csInfo(r1csPath);
-  const ptau = await readPtauInfo(ptauPath);
-  const needed = requiredPower(r1cs.constraints, r1cs.nPublic, r1cs.nVars);
-  if (needed > ptau.power) {
-    throw new CeremonyError('INVALID_PTAU', `circuit needs 2^${needed}, ptau has 2^${ptau.power}`);
-  }
+  await checkCircuitInputs(r1csPath, ptauPath);
   const { durationMs, maxRssBytes } = await runJob({ op: 'newZKey', r1csPath, ptauPath, outPath }, opts);
   return { durationMs, maxRssBytes };
 }

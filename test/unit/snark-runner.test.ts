@@ -105,7 +105,7 @@ describe('snarkjs jobs in a child process', () => {
     await expectCeremonyError(
       createInitialZkey(r1cs4093, pot10, big),
       'INVALID_PTAU',
-      /needs 2\^12, ptau has 2\^10/,
+      /needs powers of tau 2\^12, the ptau has 2\^10/,
     );
     await expect(access(big)).rejects.toThrow();
   });
