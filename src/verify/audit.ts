@@ -5,7 +5,7 @@ import { ArtifactStore } from './artifacts.js';
 import { checkAttestations, checkChain } from './contribution-checks.js';
 import { checkCosignatures } from './cosignature-check.js';
 import { DirectorySource } from './dir-source.js';
-import { FINAL_CHECKS, runFinalChecks } from './final-checks.js';
+import { runFinalChecks } from './final-checks.js';
 import { HttpSource } from './http-source.js';
 import { checkIntermediate } from './intermediate-check.js';
 import { type Ledger, readLedger } from './ledger.js';
@@ -25,6 +25,7 @@ import {
   CHECK_NAMES,
   type CheckName,
   type ContributionSummary,
+  FINAL_CHECKS,
   fail,
   type Verdict,
 } from './types.js';

@@ -10,16 +10,7 @@ import { malformedOf } from './facts.js';
 import type { Ledger } from './ledger.js';
 import { checkOutputs } from './output-checks.js';
 import type { CeremonySource } from './sources.js';
-import { type CheckName, fail, pass, shortHex, skip, summarizeProblems, type Verdict } from './types.js';
-
-export const FINAL_CHECKS = [
-  'final.zkey',
-  'final.contributions',
-  'final.beacon',
-  'final.proofs-of-knowledge',
-  'outputs.verification-key',
-  'outputs.verifier',
-] as const satisfies readonly CheckName[];
+import { FINAL_CHECKS, fail, pass, shortHex, skip, summarizeProblems, type Verdict } from './types.js';
 
 export type FinalCheck = (typeof FINAL_CHECKS)[number];
 /** Per check, the problems one circuit has (empty = holds) and what was shown when it holds. */

@@ -6,6 +6,16 @@
 // - report: every check in a fixed order, the accepted contributions, and the transcript's size and root.
 
 /** Every check, in the order the report lists them. The names are stable: scripts match on them. */
+/** The checks of SPEC "What an auditor checks" 4 and 5: they need the final zkey and the published outputs. */
+export const FINAL_CHECKS = [
+  'final.zkey',
+  'final.contributions',
+  'final.beacon',
+  'final.proofs-of-knowledge',
+  'outputs.verification-key',
+  'outputs.verifier',
+] as const;
+
 export const CHECK_NAMES = [
   'entries.canonical',
   'entries.sequence',
@@ -16,12 +26,7 @@ export const CHECK_NAMES = [
   'cosignatures',
   'contributions.chain',
   'contributions.attestations',
-  'final.zkey',
-  'final.contributions',
-  'final.beacon',
-  'final.proofs-of-knowledge',
-  'outputs.verification-key',
-  'outputs.verifier',
+  ...FINAL_CHECKS,
   'receipt',
   'intermediate.zkeys',
 ] as const;
