@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as admin from '../../src/cli/commands/admin.js';
@@ -8,6 +8,7 @@ import { readZkeyInfo } from '../../src/snark/zkey-file.js';
 import { decodeEntryLine } from '../../src/transcript/entry.js';
 import { call } from '../helpers/api.js';
 import { affine, contributeAs, mulchain, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
+import { downloadZkey } from '../helpers/contribution.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 describe('a three-participant ceremony over HTTP with two circuits', () => {
@@ -46,9 +47,13 @@ describe('a three-participant ceremony over HTTP with two circuits', () => {
   it('produces final zkeys that pass snarkjs zkey verify against the r1cs and ptau, with every contribution in order', async () => {
     const dir = ceremony.workDir;
     for (const circuit of [mulchain, affine]) {
-      const path = join(dir, `${circuit.name}-latest.zkey`);
-      const response = await fetch(`${server.url}/v1/ceremonies/three/circuits/${circuit.name}/zkeys/latest`);
-      await writeFile(path, Buffer.from(await response.arrayBuffer()));
+      const path = await downloadZkey(
+        server.url,
+        'three',
+        circuit.name,
+        'latest',
+        join(dir, `${circuit.name}-latest.zkey`),
+      );
       const verdict = await verifyFromR1cs(circuit.r1cs, circuit.ptau, path);
       expect(verdict.ok).toBe(true);
       const info = await readZkeyInfo(path);

@@ -1,21 +1,17 @@
-import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attestationMessage } from '../../src/ceremony/attestation.js';
-import { generateKeyPair, sign } from '../../src/crypto/ed25519.js';
+import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { fromHex, toHex } from '../../src/crypto/hex.js';
 import { contribute } from '../../src/snark/runner.js';
-import { readZkeyInfo } from '../../src/snark/zkey-file.js';
-import { sha256File } from '../../src/storage/file-hash.js';
 import { decodeEntryLine } from '../../src/transcript/entry.js';
 import { verifyConsistency } from '../../src/transcript/merkle.js';
 import { parseCheckpoint, verifyNote } from '../../src/transcript/note.js';
 import { call, loginAs } from '../helpers/api.js';
 import { contributeAs, mulchain, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
 import { type ChildServer, startChildServer } from '../helpers/child-server.js';
+import { attestFile, downloadZkey, uploadZkey, waitForVerdict } from '../helpers/contribution.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import type { TestServer } from '../helpers/server.js';
 
@@ -62,62 +58,24 @@ describe('the server killed during a verification', () => {
       { token },
     );
     expect(queued.body.circuits[0]?.state).toBe('active');
-    const zkey0 = join(ceremony.workDir, 'zkey0.zkey');
-    await writeFile(
-      zkey0,
-      Buffer.from(
-        await (await fetch(`${child.url}/v1/ceremonies/crash/circuits/mulchain/zkeys/0`)).arrayBuffer(),
-      ),
-    );
+    const zkey0 = await downloadZkey(child.url, 'crash', 'mulchain', 0, join(ceremony.workDir, 'zkey0.zkey'));
     const zkey1 = join(ceremony.workDir, 'zkey1.zkey');
     await contribute(zkey0, zkey1, 'alice', 'entropy that is never logged');
-    const zkeySha256 = await sha256File(zkey1);
-    const contributionHash = (await readZkeyInfo(zkey1)).contributions.at(-1)?.contributionHash ?? '';
-    const attestation = toHex(
-      sign(
-        attestationMessage({
-          ceremony: 'crash',
-          circuit: 'mulchain',
-          index: 1,
-          prevZkeySha256: queued.body.circuits[0]?.latestZkeySha256 ?? '',
-          zkeySha256,
-          contributionHash,
-        }),
-        alice.keys.secretKey,
-      ),
+    const target = { ceremony: 'crash', circuit: 'mulchain' };
+    const attestation = await attestFile(
+      zkey1,
+      { ...target, index: 1, prevZkeySha256: queued.body.circuits[0]?.latestZkeySha256 ?? '' },
+      alice.keys.secretKey,
     );
     const before = await call<string>(child.url, 'GET', '/v1/ceremonies/crash/checkpoint');
-    const upload = await call<{ contributionId: string; state: string }>(
-      child.url,
-      'PUT',
-      '/v1/ceremonies/crash/circuits/mulchain/contribution',
-      {
-        token,
-        body: Readable.toWeb(createReadStream(zkey1)) as ReadableStream,
-        headers: {
-          'content-type': 'application/octet-stream',
-          'content-length': String((await stat(zkey1)).size),
-          'x-ceremony-attestation': attestation,
-        },
-      },
-    );
+    const upload = await uploadZkey(child.url, token, target, zkey1, attestation);
     expect(upload.status).toBe(202);
     expect(upload.body.state).toBe('verifying');
 
     await child.kill();
     child = await startChildServer(env);
 
-    let verdict = { state: 'verifying' };
-    for (let i = 0; i < 150 && verdict.state === 'verifying'; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      verdict = (
-        await call<typeof verdict>(
-          child.url,
-          'GET',
-          `/v1/ceremonies/crash/contributions/${upload.body.contributionId}`,
-        )
-      ).body;
-    }
+    const verdict = await waitForVerdict(child.url, 'crash', upload.body.contributionId ?? '');
     expect(verdict.state).toBe('accepted');
 
     // The ceremony goes on: Bob contributes through the whole CLI flow.

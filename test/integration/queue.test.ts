@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runUpload } from '../../src/cli/commands/upload.js';
@@ -14,6 +13,7 @@ import {
   type TestCeremony,
   type TestParticipant,
 } from '../helpers/ceremony.js';
+import { downloadZkey } from '../helpers/contribution.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -72,14 +72,12 @@ describe('a queue that participants drop out of at every step', () => {
       ceremony: 'dropouts',
       circuit: 'mulchain',
       zkey: await (async () => {
-        const zkey0 = join(ceremony.workDir, 'dropouts-zkey0.zkey');
-        await writeFile(
-          zkey0,
-          Buffer.from(
-            await (
-              await fetch(`${server.url}/v1/ceremonies/dropouts/circuits/mulchain/zkeys/0`)
-            ).arrayBuffer(),
-          ),
+        const zkey0 = await downloadZkey(
+          server.url,
+          'dropouts',
+          'mulchain',
+          0,
+          join(ceremony.workDir, 'zkey0.zkey'),
         );
         const out = join(ceremony.workDir, 'halfway.zkey');
         await contribute(zkey0, out, 'halfway', 'entropy');

@@ -1,14 +1,9 @@
-import { createReadStream } from 'node:fs';
-import { copyFile, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attestationMessage } from '../../src/ceremony/attestation.js';
-import { generateKeyPair, type KeyPair, sign } from '../../src/crypto/ed25519.js';
-import { toHex } from '../../src/crypto/hex.js';
+import { generateKeyPair, type KeyPair } from '../../src/crypto/ed25519.js';
 import { contribute, createInitialZkey } from '../../src/snark/runner.js';
 import { readZkeyInfo } from '../../src/snark/zkey-file.js';
-import { sha256File } from '../../src/storage/file-hash.js';
 import { decodeEntryLine } from '../../src/transcript/entry.js';
 import { call, loginAs } from '../helpers/api.js';
 import {
@@ -18,6 +13,7 @@ import {
   type TestCeremony,
   type TestParticipant,
 } from '../helpers/ceremony.js';
+import { attestFile, downloadZkey, uploadZkey, waitForVerdict } from '../helpers/contribution.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 interface CircuitState {
@@ -60,37 +56,13 @@ describe('contributions that must be refused', () => {
   };
 
   /** Signs the attestation for `path` as the next contribution on top of the current zkey. */
-  const attest = async (path: string, signer: KeyPair, index?: number) => {
+  const attest = async (path: string, signer: KeyPair) => {
     const state = await circuitState();
-    const info = await readZkeyInfo(path);
-    const message = attestationMessage({
-      ceremony: 'rejects',
-      circuit: 'mulchain',
-      index: index ?? state.contributionIndex + 1,
-      prevZkeySha256: state.latestZkeySha256,
-      zkeySha256: await sha256File(path),
-      contributionHash: info.contributions.at(-1)?.contributionHash ?? '',
-    });
-    return toHex(sign(message, signer.secretKey));
+    const fields = { ceremony: 'rejects', circuit: 'mulchain', index: state.contributionIndex + 1 };
+    return attestFile(path, { ...fields, prevZkeySha256: state.latestZkeySha256 }, signer.secretKey);
   };
-
-  const upload = async (p: TestParticipant, path: string, attestation: string) => {
-    const size = (await stat(path)).size;
-    return call<{ error?: { code: string }; contributionId?: string; state?: string }>(
-      server.url,
-      'PUT',
-      '/v1/ceremonies/rejects/circuits/mulchain/contribution',
-      {
-        token: token(p),
-        body: Readable.toWeb(createReadStream(path)) as ReadableStream,
-        headers: {
-          'content-type': 'application/octet-stream',
-          'content-length': String(size),
-          'x-ceremony-attestation': attestation,
-        },
-      },
-    );
-  };
+  const upload = (p: TestParticipant, path: string, attestation: string) =>
+    uploadZkey(server.url, token(p), { ceremony: 'rejects', circuit: 'mulchain' }, path, attestation);
 
   /** Uploads and expects a quick refusal that changes nothing but the log and the released turn. */
   const expectRefused = async (
@@ -114,8 +86,7 @@ describe('contributions that must be refused', () => {
     for (const p of ceremony.participants) tokens.set(p.participantId, await loginAs(server.url, p.keys));
     work = ceremony.workDir;
     zkey0 = join(work, 'zkey0.zkey');
-    const response = await fetch(`${server.url}/v1/ceremonies/rejects/circuits/mulchain/zkeys/0`);
-    await writeFile(zkey0, Buffer.from(await response.arrayBuffer()));
+    await downloadZkey(server.url, 'rejects', 'mulchain', 0, zkey0);
   });
   afterAll(async () => {
     await server?.destroy();
@@ -185,17 +156,7 @@ describe('contributions that must be refused', () => {
     const before = await circuitState();
     const answer = await upload(alice, tampered, await attest(tampered, alice.keys));
     expect(answer.status).toBe(202);
-    let verdict: { state: string; reason: { code: string } | null } = { state: 'verifying', reason: null };
-    while (verdict.state === 'verifying') {
-      await new Promise((r) => setTimeout(r, 200));
-      verdict = (
-        await call<typeof verdict>(
-          server.url,
-          'GET',
-          `/v1/ceremonies/rejects/contributions/${answer.body.contributionId}`,
-        )
-      ).body;
-    }
+    const verdict = await waitForVerdict(server.url, 'rejects', answer.body.contributionId ?? '');
     expect(verdict).toMatchObject({ state: 'rejected', reason: { code: 'ZKEY_VERIFICATION_FAILED' } });
     expect(await circuitState()).toEqual(before);
   });
