@@ -72,7 +72,14 @@ describe('the server killed during a verification', () => {
     expect(upload.status).toBe(202);
     expect(upload.body.state).toBe('verifying');
 
+    // Still in flight at the moment of the kill: otherwise this test would prove nothing about a crash mid-verification.
+    const inFlight = await call<{ state: string }>(
+      child.url,
+      'GET',
+      `/v1/ceremonies/crash/contributions/${upload.body.contributionId}`,
+    );
     await child.kill();
+    expect(inFlight.body.state).toBe('verifying');
     child = await startChildServer(env);
 
     const verdict = await waitForVerdict(child.url, 'crash', upload.body.contributionId ?? '');
