@@ -1,11 +1,15 @@
 // Creating, opening and closing ceremonies, and the public view of one.
 import type { Queryable } from '../db/database.js';
 import { CeremonyError } from '../errors.js';
-import type { JsonValue } from '../transcript/canonical-json.js';
-import type { EntryType } from '../transcript/entry.js';
-import { appendEntry } from '../transcript/log.js';
 import { expireTurn } from './queue.js';
-import { type CeremonyRow, loadCeremony, requireState, type Services, withCeremonyLock } from './services.js';
+import {
+  type CeremonyRow,
+  loadCeremony,
+  logEntry,
+  requireState,
+  type Services,
+  withCeremonyLock,
+} from './services.js';
 import type { CeremonyView, CircuitView } from './types.js';
 
 export const ceremonyIdPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -17,19 +21,6 @@ export interface CreateCeremonyInput {
   startsAt?: string;
   endsAt?: string;
   openRegistration?: boolean;
-}
-
-/** Appends an entry in the caller's transaction and counts it. */
-export async function logEntry(
-  tx: Queryable,
-  s: Services,
-  ceremonyId: string,
-  type: EntryType,
-  body: { [key: string]: JsonValue },
-) {
-  const appended = await appendEntry(tx, s.signer, ceremonyId, type, body);
-  s.metrics.transcriptEntries.inc({ type });
-  return appended;
 }
 
 function parseTime(value: string | undefined, what: string): Date | null {

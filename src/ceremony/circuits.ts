@@ -3,9 +3,9 @@ import { rm } from 'node:fs/promises';
 import { CeremonyError } from '../errors.js';
 import { checkCircuitInputs, createInitialZkey } from '../snark/runner.js';
 import { sha256File } from '../storage/file-hash.js';
-import { getCeremonyView, logEntry } from './ceremonies.js';
+import { getCeremonyView } from './ceremonies.js';
 import { enqueueJob, type JobContext } from './jobs.js';
-import { requireState, type Services, withCeremonyLock } from './services.js';
+import { logEntry, requireState, type Services, withCeremonyLock } from './services.js';
 import type { CircuitView } from './types.js';
 
 /** Circuit outputs are published under ceremony-transcripts/<id>/<circuit>/, beside these. */

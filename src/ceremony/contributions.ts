@@ -10,11 +10,10 @@ import { verifyFromInit } from '../snark/runner.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
 import type { StoredFile } from '../storage/blob-store.js';
 import { attestationMessage, MAX_STATEMENT_LENGTH } from './attestation.js';
-import { logEntry } from './ceremonies.js';
 import { enqueueJob, type JobContext } from './jobs.js';
 import { advanceQueue } from './queue.js';
 import { buildReceipt } from './receipts.js';
-import { type CeremonyRow, type Services, withCeremonyLock } from './services.js';
+import { type CeremonyRow, logEntry, type Services, withCeremonyLock } from './services.js';
 import type { ContributionView, Participant } from './types.js';
 
 /** A contribution adds one 407-byte record plus its name; anything much larger than the previous zkey is refused. */

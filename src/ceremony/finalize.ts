@@ -10,9 +10,9 @@ import {
 import { readZkeyInfo } from '../snark/zkey-file.js';
 import { fsyncPath } from '../storage/blob-store.js';
 import { sha256File } from '../storage/file-hash.js';
-import { closeRound, getCeremonyView, logEntry } from './ceremonies.js';
+import { closeRound, getCeremonyView } from './ceremonies.js';
 import { enqueueJob, type JobContext } from './jobs.js';
-import { type Services, withCeremonyLock } from './services.js';
+import { logEntry, type Services, withCeremonyLock } from './services.js';
 import type { CeremonyView } from './types.js';
 
 export const MIN_ITERATIONS_EXP = 10;

@@ -1,8 +1,7 @@
 // Registering participants: allowlisted by the coordinator, or self-registered when the ceremony is open to all.
 import { parsePublicKey } from '../crypto/ed25519.js';
 import { CeremonyError } from '../errors.js';
-import { logEntry } from './ceremonies.js';
-import { requireState, type Services, withCeremonyLock } from './services.js';
+import { logEntry, requireState, type Services, withCeremonyLock } from './services.js';
 import type { Participant } from './types.js';
 
 function checkName(name: string): string {

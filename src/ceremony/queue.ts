@@ -1,8 +1,14 @@
 // The queue and its turns: who may extend which circuit now, and how a silent or slow participant loses the turn.
 import type { Queryable } from '../db/database.js';
 import { CeremonyError } from '../errors.js';
-import { logEntry } from './ceremonies.js';
-import { type CeremonyRow, loadCeremony, requireState, type Services, withCeremonyLock } from './services.js';
+import {
+  type CeremonyRow,
+  loadCeremony,
+  logEntry,
+  requireState,
+  type Services,
+  withCeremonyLock,
+} from './services.js';
 import type { Participant, ParticipantCircuitStatus, ParticipantStatus } from './types.js';
 
 export type ExpiryReason = 'deadline' | 'heartbeat' | 'left' | 'closed';

@@ -4,6 +4,9 @@ import type { Config } from '../config.js';
 import type { Database, Queryable } from '../db/database.js';
 import { CeremonyError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import type { JsonValue } from '../transcript/canonical-json.js';
+import type { EntryType } from '../transcript/entry.js';
+import { appendEntry } from '../transcript/log.js';
 import type { LogSigner } from '../transcript/log-key.js';
 import type { Metrics } from './metrics.js';
 
@@ -74,4 +77,17 @@ export function requireState(ceremony: CeremonyRow, allowed: CeremonyRow['state'
       `cannot ${action}: ceremony '${ceremony.id}' is ${ceremony.state}`,
     );
   }
+}
+
+/** Appends an entry in the caller's transaction and counts it. */
+export async function logEntry(
+  tx: Queryable,
+  s: Services,
+  ceremonyId: string,
+  type: EntryType,
+  body: { [key: string]: JsonValue },
+) {
+  const appended = await appendEntry(tx, s.signer, ceremonyId, type, body);
+  s.metrics.transcriptEntries.inc({ type });
+  return appended;
 }
