@@ -20,8 +20,8 @@ import { registerErrorHandler } from './http/error-handler.js';
 import { routes } from './http/routes/index.js';
 import type { App } from './http/types.js';
 import { BlobStore } from './storage/blob-store.js';
-import { Publisher } from './storage/publisher.js';
 import { loadLogSigner } from './transcript/log-key.js';
+import { Publisher } from './transcript/publisher.js';
 
 export interface BuiltApp {
   app: App;

@@ -3,10 +3,10 @@ import { copyFile, mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Queryable } from '../db/database.js';
 import * as q from '../db/queries/transcript.js';
-import { cosignedCheckpoint } from '../transcript/log.js';
-import type { LogSigner } from '../transcript/log-key.js';
-import { writeFileAtomic } from './atomic-write.js';
-import type { BlobStore } from './blob-store.js';
+import { writeFileAtomic } from '../storage/atomic-write.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { cosignedCheckpoint } from './log.js';
+import type { LogSigner } from './log-key.js';
 
 export class Publisher {
   private readonly pending = new Map<string, Promise<void>>();
