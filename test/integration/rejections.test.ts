@@ -122,7 +122,8 @@ describe('contributions that must be refused', () => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // These raw clients send no heartbeats: a long grace keeps a loaded machine from expiring their turns.
+    server = await startTestServer({ env: { HEARTBEAT_GRACE_SECONDS: '3600' } });
     ceremony = await setupCeremony(server, { id: 'rejects', circuits: [mulchain], participants: 3 });
     [alice, bob, carol] = ceremony.participants as [TestParticipant, TestParticipant, TestParticipant];
     for (const p of ceremony.participants) tokens.set(p.participantId, await loginAs(server.url, p.keys));
@@ -144,11 +145,11 @@ describe('contributions that must be refused', () => {
   });
 
   it('refuses a zkey for another circuit', async () => {
-    expect(await joinQueue(alice)).toBe('active');
     const other0 = join(work, 'affine0.zkey');
     await createInitialZkey(affine.r1cs, affine.ptau, other0);
     const other1 = join(work, 'affine1.zkey');
     await contribute(other0, other1, 'alice', 'entropy');
+    expect(await joinQueue(alice)).toBe('active');
     await expectRefused(alice, other1, await attest(other1, alice.keys), 'ZKEY_WRONG_CIRCUIT');
   });
 
@@ -158,8 +159,8 @@ describe('contributions that must be refused', () => {
   });
 
   it('refuses a truncated file', async () => {
-    expect(await joinQueue(alice)).toBe('active');
     const good = await contributeFresh(alice, 'alice-for-truncation.zkey');
+    expect(await joinQueue(alice)).toBe('active');
     const truncated = join(work, 'truncated.zkey');
     const bytes = await readFile(good);
     await writeFile(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
@@ -175,8 +176,8 @@ describe('contributions that must be refused', () => {
   });
 
   it('refuses a contribution whose attestation is signed by another key', async () => {
-    expect(await joinQueue(alice)).toBe('active');
     const good = await contributeFresh(alice, 'alice-other-key.zkey');
+    expect(await joinQueue(alice)).toBe('active');
     await expectRefused(alice, good, await attest(good, generateKeyPair()), 'BAD_ATTESTATION');
   });
 
@@ -204,8 +205,8 @@ describe('contributions that must be refused', () => {
   });
 
   it('accepts the honest contribution afterwards, then refuses one built on the older zkey', async () => {
-    expect(await joinQueue(alice)).toBe('active');
     const good = await contributeFresh(alice, 'alice-honest.zkey');
+    expect(await joinQueue(alice)).toBe('active');
     const accepted = await upload(alice, good, await attest(good, alice.keys));
     expect(accepted.status).toBe(202);
     const verdict = await waitForVerdict(server.url, 'rejects', accepted.body.contributionId ?? '');

@@ -379,7 +379,7 @@ describe('ceremony verify on a real finished ceremony', () => {
     expect(check(report, 'final.proofs-of-knowledge').status).toBe('fail');
     expect(check(report, 'final.proofs-of-knowledge').detail).toMatch(/proof of knowledge fails/);
     expect(report.ok).toBe(false);
-  });
+  }, 600_000);
 
   it('names intermediate.zkeys (--full) for an intermediate zkey whose points were altered, log rewritten to name it', async () => {
     const dir = await copyArchive();
@@ -404,5 +404,5 @@ describe('ceremony verify on a real finished ceremony', () => {
     expect(check(report, 'intermediate.zkeys').status).toBe('fail');
     expect(check(report, 'intermediate.zkeys').detail).toContain('mulchain #2: snarkjs verifyFromInit fails');
     expect(check(report, 'intermediate.zkeys').detail).not.toContain('#1');
-  });
+  }, 600_000);
 });
