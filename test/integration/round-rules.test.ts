@@ -184,7 +184,8 @@ describe('a verifier that cannot run', () => {
     expect((await alice!.join()).circuits[0]?.state).toBe('active');
     expect((await bob!.join()).circuits[0]?.state).toBe('waiting');
     const id = await alice!.upload('lonely');
-    const verdict = await waitForVerdict(server.url, 'broken', id);
+    // Three child processes in a row, each failing at once: slow only on a loaded machine.
+    const verdict = await waitForVerdict(server.url, 'broken', id, 300_000);
     expect(verdict).toMatchObject({ state: 'rejected', reason: { code: 'VERIFIER_ERROR' } });
     const [job] = await server.built.services.db.query<{ attempts: number; state: string }>(
       `SELECT attempts, state FROM jobs WHERE kind = 'contribution.verify' AND payload->>'contributionId' = $1`,

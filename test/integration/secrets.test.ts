@@ -126,7 +126,6 @@ describe('secrets of a whole ceremony run through the ceremony command', () => {
     server.stderr?.on('data', (chunk: Buffer) => {
       serverOutput.stderr += chunk.toString('utf8');
     });
-    console.log('TMP spawned', new Date().toISOString());
     const url = await new Promise<string>((resolve, reject) => {
       const look = () => {
         const found = /listening on (http:\/\/\S+)/.exec(serverOutput.stdout);
@@ -136,7 +135,6 @@ describe('secrets of a whole ceremony run through the ceremony command', () => {
       server?.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${serverOutput.stderr}`)));
     });
 
-    console.log('TMP listening', new Date().toISOString());
     // Participants make their keys with the command, as the README tells them.
     const names = ['alice', 'bob'];
     const keygens = await Promise.all(
@@ -159,7 +157,6 @@ describe('secrets of a whole ceremony run through the ceremony command', () => {
       await admin.addParticipant({ ...adminOptions, name, publicKey: toHex(keys[i]!.publicKey) });
     await admin.openCeremony(adminOptions);
 
-    console.log('TMP setup done', new Date().toISOString());
     const entropies = names.map((name) => `entropy of ${name} ${randomBytes(16).toString('hex')}`);
     const contributions = await Promise.all(
       names.map((name, i) =>
@@ -180,7 +177,6 @@ describe('secrets of a whole ceremony run through the ceremony command', () => {
         ]),
       ),
     );
-    console.log('TMP contributed', new Date().toISOString());
     for (const run of contributions) expect(run.code, run.stderr).toBe(0);
 
     // Tokens the test holds, used for requests the server refuses: their error bodies are searched too.
@@ -219,7 +215,6 @@ describe('secrets of a whole ceremony run through the ceremony command', () => {
       beaconSource: 'test beacon',
       iterationsExp: 10,
     });
-    console.log('TMP finalized', new Date().toISOString());
     const finalized = await call<{ state: string }>(url, 'GET', '/v1/ceremonies/secrets');
     expect(finalized.body.state).toBe('finalized');
 
