@@ -1,4 +1,4 @@
-// Keeps ceremony-transcripts/<id>/ current (SPEC.md "Published files"), every file written atomically.
+// Keeps ceremony-transcripts/<id>/ current (docs/PROTOCOL.md section 13), every file written atomically.
 import { copyFile, mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Queryable } from '../db/database.js';
