@@ -38,6 +38,11 @@ export class Publisher {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending.values()]);
   }
 
+  /** Tree size the files on disk show, if published since this process started (for the publish-lag gauge). */
+  publishedSize(ceremonyId: string): number | undefined {
+    return this.published.get(ceremonyId)?.size;
+  }
+
   dirOf(ceremonyId: string): string {
     return join(this.root, ceremonyId);
   }
