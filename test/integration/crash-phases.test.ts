@@ -149,13 +149,14 @@ describe('the server killed during setup and finalization', () => {
     await child.kill();
     await rm(published, { recursive: true, force: true });
     child = await startChildServer(env);
-    let text: string | undefined;
-    for (let i = 0; i < 3000 && text !== expected; i++) {
-      text = await readFile(join(published, 'transcript.jsonl'), 'utf8').catch(() => undefined);
-      if (text !== expected) await new Promise((r) => setTimeout(r, 100));
+    const checkpoint = (await call<string>(child.url, 'GET', '/v1/ceremonies/phases/checkpoint')).body;
+    const read = (name: string) => readFile(join(published, name), 'utf8').catch(() => undefined);
+    let files: (string | undefined)[] = [];
+    for (let i = 0; i < 3000; i++) {
+      files = await Promise.all([read('transcript.jsonl'), read('checkpoint')]);
+      if (files[0] === expected && files[1] === checkpoint) break;
+      await new Promise((r) => setTimeout(r, 100));
     }
-    expect(text).toBe(expected);
-    const checkpoint = await call<string>(child.url, 'GET', '/v1/ceremonies/phases/checkpoint');
-    expect(await readFile(join(published, 'checkpoint'), 'utf8')).toBe(checkpoint.body);
+    expect(files).toEqual([expected, checkpoint]);
   }, 600_000);
 });
