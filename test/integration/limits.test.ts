@@ -22,7 +22,7 @@ beforeAll(async () => {
   server = await startTestServer({ env: { MAX_BLOB_BYTES: '4096' } });
   // A draft with no circuit: enough for these limits, and no r1cs has to fit under the tiny blob limit.
   ceremony = await setupCeremony(server, { id: 'limits', circuits: [], participants: 1, open: false });
-});
+}, 600_000);
 afterAll(async () => {
   await server?.destroy();
 });
