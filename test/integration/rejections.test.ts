@@ -130,7 +130,7 @@ describe('contributions that must be refused', () => {
     work = ceremony.workDir;
     zkey0 = join(work, 'zkey0.zkey');
     await downloadZkey(server.url, 'rejects', 'mulchain', 0, zkey0);
-  });
+  }, 600_000);
   afterAll(async () => {
     await server?.destroy();
   });
