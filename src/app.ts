@@ -65,6 +65,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     config,
     signer,
     metrics,
+    clock: () => new Date(),
     log: app.log as Services['log'],
     events: {
       ceremonyChanged: (id) => publisher?.schedule(id),

@@ -1,15 +1,9 @@
 // Creating, opening and closing ceremonies, and the public view of one.
 import type { Queryable } from '../db/database.js';
 import { CeremonyError } from '../errors.js';
-import { expireTurn } from './queue.js';
-import {
-  type CeremonyRow,
-  loadCeremony,
-  logEntry,
-  requireState,
-  type Services,
-  withCeremonyLock,
-} from './services.js';
+import { type CeremonyRow, loadCeremony, logEntry, requireState, withCeremonyLock } from './ceremony-row.js';
+import type { Services } from './services.js';
+import { endAllTurns } from './turns.js';
 import type { CeremonyView, CircuitView } from './types.js';
 
 export const ceremonyIdPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -92,23 +86,21 @@ export async function openCeremony(s: Services, ceremonyId: string): Promise<Cer
 }
 
 /** Ends the round: waiting turns are dropped and active turns expire; verifications in flight still finish. */
-export async function closeRound(tx: Queryable, s: Services, ceremony: CeremonyRow): Promise<void> {
+export async function closeRound(
+  tx: Queryable,
+  s: Services,
+  ceremony: CeremonyRow,
+  now: Date,
+): Promise<void> {
   requireState(ceremony, ['open'], 'close the round');
-  const active = await tx.query<{ id: number; circuit_name: string; participant_id: string }>(
-    `SELECT id, circuit_name, participant_id FROM turns WHERE ceremony_id = $1 AND state = 'active'`,
-    [ceremony.id],
-  );
-  for (const turn of active) await expireTurn(tx, s, ceremony.id, turn, 'closed');
-  await tx.query(
-    `UPDATE turns SET state = 'cancelled', ended_at = now() WHERE ceremony_id = $1 AND state = 'waiting'`,
-    [ceremony.id],
-  );
+  await endAllTurns(tx, s, ceremony.id, now);
   await tx.query(`UPDATE ceremonies SET state = 'closed' WHERE id = $1`, [ceremony.id]);
   await logEntry(tx, s, ceremony.id, 'ceremony.closed', {});
 }
 
 export async function closeCeremony(s: Services, ceremonyId: string): Promise<CeremonyView> {
-  await withCeremonyLock(s, ceremonyId, (tx, ceremony) => closeRound(tx, s, ceremony));
+  const now = s.clock();
+  await withCeremonyLock(s, ceremonyId, (tx, ceremony) => closeRound(tx, s, ceremony, now));
   return getCeremonyView(s.db, ceremonyId);
 }
 

@@ -4,8 +4,9 @@ import { CeremonyError } from '../errors.js';
 import { checkCircuitInputs, createInitialZkey } from '../snark/runner.js';
 import { sha256File } from '../storage/file-hash.js';
 import { getCeremonyView } from './ceremonies.js';
+import { logEntry, requireState, withCeremonyLock } from './ceremony-row.js';
 import { enqueueJob, type JobContext } from './jobs.js';
-import { logEntry, requireState, type Services, withCeremonyLock } from './services.js';
+import type { Services } from './services.js';
 import type { CircuitView } from './types.js';
 
 /** Circuit outputs are published under ceremony-transcripts/<id>/<circuit>/, beside these. */

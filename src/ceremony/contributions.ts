@@ -10,10 +10,11 @@ import { verifyFromInit } from '../snark/runner.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
 import type { StoredFile } from '../storage/blob-store.js';
 import { attestationMessage, MAX_STATEMENT_LENGTH } from './attestation.js';
+import { type CeremonyRow, logEntry, withCeremonyLock } from './ceremony-row.js';
 import { enqueueJob, type JobContext } from './jobs.js';
-import { advanceQueue } from './queue.js';
 import { buildReceipt } from './receipts.js';
-import { type CeremonyRow, logEntry, type Services, withCeremonyLock } from './services.js';
+import type { Services } from './services.js';
+import { advanceTurns, endTurn, markTurnVerifying, readTurnState } from './turns.js';
 import type { ContributionView, Participant } from './types.js';
 
 /** A contribution adds one 407-byte record plus its name; anything much larger than the previous zkey is refused. */
@@ -95,6 +96,7 @@ async function rejectInTx(
   tx: Queryable,
   s: Services,
   ceremony: CeremonyRow,
+  now: Date,
   rejected: {
     id: string;
     circuit: string;
@@ -105,12 +107,12 @@ async function rejectInTx(
     message: string;
   },
 ) {
-  await tx.query(`UPDATE turns SET state = 'rejected', ended_at = now() WHERE id = $1`, [rejected.turnId]);
-  // Circuits are done in order: a rejection ends this pass through them, as an expiry does; joining again resumes.
-  await tx.query(
-    `UPDATE turns SET state = 'cancelled', ended_at = now()
-     WHERE ceremony_id = $1 AND participant_id = $2 AND state = 'waiting'`,
-    [ceremony.id, rejected.participantId],
+  await endTurn(
+    tx,
+    ceremony.id,
+    { id: rejected.turnId, participant_id: rejected.participantId },
+    'rejected',
+    now,
   );
   const entry = await logEntry(tx, s, ceremony.id, 'contribution.rejected', {
     circuit: rejected.circuit,
@@ -120,11 +122,11 @@ async function rejectInTx(
     message: rejected.message,
   });
   await tx.query(
-    `UPDATE contributions SET state = 'rejected', reason_code = $2, reason_message = $3, seq = $4, decided_at = now()
+    `UPDATE contributions SET state = 'rejected', reason_code = $2, reason_message = $3, seq = $4, decided_at = $5
      WHERE id = $1`,
-    [rejected.id, rejected.code, rejected.message, entry.seq],
+    [rejected.id, rejected.code, rejected.message, entry.seq, now],
   );
-  await advanceQueue(tx, s, ceremony);
+  await advanceTurns(tx, s, ceremony, now);
   s.metrics.contributions.inc({ result: 'rejected' });
 }
 
@@ -157,10 +159,7 @@ export async function receiveContribution(
   try {
     await withCeremonyLock(s, p.ceremonyId, async (tx, ceremony) => {
       // The turn may have expired while the body streamed in.
-      const [turn] = await tx.query<{ state: string }>('SELECT state FROM turns WHERE id = $1', [
-        held.turnId,
-      ]);
-      if (turn?.state !== 'active')
+      if ((await readTurnState(tx, held.turnId)) !== 'active')
         throw new CeremonyError('NOT_YOUR_TURN', 'your turn ended before the upload finished');
       await tx.query(
         `INSERT INTO contributions (id, ceremony_id, circuit_name, participant_id, turn_id, idx, prev_zkey_sha256,
@@ -182,7 +181,7 @@ export async function receiveContribution(
         ],
       );
       if (failure) {
-        await rejectInTx(tx, s, ceremony, {
+        await rejectInTx(tx, s, ceremony, s.clock(), {
           id,
           circuit: input.circuit,
           participantId: p.participantId,
@@ -193,7 +192,7 @@ export async function receiveContribution(
         });
         return;
       }
-      await tx.query(`UPDATE turns SET state = 'verifying' WHERE id = $1`, [held.turnId]);
+      await markTurnVerifying(tx, held.turnId);
       await enqueueJob(tx, 'contribution.verify', { contributionId: id });
     });
   } catch (err) {
@@ -279,6 +278,7 @@ export async function runVerification(
   s.metrics.verifyMaxRssBytes.set(result.maxRssBytes);
   if (result.ok && path === uploaded) await s.store.adopt({ path, sha256: c.zkey_sha256 });
 
+  const now = s.clock();
   await withCeremonyLock(s, c.ceremony_id, async (tx, ceremony) => {
     const current = await loadContribution(tx, c.ceremony_id, c.id);
     if (current.state !== 'verifying') return;
@@ -294,7 +294,7 @@ export async function runVerification(
     const stillHead =
       head?.contribution_index === c.idx - 1 && head.latest_zkey_sha256 === c.prev_zkey_sha256;
     if (!result.ok || !stillHead) {
-      await rejectInTx(tx, s, ceremony, {
+      await rejectInTx(tx, s, ceremony, now, {
         id: c.id,
         circuit: c.circuit_name,
         participantId: c.participant_id,
@@ -313,7 +313,7 @@ export async function runVerification(
       'UPDATE circuits SET contribution_index = $3, latest_zkey_sha256 = $4 WHERE ceremony_id = $1 AND name = $2',
       [c.ceremony_id, c.circuit_name, c.idx, c.zkey_sha256],
     );
-    await tx.query(`UPDATE turns SET state = 'done', ended_at = now() WHERE id = $1`, [c.turn_id]);
+    await endTurn(tx, c.ceremony_id, { id: c.turn_id, participant_id: c.participant_id }, 'done', now);
     const entry = await logEntry(tx, s, c.ceremony_id, 'contribution.accepted', {
       circuit: c.circuit_name,
       index: c.idx,
@@ -325,11 +325,12 @@ export async function runVerification(
       verifier: { ...VERIFIER },
       ...(c.statement === null ? {} : { statement: c.statement }),
     });
-    await tx.query(
-      `UPDATE contributions SET state = 'accepted', seq = $2, decided_at = now() WHERE id = $1`,
-      [c.id, entry.seq],
-    );
-    await advanceQueue(tx, s, ceremony);
+    await tx.query(`UPDATE contributions SET state = 'accepted', seq = $2, decided_at = $3 WHERE id = $1`, [
+      c.id,
+      entry.seq,
+      now,
+    ]);
+    await advanceTurns(tx, s, ceremony, now);
     s.metrics.contributions.inc({ result: 'accepted' });
   });
   await rm(uploaded, { force: true });

@@ -11,8 +11,9 @@ import { readZkeyInfo } from '../snark/zkey-file.js';
 import { fsyncPath } from '../storage/blob-store.js';
 import { sha256File } from '../storage/file-hash.js';
 import { closeRound, getCeremonyView } from './ceremonies.js';
+import { logEntry, withCeremonyLock } from './ceremony-row.js';
 import { enqueueJob, type JobContext } from './jobs.js';
-import { logEntry, type Services, withCeremonyLock } from './services.js';
+import type { Services } from './services.js';
 import type { CeremonyView } from './types.js';
 
 export const MIN_ITERATIONS_EXP = 10;
@@ -75,7 +76,7 @@ export async function requestFinalize(
     if (verifying.length > 0)
       throw new CeremonyError('WRONG_STATE', 'a contribution is still being verified: try again shortly');
     // The beacon must be fixed after the round closed, so the round closes (and is logged) before it is applied.
-    if (ceremony.state === 'open') await closeRound(tx, s, ceremony);
+    if (ceremony.state === 'open') await closeRound(tx, s, ceremony, s.clock());
     const finalization = {
       status: 'running',
       beaconHex: input.beaconHex,
