@@ -2,10 +2,9 @@
 import { rm } from 'node:fs/promises';
 import { CeremonyError } from '../errors.js';
 import { checkCircuitInputs, createInitialZkey } from '../snark/runner.js';
-import { sha256File } from '../storage/file-hash.js';
 import { getCeremonyView } from './ceremonies.js';
 import { logEntry, requireState, withCeremonyLock } from './ceremony-row.js';
-import { enqueueJob, type JobContext } from './jobs.js';
+import { enqueueJob, type JobKind } from './jobs.js';
 import type { Services } from './services.js';
 import type { CircuitView } from './types.js';
 
@@ -65,25 +64,29 @@ export async function addCircuit(
   return circuit;
 }
 
+interface SetupPayload {
+  ceremonyId: string;
+  circuit: string;
+}
+
 /** Job: computes the initial zkey (deterministic, so a rerun after a crash gives the same file) and logs it. */
-export async function runCircuitSetup(
-  s: Services,
-  payload: { ceremonyId: string; circuit: string },
-  job: JobContext,
-): Promise<void> {
-  const [row] = await s.db.query<{ status: string; r1cs_sha256: string; ptau_sha256: string; power: number }>(
-    'SELECT status, r1cs_sha256, ptau_sha256, power FROM circuits WHERE ceremony_id = $1 AND name = $2',
-    [payload.ceremonyId, payload.circuit],
-  );
-  if (row?.status !== 'preparing') return;
-  const out = s.store.tempPath('.zkey');
-  try {
-    await createInitialZkey(s.store.pathOf(row.r1cs_sha256), s.store.pathOf(row.ptau_sha256), out, {
-      signal: job.signal,
-      timeoutMs: s.config.jobTimeoutSeconds * 1000,
-    });
-    const sha256 = await sha256File(out);
-    await s.store.adopt({ path: out, sha256 });
+export const circuitSetupJob: JobKind<SetupPayload> = {
+  failureMessage: 'computing the initial zkey failed: see the server log',
+
+  async run(s, payload, job) {
+    const [row] = await s.db.query<{ status: string; r1cs_sha256: string; ptau_sha256: string }>(
+      'SELECT status, r1cs_sha256, ptau_sha256 FROM circuits WHERE ceremony_id = $1 AND name = $2',
+      [payload.ceremonyId, payload.circuit],
+    );
+    if (row?.status !== 'preparing') return;
+    const out = s.store.tempPath('.zkey');
+    try {
+      await createInitialZkey(s.store.pathOf(row.r1cs_sha256), s.store.pathOf(row.ptau_sha256), out, job);
+    } catch (err) {
+      await rm(out, { force: true });
+      throw err;
+    }
+    const sha256 = await s.store.adoptFile(out);
     await withCeremonyLock(s, payload.ceremonyId, async (tx) => {
       const [c] = await tx.query<{
         status: string;
@@ -110,19 +113,19 @@ export async function runCircuitSetup(
         power: c.power,
       });
     });
-  } catch (err) {
-    await rm(out, { force: true });
-    // Interrupted, or a passing fault with tries left: the job runs again (the initial zkey is deterministic).
-    if (job.signal.aborted || (!(err instanceof CeremonyError) && !job.lastAttempt)) throw err;
-    // The public view gets catalogue messages only; details (paths, snarkjs output) stay in the server log.
-    const message =
-      err instanceof CeremonyError && err.status < 500
-        ? err.message
-        : 'computing the initial zkey failed: see the server log';
-    await s.db.query(
-      `UPDATE circuits SET status = 'failed', error = $3 WHERE ceremony_id = $1 AND name = $2`,
-      [payload.ceremonyId, payload.circuit, message],
+  },
+
+  async settle(s, payload, failure) {
+    await withCeremonyLock(s, payload.ceremonyId, async (tx) => {
+      await tx.query(
+        `UPDATE circuits SET status = 'failed', error = $3
+         WHERE ceremony_id = $1 AND name = $2 AND status = 'preparing'`,
+        [payload.ceremonyId, payload.circuit, failure.publicMessage],
+      );
+    });
+    s.log.warn(
+      { ceremony: payload.ceremonyId, circuit: payload.circuit, err: failure.error },
+      'circuit setup failed',
     );
-    s.log.warn({ ceremony: payload.ceremonyId, circuit: payload.circuit, err }, 'circuit setup failed');
-  }
-}
+  },
+};
