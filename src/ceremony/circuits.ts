@@ -1,6 +1,7 @@
 // Adding circuits: inputs are checked on the request path (cheap header reads); the initial zkey is computed by a job.
 import { rm } from 'node:fs/promises';
 import { CeremonyError } from '../errors.js';
+import { CIRCUIT_NAME_RULE, circuitNamePattern, sha256HexPattern } from '../limits.js';
 import { checkCircuitInputs, createInitialZkey } from '../snark/runner.js';
 import { getCeremonyView } from './ceremonies.js';
 import { logEntry, requireState, withCeremonyLock } from './ceremony-row.js';
@@ -11,8 +12,6 @@ import type { CircuitView } from './types.js';
 /** Circuit outputs are published under ceremony-transcripts/<id>/<circuit>/, beside these. */
 const reservedCircuitNames = new Set(['checkpoint', 'checkpoints']);
 
-export const circuitNamePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-
 export async function addCircuit(
   s: Services,
   ceremonyId: string,
@@ -21,17 +20,12 @@ export async function addCircuit(
   if (reservedCircuitNames.has(input.name)) {
     throw new CeremonyError('BAD_REQUEST', `'${input.name}' is reserved: it names a published file`);
   }
-  if (!circuitNamePattern.test(input.name)) {
-    throw new CeremonyError(
-      'BAD_REQUEST',
-      'circuit name must be 1-63 lowercase letters, digits, dashes or underscores',
-    );
-  }
+  if (!circuitNamePattern.test(input.name)) throw new CeremonyError('BAD_REQUEST', CIRCUIT_NAME_RULE);
   for (const [what, sha] of [
     ['r1cs', input.r1csSha256],
     ['ptau', input.ptauSha256],
   ] as const) {
-    if (!/^[0-9a-f]{64}$/.test(sha) || !(await s.store.has(sha))) {
+    if (!sha256HexPattern.test(sha) || !(await s.store.has(sha))) {
       throw new CeremonyError(
         'NOT_FOUND',
         `no uploaded ${what} file with sha256 ${sha}: PUT it to /v1/blobs first`,

@@ -2,6 +2,12 @@
 import { rm } from 'node:fs/promises';
 import { CeremonyError } from '../errors.js';
 import {
+  beaconHexPattern,
+  MAX_BEACON_SOURCE_LENGTH,
+  MAX_ITERATIONS_EXP,
+  MIN_ITERATIONS_EXP,
+} from '../limits.js';
+import {
   applyBeacon,
   exportSolidityVerifier,
   exportVerificationKey,
@@ -14,10 +20,6 @@ import { enqueueJob, type JobContext, type JobKind } from './jobs.js';
 import type { Services } from './services.js';
 import type { CeremonyView } from './types.js';
 
-export const MIN_ITERATIONS_EXP = 10;
-/** snarkjs allows 2^63 hash iterations; every auditor pays them again, so the exponent is capped. */
-export const MAX_ITERATIONS_EXP = 28;
-
 export interface FinalizeInput {
   beaconHex: string;
   beaconSource: string;
@@ -29,12 +31,12 @@ export async function requestFinalize(
   ceremonyId: string,
   input: FinalizeInput,
 ): Promise<CeremonyView> {
-  if (!/^(?:[0-9a-f]{2}){1,64}$/.test(input.beaconHex)) {
+  if (!beaconHexPattern.test(input.beaconHex)) {
     throw new CeremonyError('BAD_REQUEST', 'beacon must be 1-64 bytes of lowercase hex');
   }
   const source = input.beaconSource.trim();
-  if (source.length === 0 || source.length > 500)
-    throw new CeremonyError('BAD_REQUEST', 'beacon source must be 1-500 characters');
+  if (source.length === 0 || source.length > MAX_BEACON_SOURCE_LENGTH)
+    throw new CeremonyError('BAD_REQUEST', `beacon source must be 1-${MAX_BEACON_SOURCE_LENGTH} characters`);
   const exp = input.iterationsExp;
   if (!Number.isInteger(exp) || exp < MIN_ITERATIONS_EXP || exp > MAX_ITERATIONS_EXP) {
     throw new CeremonyError(

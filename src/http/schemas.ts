@@ -1,5 +1,6 @@
 // TypeBox schemas shared by several routes (OpenAPI is generated from them).
 import { type TSchema, Type } from '@sinclair/typebox';
+import { MAX_ID_LENGTH } from '../limits.js';
 
 export const Hex32 = Type.String({ pattern: '^[0-9a-f]{64}$', description: '32 bytes, lowercase hex' });
 export const Hex64 = Type.String({ pattern: '^[0-9a-f]{128}$', description: '64 bytes, lowercase hex' });
@@ -8,10 +9,10 @@ export const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String() }),
 });
 
-export const CeremonyParams = Type.Object({ id: Type.String({ maxLength: 63 }) });
+export const CeremonyParams = Type.Object({ id: Type.String({ maxLength: MAX_ID_LENGTH }) });
 export const CircuitParams = Type.Object({
-  id: Type.String({ maxLength: 63 }),
-  name: Type.String({ maxLength: 63 }),
+  id: Type.String({ maxLength: MAX_ID_LENGTH }),
+  name: Type.String({ maxLength: MAX_ID_LENGTH }),
 });
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
