@@ -4,6 +4,7 @@ import { CeremonyError } from '../errors.js';
 import type { JsonValue } from '../transcript/canonical-json.js';
 import type { EntryType } from '../transcript/entry.js';
 import { appendEntry } from '../transcript/log.js';
+import { observeEntry } from './observe.js';
 import type { Services } from './services.js';
 
 export interface CeremonyRow {
@@ -61,7 +62,7 @@ export function requireState(ceremony: CeremonyRow, allowed: CeremonyRow['state'
   }
 }
 
-/** Appends an entry in the caller's transaction and counts it. */
+/** Appends an entry in the caller's transaction, logs it and feeds the metrics that follow from it. */
 export async function logEntry(
   tx: Queryable,
   s: Services,
@@ -70,6 +71,6 @@ export async function logEntry(
   body: { [key: string]: JsonValue },
 ) {
   const appended = await appendEntry(tx, s.signer, ceremonyId, type, body);
-  s.metrics.transcriptEntries.inc({ type });
+  await observeEntry(tx, s, { ceremonyId, seq: appended.seq, type, body });
   return appended;
 }

@@ -12,6 +12,7 @@ import type { StoredFile } from '../storage/blob-store.js';
 import { attestationMessage, MAX_STATEMENT_LENGTH } from './attestation.js';
 import { type CeremonyRow, logEntry, withCeremonyLock } from './ceremony-row.js';
 import { enqueueJob, type JobKind } from './jobs.js';
+import { measureUpload } from './metrics.js';
 import { buildReceipt } from './receipts.js';
 import type { Services } from './services.js';
 import { advanceTurns, endTurn, markTurnVerifying, readTurnState } from './turns.js';
@@ -143,7 +144,7 @@ export async function receiveContribution(
   if (input.contentLength !== undefined && input.contentLength > maxBytes) {
     throw new CeremonyError('PAYLOAD_TOO_LARGE', `a contribution to this zkey is at most ${maxBytes} bytes`);
   }
-  const file = await s.store.receive(input.body, maxBytes);
+  const file = await measureUpload(s.metrics, 'zkey', s.store.receive(input.body, maxBytes));
   const id = randomBytes(12).toString('hex');
   let failure: CeremonyError | undefined;
   let contributionHash: string | undefined;

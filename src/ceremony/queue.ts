@@ -23,7 +23,7 @@ export async function joinQueue(s: Services, p: Participant): Promise<Participan
        ORDER BY c.position`,
       [p.ceremonyId, p.participantId],
     );
-    for (const circuit of todo) await addWaitingTurn(tx, p.ceremonyId, circuit.name, p.participantId);
+    for (const circuit of todo) await addWaitingTurn(tx, p.ceremonyId, circuit.name, p.participantId, now);
     await advanceTurns(tx, s, ceremony, now);
   });
   return participantStatus(s, p);

@@ -21,11 +21,12 @@ export async function addWaitingTurn(
   ceremonyId: string,
   circuit: string,
   participantId: string,
+  now: Date,
 ): Promise<void> {
   await tx.query(
-    `INSERT INTO turns (ceremony_id, circuit_name, participant_id, queue_pos, state)
-     VALUES ($1, $2, $3, nextval('queue_positions'), 'waiting')`,
-    [ceremonyId, circuit, participantId],
+    `INSERT INTO turns (ceremony_id, circuit_name, participant_id, queue_pos, state, queued_at)
+     VALUES ($1, $2, $3, nextval('queue_positions'), 'waiting', $4)`,
+    [ceremonyId, circuit, participantId, now],
   );
 }
 
