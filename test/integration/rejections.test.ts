@@ -122,7 +122,7 @@ describe('contributions that must be refused', () => {
   };
 
   beforeAll(async () => {
-    // These raw clients send no heartbeats: a long grace keeps a loaded machine from expiring their turns.
+    // These participants never heartbeat: a long grace keeps a slow machine from expiring their turns mid-test.
     server = await startTestServer({ env: { HEARTBEAT_GRACE_SECONDS: '3600' } });
     ceremony = await setupCeremony(server, { id: 'rejects', circuits: [mulchain], participants: 3 });
     [alice, bob, carol] = ceremony.participants as [TestParticipant, TestParticipant, TestParticipant];

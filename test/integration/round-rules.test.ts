@@ -27,8 +27,9 @@ interface Status {
 let server: TestServer;
 
 beforeAll(async () => {
-  // Raw clients here send no heartbeats: a long grace keeps a loaded machine from expiring their turns.
-  server = await startTestServer({ env: { HEARTBEAT_GRACE_SECONDS: '3600' } });
+  // Raw clients here send no heartbeats: a long grace keeps a loaded machine from expiring their turns; failed
+  // verifier tries are retried at once.
+  server = await startTestServer({ env: { HEARTBEAT_GRACE_SECONDS: '3600', JOB_RETRY_DELAY_MS: '0' } });
 }, 600_000);
 afterAll(async () => {
   await server?.destroy();
