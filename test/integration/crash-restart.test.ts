@@ -126,5 +126,5 @@ describe('the server killed during a verification', () => {
       entries.filter((e) => e.type === 'contribution.accepted').map((e) => e.body.participantId),
     ).toEqual([alice.participantId, bob.participantId]);
     expect(entries).toHaveLength(newer.size);
-  });
+  }, 600_000);
 });
