@@ -15,6 +15,7 @@ import { type CliOutput, createOutput, printResult } from './output.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
+const SHUTDOWN_HARD_LIMIT_MS = 30_000;
 
 /** Runs one command line; `output` defaults to the process's stdout and stderr. */
 export async function main(argv: string[], output?: CliOutput): Promise<number> {
@@ -196,6 +197,11 @@ async function serve(flags: Flags, out: CliOutput): Promise<number> {
     process.on('SIGTERM', stop);
   });
   if (!out.json) out.writeStderr(`${signal}: shutting down\n`);
+  // A second signal, or a close that still hangs well past the grace period, ends the process outright.
+  const hardStop = () => process.exit(EXIT_FAILURE);
+  process.once('SIGINT', hardStop);
+  process.once('SIGTERM', hardStop);
+  setTimeout(hardStop, SHUTDOWN_HARD_LIMIT_MS).unref();
   await server.close();
   return 0;
 }

@@ -19,7 +19,11 @@ export const blobsPut: Route = (app, s) =>
     },
     async (request, reply) => {
       await requireCoordinator(s, request);
-      const stored = await s.store.put(request.body as NodeJS.ReadableStream, s.config.maxBlobBytes);
+      const length = request.headers['content-length'];
+      const stored = await s.store.put(request.body as NodeJS.ReadableStream, {
+        maxBytes: s.config.maxBlobBytes,
+        expectedBytes: length === undefined ? undefined : Number(length),
+      });
       await s.db.query('INSERT INTO blobs (sha256, size) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [
         stored.sha256,
         stored.size,
