@@ -134,7 +134,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   app.addHook('onClose', async () => {
     clearInterval(ticker);
     await runner?.stop();
-    await publisher?.flush();
+    await publisher?.stop();
     await db.close();
   });
   return { app, services, publisher };
