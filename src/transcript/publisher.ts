@@ -53,6 +53,8 @@ export class Publisher {
           await this.publish(ceremonyId);
           this.clearRetry(ceremonyId, true);
         } catch (err) {
+          // What the files show is unknown now: the next attempt checks them against the database again.
+          this.published.delete(ceremonyId);
           this.onError(err, ceremonyId);
           this.scheduleRetry(ceremonyId);
         }
@@ -77,6 +79,11 @@ export class Publisher {
     for (const id of [...this.retries.keys()]) this.clearRetry(id);
   }
 
+  /** Entries transcript.jsonl holds for a ceremony, as of the last completed publish. */
+  publishedSize(ceremonyId: string): number {
+    return this.published.get(ceremonyId)?.size ?? 0;
+  }
+
   dirOf(ceremonyId: string): string {
     return join(this.root, ceremonyId);
   }
@@ -86,16 +93,12 @@ export class Publisher {
     const head = await q.selectLatestCheckpoint(this.db, ceremonyId);
     const size = head?.tree_size ?? 0;
     const dir = this.dirOf(ceremonyId);
-    // Until a publish completes, a failure sends the next one through recovery again.
     const known = this.published.get(ceremonyId);
-    this.published.delete(ceremonyId);
     const state = known ?? (await this.recover(ceremonyId, dir));
+    this.published.set(ceremonyId, state);
     const cosigned = await this.countCosignatures(ceremonyId, state);
     // Nothing appended or cosigned since the last publish (a queue tick, a heartbeat): the files are current.
-    if (known && state.size === size && cosigned.changed.length === 0) {
-      this.published.set(ceremonyId, state);
-      return;
-    }
+    if (known && state.size === size && cosigned.changed.length === 0) return;
 
     const from = state.size;
     const file = join(dir, 'transcript.jsonl');
@@ -125,7 +128,6 @@ export class Publisher {
     const newest = head && (await cosignedCheckpoint(this.db, ceremonyId, head.tree_size));
     if (newest !== undefined) await writeFileAtomic(join(dir, 'checkpoint'), newest);
     await this.publishOutputs(ceremonyId, dir, state);
-    this.published.set(ceremonyId, state);
   }
 
   /** Reads what a previous run left: keeps the transcript lines that match the database, writes missing files. */
