@@ -1,6 +1,7 @@
 // Creating, opening and closing ceremonies, and the public view of one.
 import type { Queryable } from '../db/database.js';
 import { CeremonyError } from '../errors.js';
+import { requireDisplayText } from '../names.js';
 import { expireTurn } from './queue.js';
 import {
   type CeremonyRow,
@@ -42,6 +43,7 @@ export async function createCeremony(
   const title = input.title.trim();
   if (title.length === 0 || title.length > 200)
     throw new CeremonyError('BAD_REQUEST', 'title must be 1-200 characters');
+  requireDisplayText('title', title);
   const timeoutSeconds = input.timeoutSeconds ?? 600;
   const startsAt = parseTime(input.startsAt, 'startsAt');
   const endsAt = parseTime(input.endsAt, 'endsAt');

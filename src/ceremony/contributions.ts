@@ -5,6 +5,7 @@ import { rm, stat } from 'node:fs/promises';
 import { verifyHexSignature } from '../crypto/ed25519.js';
 import type { Queryable } from '../db/database.js';
 import { CeremonyError, type ErrorCode } from '../errors.js';
+import { requireDisplayText } from '../names.js';
 import { checkContributionChain } from '../snark/contribution-chain.js';
 import { verifyFromInit } from '../snark/runner.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
@@ -143,6 +144,7 @@ export async function receiveContribution(
   if (input.statement !== undefined && input.statement.length > MAX_STATEMENT_LENGTH) {
     throw new CeremonyError('BAD_REQUEST', `statement is longer than ${MAX_STATEMENT_LENGTH} characters`);
   }
+  if (input.statement !== undefined) requireDisplayText('statement', input.statement, true);
   const held = await requireHeldTurn(s, p, input.circuit);
   // One upload per turn: a holder opening many at once would multiply disk use and pin connections.
   const release = s.store.claim(

@@ -1,15 +1,16 @@
 // Registering participants: allowlisted by the coordinator, or self-registered when the ceremony is open to all.
 import { parsePublicKey } from '../crypto/ed25519.js';
 import { CeremonyError } from '../errors.js';
+import { requireDisplayText } from '../names.js';
 import { logEntry, requireState, type Services, withCeremonyLock } from './services.js';
 import type { Participant } from './types.js';
 
 function checkName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > 100 || [...trimmed].some((ch) => ch.charCodeAt(0) < 0x20)) {
+  if (trimmed.length === 0 || trimmed.length > 100) {
     throw new CeremonyError('BAD_REQUEST', 'participant name must be 1-100 printable characters');
   }
-  return trimmed;
+  return requireDisplayText('participant name', trimmed);
 }
 
 export async function registerParticipant(

@@ -1,6 +1,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { call, loginAs } from '../helpers/api.js';
 import { mulchain, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -43,6 +44,69 @@ describe('uploads a hostile turn holder cannot abuse', () => {
 
   afterAll(async () => {
     await server?.destroy();
+  });
+
+  it('serves latest for revalidation and only index-named zkeys as immutable', async () => {
+    const latest = await fetch(`${server.url}/v1/ceremonies/stall/circuits/mulchain/zkeys/latest`);
+    await latest.arrayBuffer();
+    expect(latest.headers.get('cache-control')).toBe('no-cache');
+    const etag = latest.headers.get('etag') ?? '';
+    expect(etag).toMatch(/^"[0-9a-f]{64}"$/);
+    const again = await fetch(`${server.url}/v1/ceremonies/stall/circuits/mulchain/zkeys/latest`, {
+      headers: { 'if-none-match': `W/"0000", ${etag}` },
+    });
+    expect(again.status).toBe(304);
+    const first = await fetch(`${server.url}/v1/ceremonies/stall/circuits/mulchain/zkeys/0`, {
+      method: 'HEAD',
+    });
+    expect(first.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const r1cs = await fetch(`${server.url}/v1/ceremonies/stall/circuits/mulchain/r1cs`, { method: 'HEAD' });
+    expect(r1cs.headers.get('cache-control')).toBe('no-cache');
+  });
+
+  it('refuses names, titles and statements with control characters or bidi overrides, changing nothing', async () => {
+    const coordinatorToken = await loginAs(server.url, server.coordinator);
+    const size = async () =>
+      (await call<string>(server.url, 'GET', '/v1/ceremonies/stall/transcript')).body.trimEnd().split('\n')
+        .length;
+    const before = await size();
+    const spoofed = await call<{ error: { code: string; message: string } }>(
+      server.url,
+      'POST',
+      '/v1/ceremonies/stall/participants',
+      {
+        token: coordinatorToken,
+        json: {
+          name: 'alice\u202Eecila',
+          publicKey: Buffer.from(generateKeyPair().publicKey).toString('hex'),
+        },
+      },
+    );
+    expect(spoofed.status).toBe(400);
+    expect(spoofed.body.error.message).toContain('U+202E');
+    const title = await call<{ error: { code: string } }>(server.url, 'POST', '/v1/ceremonies', {
+      token: coordinatorToken,
+      json: { id: 'bell', title: 'ring\u0007ring' },
+    });
+    expect(title.status).toBe(400);
+    expect((await call(server.url, 'GET', '/v1/ceremonies/bell')).status).toBe(404);
+    const statement = await call<{ error: { code: string; message: string } }>(
+      server.url,
+      'PUT',
+      contributionPath('stall'),
+      {
+        token,
+        body: Buffer.alloc(16),
+        headers: {
+          'content-type': 'application/octet-stream',
+          'x-ceremony-attestation': attestation,
+          'x-ceremony-statement': Buffer.from('I destroyed it\u2066 not').toString('base64'),
+        },
+      },
+    );
+    expect(statement.status).toBe(400);
+    expect(statement.body.error.message).toContain('U+2066');
+    expect(await size()).toBe(before);
   });
 
   it('lets one of 50 stalled uploads run, answers the others 409 at once, and cuts the stalled one', async () => {
