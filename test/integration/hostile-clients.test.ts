@@ -40,7 +40,8 @@ describe('uploads a hostile turn holder cannot abuse', () => {
     });
     zkeySize = Number(head.headers.get('content-length'));
     await holdTurn('stall');
-  });
+    // Circuit setup runs snarkjs: on a busy machine it can take minutes.
+  }, 300_000);
 
   afterAll(async () => {
     await server?.destroy();
