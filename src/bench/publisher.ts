@@ -83,10 +83,10 @@ async function measure(n: number): Promise<Row> {
       // As the app does after every commit; then a turn of the event loop, as between two requests.
       publisher.schedule(id);
       await new Promise((resolve) => setImmediate(resolve));
-      maxBehind = Math.max(maxBehind, seq + 1 - publisher.publishedSize(id));
+      maxBehind = Math.max(maxBehind, seq + 1 - (publisher.publishedSize(id) ?? 0));
     }
     const appendedMs = performance.now() - started;
-    const behindAtEnd = n - publisher.publishedSize(id);
+    const behindAtEnd = n - (publisher.publishedSize(id) ?? 0);
     const t1 = performance.now();
     await publisher.stop();
     const catchUpMs = performance.now() - t1;

@@ -1,6 +1,6 @@
-// Keeps ceremony-transcripts/<id>/ current at O(1) work per new entry: transcript.jsonl is appended to, only new
-// checkpoints are written, and a failed publish is retried. The database is the truth: the first publish after a
-// start checks the files against it and repairs a torn or foreign tail.
+// Keeps ceremony-transcripts/<id>/ current (docs/PROTOCOL.md section 13) at O(1) work per new entry:
+// transcript.jsonl is appended to, only new checkpoints are written, and a failed publish is retried. The database is
+// the truth: the first publish after a start checks the files against it and repairs a torn or foreign tail.
 import { copyFile, mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Queryable } from '../db/database.js';
@@ -79,9 +79,9 @@ export class Publisher {
     for (const id of [...this.retries.keys()]) this.clearRetry(id);
   }
 
-  /** Entries transcript.jsonl holds for a ceremony, as of the last completed publish. */
-  publishedSize(ceremonyId: string): number {
-    return this.published.get(ceremonyId)?.size ?? 0;
+  /** Tree size the files on disk show, if published since this process started (for the publish-lag gauge). */
+  publishedSize(ceremonyId: string): number | undefined {
+    return this.published.get(ceremonyId)?.size;
   }
 
   dirOf(ceremonyId: string): string {

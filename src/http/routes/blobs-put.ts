@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { measureUpload } from '../../ceremony/metrics.js';
 import { requireCoordinator } from '../auth.js';
 import { ErrorBody } from '../schemas.js';
 import type { Route } from '../types.js';
@@ -20,10 +21,14 @@ export const blobsPut: Route = (app, s) =>
     async (request, reply) => {
       await requireCoordinator(s, request);
       const length = request.headers['content-length'];
-      const stored = await s.store.put(request.body as NodeJS.ReadableStream, {
-        maxBytes: s.config.maxBlobBytes,
-        expectedBytes: length === undefined ? undefined : Number(length),
-      });
+      const stored = await measureUpload(
+        s.metrics,
+        'blob',
+        s.store.put(request.body as NodeJS.ReadableStream, {
+          maxBytes: s.config.maxBlobBytes,
+          expectedBytes: length === undefined ? undefined : Number(length),
+        }),
+      );
       await s.db.query('INSERT INTO blobs (sha256, size) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [
         stored.sha256,
         stored.size,
