@@ -1,11 +1,11 @@
 // Keeps ceremony-transcripts/<id>/ current (docs/PROTOCOL.md section 13) at O(1) work per new entry:
 // transcript.jsonl is appended to, only new checkpoints are written, and a failed publish is retried. The database is
 // the truth: the first publish after a start checks the files against it and repairs a torn or foreign tail.
-import { copyFile, mkdir, readdir, rename } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Queryable } from '../db/database.js';
 import * as q from '../db/queries/transcript.js';
-import { writeFileAtomic } from '../storage/atomic-write.js';
+import { copyFileAtomic, writeFileAtomic } from '../storage/atomic-write.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { cosignedCheckpoint } from './log.js';
 import type { LogSigner } from './log-key.js';
@@ -175,8 +175,8 @@ export class Publisher {
       if (state.outputs.has(c.final_zkey_sha256)) continue;
       const out = join(dir, c.name);
       await mkdir(out, { recursive: true });
-      await copyAtomic(this.store.pathOf(c.verification_key_sha256), join(out, 'verification_key.json'));
-      await copyAtomic(this.store.pathOf(c.verifier_sol_sha256), join(out, 'verifier.sol'));
+      await copyFileAtomic(this.store.pathOf(c.verification_key_sha256), join(out, 'verification_key.json'));
+      await copyFileAtomic(this.store.pathOf(c.verifier_sol_sha256), join(out, 'verifier.sol'));
       await writeFileAtomic(join(out, 'final.zkey.sha256'), `${c.final_zkey_sha256}\n`);
       state.outputs.add(c.final_zkey_sha256);
     }
@@ -200,10 +200,4 @@ export class Publisher {
     this.retries.delete(ceremonyId);
     if (succeeded) this.backoff.delete(ceremonyId);
   }
-}
-
-async function copyAtomic(from: string, to: string): Promise<void> {
-  const temp = `${to}.tmp`;
-  await copyFile(from, temp);
-  await rename(temp, to);
 }

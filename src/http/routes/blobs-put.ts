@@ -29,10 +29,6 @@ export const blobsPut: Route = (app, s) =>
           expectedBytes: length === undefined ? undefined : Number(length),
         }),
       );
-      await s.db.query('INSERT INTO blobs (sha256, size) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [
-        stored.sha256,
-        stored.size,
-      ]);
       return reply.status(201).send({ sha256: stored.sha256, size: stored.size });
     },
   );
