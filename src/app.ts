@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import { purgeExpiredCredentials } from './ceremony/auth.js';
+import { ChangeFeed } from './ceremony/change-feed.js';
 import { listCeremonyIds } from './ceremony/ceremonies.js';
 import { runCircuitSetup } from './ceremony/circuits.js';
 import { runVerification } from './ceremony/contributions.js';
@@ -59,15 +60,20 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
 
   let publisher: Publisher | undefined;
   let runner: JobRunner | undefined;
+  const changes = new ChangeFeed();
   const services: Services = {
     db,
     store,
     config,
     signer,
     metrics,
+    changes,
     log: app.log as Services['log'],
     events: {
-      ceremonyChanged: (id) => publisher?.schedule(id),
+      ceremonyChanged: (id) => {
+        publisher?.schedule(id);
+        changes.notifyCeremony(id);
+      },
       jobQueued: () => runner?.wake(),
     },
   };

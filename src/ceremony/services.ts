@@ -8,6 +8,7 @@ import type { JsonValue } from '../transcript/canonical-json.js';
 import type { EntryType } from '../transcript/entry.js';
 import { appendEntry } from '../transcript/log.js';
 import type { LogSigner } from '../transcript/log-key.js';
+import type { ChangeFeed } from './change-feed.js';
 import type { Metrics } from './metrics.js';
 
 export interface Services {
@@ -17,7 +18,9 @@ export interface Services {
   readonly signer: LogSigner;
   readonly log: Logger;
   readonly metrics: Metrics;
-  /** Hooks run after a commit: publish files, wake the job runner. */
+  /** Listeners of committed changes (the events stream); `events.ceremonyChanged` notifies it. */
+  readonly changes: ChangeFeed;
+  /** Hooks run after a commit: publish files, notify the events stream, wake the job runner. */
   readonly events: {
     ceremonyChanged(ceremonyId: string): void;
     jobQueued(): void;

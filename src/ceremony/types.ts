@@ -36,6 +36,10 @@ export interface CircuitView {
   verifierSolSha256: string | null;
   /** The participant whose turn it is (or whose upload is being verified), if any. */
   currentParticipant: string | null;
+  /** When the active turn ends unless its holder uploads; null when no turn is active. */
+  turnDeadline: string | null;
+  /** Participants waiting for a turn on this circuit. */
+  waiting: number;
 }
 
 export interface FinalizationView {

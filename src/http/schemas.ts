@@ -32,6 +32,10 @@ export const CircuitView = Type.Object({
   verificationKeySha256: Nullable(Type.String()),
   verifierSolSha256: Nullable(Type.String()),
   currentParticipant: Nullable(Type.String()),
+  /** When the current turn ends unless its holder uploads (null when nobody holds it or it is being verified). */
+  turnDeadline: Nullable(Type.String()),
+  /** Participants waiting for a turn on this circuit. */
+  waiting: Type.Integer(),
 });
 
 export const CeremonyView = Type.Object({

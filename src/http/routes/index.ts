@@ -4,7 +4,9 @@ import { authChallenge } from './auth-challenge.js';
 import { authLogin } from './auth-login.js';
 import { blobsPut } from './blobs-put.js';
 import { ceremoniesCreate } from './ceremonies-create.js';
+import { ceremoniesList } from './ceremonies-list.js';
 import { ceremonyClose } from './ceremony-close.js';
+import { ceremonyEvents } from './ceremony-events.js';
 import { ceremonyFinalize } from './ceremony-finalize.js';
 import { ceremonyGet } from './ceremony-get.js';
 import { ceremonyOpen } from './ceremony-open.js';
@@ -35,7 +37,9 @@ export const routes: Route[] = [
   logKeyGet,
   blobsPut,
   ceremoniesCreate,
+  ceremoniesList,
   ceremonyGet,
+  ceremonyEvents,
   ceremonyOpen,
   ceremonyClose,
   ceremonyFinalize,
