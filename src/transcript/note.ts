@@ -2,14 +2,9 @@
 // witnesses exchange. Parsers are strict so that two readers can never disagree on what a note says.
 import { equalBytes } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import {
-  keyPairFromSecret,
-  makeSignatureVerifier,
-  parsePublicKey,
-  sign,
-  verifySignature,
-} from '../crypto/ed25519.js';
+import { keyPairFromSecret, parsePublicKey, sign, verifySignature } from '../crypto/ed25519.js';
 import { toHex } from '../crypto/hex.js';
+import { makeSignatureVerifier } from '../crypto/signature-verifier.js';
 
 export interface Checkpoint {
   origin: string;

@@ -19,6 +19,8 @@ export interface LogAudit {
   results: Map<CheckName, Verdict>;
   /** The key checkpoints were checked under: the pinned one, else the published one. */
   logKey: string | undefined;
+  /** The latest signed checkpoint as the source served it. */
+  checkpoint: string | undefined;
   readProof: (from: number, to: number) => Promise<string[] | undefined>;
 }
 
@@ -79,5 +81,5 @@ export async function auditLog(
   await run('cosignatures', () => checkCosignatures(ledger, notes, logKey));
   await run('contributions.chain', () => checkChain(ledger.facts));
   await run('contributions.attestations', () => checkAttestations(ledger));
-  return { ledger, results, logKey, readProof };
+  return { ledger, results, logKey, checkpoint: head.checkpoint, readProof };
 }

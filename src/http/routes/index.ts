@@ -28,6 +28,7 @@ import { proofInclusion } from './proof-inclusion.js';
 import { queueJoin } from './queue-join.js';
 import { queueLeave } from './queue-leave.js';
 import { transcriptGet } from './transcript-get.js';
+import { webPage } from './web-page.js';
 import { zkeyGet } from './zkey-get.js';
 
 export const routes: Route[] = [
@@ -60,4 +61,5 @@ export const routes: Route[] = [
   proofConsistency,
   zkeyGet,
   circuitFileGet,
+  webPage,
 ];
