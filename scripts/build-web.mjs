@@ -1,6 +1,6 @@
 // Builds the web page into dist/web: one ES module bundle (esbuild), the stylesheet and index.html.
 // Shared domain modules go in as they are; the few Node-only imports they name are swapped (see src/web/shims).
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -38,6 +38,9 @@ const result = await build({
 });
 const leaked = Object.keys(result.metafile.inputs).filter((input) => input.startsWith('node:'));
 if (leaked.length > 0) throw new Error(`build-web: Node modules reached the bundle: ${leaked.join(', ')}`);
+// Node's Buffer global does not exist in browsers: a shared module that uses it would fail only at run time.
+const bundled = await readFile(join(out, 'assets/app.js'), 'utf8');
+if (/\bBuffer\.(from|concat|alloc)\(/.test(bundled)) throw new Error('build-web: the bundle uses Node\'s Buffer');
 await build({
   entryPoints: [join(web, 'style.css')],
   outfile: join(out, 'assets/app.css'),

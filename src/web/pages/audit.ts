@@ -44,7 +44,7 @@ export function renderAudit(main: HTMLElement, id: string): undefined {
       null,
       remember,
       ' ',
-      h('label', { for: 'remember-key', style: null }, 'Remember this key in this browser'),
+      h('label', { for: 'remember-key', class: 'inline' }, 'Remember this key in this browser'),
     ),
     button,
   );

@@ -84,14 +84,14 @@ function circuitPanel(view: CeremonyView, c: CircuitView, ledger: Ledger | undef
   );
 }
 
-function table(caption: string, head: string[], rows: (string | number | Node)[][]): HTMLElement {
-  if (rows.length === 0) return h('p', null, `No ${caption.toLowerCase()} yet.`);
+function table(id: string, caption: string, head: string[], rows: (string | number | Node)[][]): HTMLElement {
+  if (rows.length === 0) return h('p', { id }, `No ${caption.toLowerCase()} yet.`);
   return h(
     'div',
     { class: 'scroll' },
     h(
       'table',
-      null,
+      { id },
       h('caption', { class: 'visually-hidden' }, caption),
       h(
         'thead',
@@ -166,6 +166,7 @@ function render(main: HTMLElement, view: CeremonyView, ledger: Ledger | undefine
     view.circuits.map((c) => circuitPanel(view, c, ledger)),
     h('h2', { id: 'contributions' }, 'Contributions'),
     table(
+      'contributions-table',
       'Contributions',
       ['Participant', 'Circuit', 'Index', 'Contribution hash', 'Time', 'Statement'],
       contributions.map((c) => [
@@ -179,6 +180,7 @@ function render(main: HTMLElement, view: CeremonyView, ledger: Ledger | undefine
     ),
     h('h2', null, 'Rejections and expired turns'),
     table(
+      'refusals-table',
       'Rejections and expired turns',
       ['Participant', 'Circuit', 'What', 'Reason', 'Time'],
       refusals.map((r) => [r.participant, r.circuit, r.kind, r.reason, formatTime(r.time)]),
