@@ -20,21 +20,45 @@ export async function getText(path: string): Promise<string> {
 
 export const ceremonyPath = (id: string, rest = '') => `/v1/ceremonies/${encodeURIComponent(id)}${rest}`;
 
-export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
+export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'polling' | 'missing';
 
-/** Follows GET /v1/ceremonies/:id/events; the browser reconnects by itself (sending Last-Event-ID). */
+/** How often the page polls when the events stream is refused (a connection bound) or unavailable. */
+const POLL_MS = 5000;
+
+/**
+ * Follows GET /v1/ceremonies/:id/events; the browser reconnects by itself (sending Last-Event-ID). When the stream
+ * is refused outright (429 over the connection bound, or 404), it polls the view instead.
+ */
 export function watchCeremony(
   id: string,
   onView: (view: CeremonyView) => void,
   onStatus: (status: LiveStatus) => void,
 ): () => void {
   const source = new EventSource(ceremonyPath(id, '/events'));
+  let poller: ReturnType<typeof setInterval> | undefined;
+  const poll = () =>
+    getJson<CeremonyView>(ceremonyPath(id)).then(
+      (view) => {
+        onStatus('polling');
+        onView(view);
+      },
+      () => onStatus('missing'),
+    );
   onStatus('connecting');
   source.addEventListener('open', () => onStatus('live'));
-  source.addEventListener('error', () => onStatus('reconnecting'));
+  source.addEventListener('error', () => {
+    if (source.readyState !== EventSource.CLOSED) return onStatus('reconnecting');
+    if (poller === undefined) {
+      void poll();
+      poller = setInterval(poll, POLL_MS);
+    }
+  });
   source.addEventListener('ceremony', (event) => {
     onStatus('live');
     onView(JSON.parse((event as MessageEvent<string>).data) as CeremonyView);
   });
-  return () => source.close();
+  return () => {
+    source.close();
+    clearInterval(poller);
+  };
 }

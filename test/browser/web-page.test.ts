@@ -45,7 +45,7 @@ beforeAll(async () => {
   ceremony = await setupCeremony(server, { id: ID, circuits: [mulchain], participants: 2 });
   browser = await launchBrowser();
   proxy = await startTamperProxy(server.url);
-});
+}, 300_000);
 
 afterAll(async () => {
   await writeFile(`${outDir}figures.json`, `${JSON.stringify(figures, null, 2)}\n`);
@@ -94,7 +94,8 @@ describe('the web page', () => {
     const refused = await fetch(`${server.url}/v1/ceremonies/${ID}/events`);
     expect(refused.status).toBe(429);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('TOO_MANY_CONNECTIONS');
-    await Promise.all(streams.map((s) => s.body?.cancel()));
+    await reader.cancel();
+    await Promise.all(streams.slice(1).map((s) => s.body?.cancel()));
   });
 
   it('shows each contribution live, as the command-line participants are accepted', async () => {
@@ -110,11 +111,8 @@ describe('the web page', () => {
 
     for (const [i, p] of ceremony.participants.entries()) {
       const contributing = contributeAs(server, ceremony, p);
-      await page.waitForFunction(
-        `document.querySelectorAll('#contributions-table tbody tr').length >= ${i + 1}`,
-        undefined,
-        { timeout: 120_000, polling: 50 },
-      );
+      // Locator waits poll inside the page without eval, which the page's CSP forbids.
+      await page.locator('#contributions-table tbody tr').nth(i).waitFor({ timeout: 120_000 });
       const shownAt = Date.now();
       const transcript = await (await fetch(`${server.url}/v1/ceremonies/${ID}/transcript`)).text();
       const accepted = transcript
@@ -231,8 +229,10 @@ describe('the web page', () => {
       ORIGIN,
       keyPairFromSecret(new Uint8Array(logKeySeed)).secretKey,
     );
+    type Storage = { setItem(key: string, value: string): void };
     await page.evaluate(
-      `localStorage.setItem(${JSON.stringify(`ceremony-coordinator/checkpoint/${proxy.url}/${ID}`)}, ${JSON.stringify(older)})`,
+      ([key, note]) => (globalThis as unknown as { localStorage: Storage }).localStorage.setItem(key!, note!),
+      [`ceremony-coordinator/checkpoint/${proxy.url}/${ID}`, older],
     );
     await page.reload();
     expect(await runAudit(page)).toBe('false');

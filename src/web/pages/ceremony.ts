@@ -10,6 +10,8 @@ const statusText: Record<LiveStatus, string> = {
   connecting: 'Connecting to live updates…',
   live: 'Live: updates appear as they happen.',
   reconnecting: 'Live updates interrupted; reconnecting…',
+  polling: 'Live updates unavailable; refreshing every 5 seconds.',
+  missing: 'This ceremony could not be found on this server.',
 };
 
 function facts(pairs: [string, string | number | Node][]): HTMLElement {
