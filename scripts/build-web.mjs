@@ -40,7 +40,8 @@ const leaked = Object.keys(result.metafile.inputs).filter((input) => input.start
 if (leaked.length > 0) throw new Error(`build-web: Node modules reached the bundle: ${leaked.join(', ')}`);
 // Node's Buffer global does not exist in browsers: a shared module that uses it would fail only at run time.
 const bundled = await readFile(join(out, 'assets/app.js'), 'utf8');
-if (/\bBuffer\.(from|concat|alloc)\(/.test(bundled)) throw new Error('build-web: the bundle uses Node\'s Buffer');
+if (/\bBuffer\.(from|concat|alloc)\(/.test(bundled))
+  throw new Error("build-web: the bundle uses Node's Buffer");
 await build({
   entryPoints: [join(web, 'style.css')],
   outfile: join(out, 'assets/app.css'),

@@ -1,5 +1,5 @@
-// The coordinator's public read API (SPEC.md "HTTP API") as an audit source: the log via HttpLogSource. Large files stream to a temp
-// directory with their SHA-256 computed in the same pass; nothing here trusts what it downloads.
+// The coordinator's public read API (docs/PROTOCOL.md section 3) as an audit source: the log via HttpLogSource;
+// large files stream to a temp directory with their SHA-256 computed in the same pass. Nothing here trusts them.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

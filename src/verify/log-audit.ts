@@ -1,4 +1,4 @@
-// The log half of an audit (SPEC.md "What an auditor checks", 1 to 3): transcript, checkpoints, older checkpoint,
+// The log half of an audit (docs/PROTOCOL.md section 12): transcript, checkpoints, older checkpoint,
 // cosignatures, chain and attestations. Needs no file system, so the web page runs it in the browser as it is.
 import { checkAttestations, checkChain } from './contribution-checks.js';
 import { checkCosignatures } from './cosignature-check.js';
