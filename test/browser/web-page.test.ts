@@ -98,7 +98,9 @@ describe('the web page', () => {
     await Promise.all(streams.slice(1).map((s) => s.body?.cancel()));
   });
 
-  it('shows each contribution live, as the command-line participants are accepted', async () => {
+  it('shows each contribution live, as the command-line participants are accepted', {
+    timeout: 400_000,
+  }, async () => {
     const page = await browser.context.newPage();
     await page.goto(`${server.url}/#/`);
     await page.getByRole('link', { name: `Test ceremony ${ID}` }).waitFor();
