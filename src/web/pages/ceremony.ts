@@ -244,6 +244,8 @@ export function renderCeremony(main: HTMLElement, id: string): () => void {
     },
     (status) => {
       live.textContent = statusText[status];
+      if (status === 'missing' && view === undefined)
+        fill(main, h('h1', null, id), h('p', { class: 'error', role: 'alert' }, statusText.missing));
     },
   );
   const timer = setInterval(() => tickCountdowns(main), 1000);
