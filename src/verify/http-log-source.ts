@@ -1,5 +1,6 @@
 // The coordinator's public read API for the log alone (transcript, checkpoints, log key, proofs): plain fetch,
 // so the auditor in the browser reads it with the same code as `ceremony verify`.
+import { ceremonyIdPattern } from '../limits.js';
 import type { LogSource, SourceHead } from './sources.js';
 
 const SMALL_REQUEST_TIMEOUT_MS = 60_000;
@@ -22,7 +23,7 @@ export class HttpLogSource implements LogSource {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new TypeError(`HttpLogSource: server URL must be http or https, got ${url.protocol}`);
     }
-    if (typeof options.ceremony !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(options.ceremony)) {
+    if (typeof options.ceremony !== 'string' || !ceremonyIdPattern.test(options.ceremony)) {
       throw new TypeError(`HttpLogSource: '${String(options.ceremony)}' is not a ceremony id`);
     }
     // Accept both `http://host` and `http://host/v1`.

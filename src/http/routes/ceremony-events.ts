@@ -1,7 +1,7 @@
 // Server-Sent Events: the ceremony's view after each committed change, keep-alive comments while idle.
 // Event `ceremony`, `id` = transcript size, `data` = the view as GET /v1/ceremonies/:id answers it.
 import { getCeremonyView } from '../../ceremony/ceremonies.js';
-import { loadCeremony } from '../../ceremony/services.js';
+import { loadCeremony } from '../../ceremony/ceremony-row.js';
 import { CeremonyError } from '../../errors.js';
 import { CeremonyParams, ErrorBody } from '../schemas.js';
 import type { Route } from '../types.js';
