@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import { purgeExpiredCredentials } from './ceremony/auth.js';
 import { listCeremonyIds } from './ceremony/ceremonies.js';
+import { ChangeFeed } from './ceremony/change-feed.js';
 import { circuitSetupJob } from './ceremony/circuits.js';
 import { verifyContributionJob } from './ceremony/contributions.js';
 import { finalizeJob } from './ceremony/finalize.js';
@@ -68,16 +69,21 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
 
   let publisher: Publisher | undefined;
   let runner: JobRunner | undefined;
+  const changes = new ChangeFeed();
   const services: Services = {
     db,
     store,
     config,
     signer,
     metrics,
+    changes,
     clock: () => new Date(),
     log: app.log as Services['log'],
     events: {
-      ceremonyChanged: (id) => publisher?.schedule(id),
+      ceremonyChanged: (id) => {
+        publisher?.schedule(id);
+        changes.notifyCeremony(id);
+      },
       jobQueued: () => runner?.wake(),
     },
   };

@@ -36,6 +36,11 @@ export interface Config {
   readonly jobRetryDelayMs: number;
   readonly schedulerIntervalMs: number;
   readonly logLevel: string;
+  /** Open events streams (Server-Sent Events) allowed in all, and from one client address. */
+  readonly eventsMaxConnections: number;
+  readonly eventsMaxPerAddress: number;
+  /** Seconds between keep-alive comments on an idle events stream. */
+  readonly eventsKeepAliveSeconds: number;
 }
 
 export type Flags = Record<string, string | string[] | boolean | undefined>;
@@ -113,5 +118,8 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     jobRetryDelayMs: integer(env.JOB_RETRY_DELAY_MS, 2000, 'job retry delay', 0, 3_600_000),
     schedulerIntervalMs: integer(env.SCHEDULER_INTERVAL_MS, 1000, 'scheduler interval', 50, 60000),
     logLevel: pick(flags, env, 'log-level', 'LOG_LEVEL') ?? 'info',
+    eventsMaxConnections: integer(env.EVENTS_MAX_CONNECTIONS, 1000, 'events max connections', 1, 100000),
+    eventsMaxPerAddress: integer(env.EVENTS_MAX_PER_ADDRESS, 8, 'events max per address', 1, 10000),
+    eventsKeepAliveSeconds: integer(env.EVENTS_KEEPALIVE_SECONDS, 15, 'events keep-alive', 1, 3600),
   });
 }

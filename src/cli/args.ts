@@ -45,8 +45,8 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     required: [],
   },
   demo: {
-    usage: 'demo [--participants 3] [--dir DIR]',
-    options: { participants: str, dir: str },
+    usage: 'demo [--participants 3] [--dir DIR] [--keep] [--port 0]',
+    options: { participants: str, dir: str, keep: bool, port: str },
     required: [],
   },
   keygen: { usage: 'keygen --out FILE', options: { out: str }, required: ['out'] },

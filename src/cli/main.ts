@@ -55,7 +55,13 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
     case 'demo': {
       const participants = integerFlag(flags, 'participants', 3, 1, 100);
       const { runDemo } = await import('./commands/demo.js');
-      return runDemo({ participants, json: out.json, dir: optionalString(flags, 'dir') });
+      return runDemo({
+        participants,
+        json: out.json,
+        dir: optionalString(flags, 'dir'),
+        keep: flags.keep === true,
+        port: integerFlag(flags, 'port', 0, 0, 65535),
+      });
     }
     case 'verify':
       return verify(flags, out);

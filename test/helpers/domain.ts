@@ -1,9 +1,11 @@
 // The domain without HTTP: real database (PGlite, or Postgres when DATABASE_URL is set), real store and log key,
 // and a clock the test moves by hand, so queue rules run in milliseconds and never depend on timing.
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { ChangeFeed } from '../../src/ceremony/change-feed.js';
 import { createMetrics } from '../../src/ceremony/metrics.js';
 import type { Services } from '../../src/ceremony/services.js';
 import { loadConfig } from '../../src/config.js';
@@ -48,6 +50,7 @@ export async function createTestDomain(env: Record<string, string> = {}): Promis
     log: pino({ level: 'silent' }),
     metrics: createMetrics(),
     clock: () => new Date(now),
+    changes: new ChangeFeed(),
     events: { ceremonyChanged: () => undefined, jobQueued: () => undefined },
   };
   return {
