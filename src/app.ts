@@ -17,6 +17,7 @@ import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateDatabase } from './db/migrate.js';
 import { registerErrorHandler } from './http/error-handler.js';
+import { registerRateLimits } from './http/rate-limit.js';
 import { routes } from './http/routes/index.js';
 import type { App } from './http/types.js';
 import { BlobStore } from './storage/blob-store.js';
@@ -83,6 +84,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   // Large bodies (zkeys, r1cs, ptau) reach their route as a stream, never buffered.
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
   registerErrorHandler(app);
+  registerRateLimits(app, config);
   await app.register(swagger, {
     openapi: {
       info: {

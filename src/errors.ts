@@ -12,12 +12,14 @@ export const errorCatalogue = {
   CEREMONY_EXISTS: 409,
   CIRCUIT_EXISTS: 409,
   PARTICIPANT_EXISTS: 409,
+  COORDINATOR_EXISTS: 409,
   WRONG_STATE: 409,
   NOT_YOUR_TURN: 409,
   NOT_IN_QUEUE: 409,
   ALREADY_CONTRIBUTED: 409,
   CIRCUIT_NOT_READY: 409,
   PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
   UPLOAD_INCOMPLETE: 400,
   INVALID_ZKEY: 422,
   INVALID_R1CS: 422,
@@ -41,12 +43,15 @@ export type ErrorCode = keyof typeof errorCatalogue;
 export class CeremonyError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
+  /** Seconds a client should wait before trying again (sent as `Retry-After`). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number } = {}) {
     super(message);
     this.name = 'CeremonyError';
     this.code = code;
     this.status = errorCatalogue[code];
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -7,6 +7,7 @@ export const blobsPut: Route = (app, s) =>
   app.put(
     '/v1/blobs',
     {
+      config: { rateLimit: 'upload' },
       schema: {
         tags: ['coordinator'],
         summary: 'Upload an r1cs or ptau file (streamed, stored under its SHA-256)',

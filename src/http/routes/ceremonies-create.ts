@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { createCeremony } from '../../ceremony/ceremonies.js';
-import { requireCoordinator } from '../auth.js';
+import { requireConfiguredCoordinator } from '../auth.js';
 import { CeremonyView, ErrorBody } from '../schemas.js';
 import type { Route } from '../types.js';
 
@@ -23,7 +23,7 @@ export const ceremoniesCreate: Route = (app, s) =>
       },
     },
     async (request, reply) => {
-      const caller = await requireCoordinator(s, request);
+      const caller = await requireConfiguredCoordinator(s, request);
       return reply.status(201).send(await createCeremony(s, caller.publicKey, request.body));
     },
   );

@@ -8,6 +8,7 @@ export const cosignatureAdd: Route = (app, s) =>
   app.post(
     '/v1/ceremonies/:id/cosignatures',
     {
+      config: { rateLimit: 'cosignature' },
       schema: {
         tags: ['participant'],
         summary: 'Hand back your tlog-cosignature/v1 of a checkpoint; it is published beside the checkpoint',

@@ -2,6 +2,7 @@
 import type { Route } from '../types.js';
 import { authChallenge } from './auth-challenge.js';
 import { authLogin } from './auth-login.js';
+import { authLogout } from './auth-logout.js';
 import { blobsPut } from './blobs-put.js';
 import { ceremoniesCreate } from './ceremonies-create.js';
 import { ceremonyClose } from './ceremony-close.js';
@@ -32,6 +33,7 @@ export const routes: Route[] = [
   opsRoutes,
   authChallenge,
   authLogin,
+  authLogout,
   logKeyGet,
   blobsPut,
   ceremoniesCreate,
