@@ -13,6 +13,7 @@ import { JobRunner } from './ceremony/jobs.js';
 import { createMetrics } from './ceremony/metrics.js';
 import { tickQueues } from './ceremony/queue.js';
 import type { Services } from './ceremony/services.js';
+import { settleDeadJobs } from './ceremony/sweeper.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateDatabase } from './db/migrate.js';
@@ -100,14 +101,17 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
 
   let tickRunning = false;
   let ticks = 0;
+  const purgeEveryTicks = Math.max(1, Math.round(60_000 / config.schedulerIntervalMs));
   const ticker = setInterval(() => {
     if (tickRunning) return;
     tickRunning = true;
     ticks += 1;
-    const work =
-      ticks % 60 === 0
-        ? Promise.all([tickQueues(services), purgeExpiredCredentials(services)])
-        : tickQueues(services);
+    // Deadlines every tick; dead jobs every 5 (a cheap query); expired credentials about once a minute.
+    const work = Promise.all([
+      tickQueues(services),
+      ticks % 5 === 0 ? settleDeadJobs(services) : undefined,
+      ticks % purgeEveryTicks === 0 ? purgeExpiredCredentials(services) : undefined,
+    ]);
     work
       .catch((err: unknown) => app.log.error({ err }, 'queue tick failed'))
       .finally(() => {

@@ -85,7 +85,9 @@ function parseRateLimits(env: NodeJS.ProcessEnv): Record<LimitClass, LimitRule> 
     if (raw === undefined || raw === '') continue;
     const match = /^(\d{1,7})\/(\d{1,7})$/.exec(raw);
     if (!match || Number(match[1]) < 1 || Number(match[2]) < 1)
-      throw new Error(`config: ${name} must be '<per IP>/<per key>' requests a minute, both ≥ 1, got '${raw}'`);
+      throw new Error(
+        `config: ${name} must be '<per IP>/<per key>' requests a minute, both ≥ 1, got '${raw}'`,
+      );
     limits[group] = { perIp: Number(match[1]), perKey: Number(match[2]) };
   }
   return Object.freeze(limits);

@@ -100,7 +100,11 @@ export async function login(
     input.publicKey,
     expiresAt,
   ]);
-  return { token, expiresAt: expiresAt.toISOString(), coordinator: await isCoordinatorKey(s, input.publicKey) };
+  return {
+    token,
+    expiresAt: expiresAt.toISOString(),
+    coordinator: await isCoordinatorKey(s, input.publicKey),
+  };
 }
 
 export async function authenticate(s: Services, token: string): Promise<Caller> {

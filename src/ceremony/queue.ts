@@ -9,9 +9,10 @@ import {
   type Services,
   withCeremonyLock,
 } from './services.js';
+import { recordLeave, refuseEarlyRejoin, refuseRevoked } from './standing.js';
 import type { Participant, ParticipantCircuitStatus, ParticipantStatus } from './types.js';
 
-export type ExpiryReason = 'deadline' | 'heartbeat' | 'left' | 'closed';
+export type ExpiryReason = 'deadline' | 'heartbeat' | 'left' | 'closed' | 'coordinator';
 
 interface TurnRef {
   id: number;
@@ -120,6 +121,7 @@ export async function requireParticipant(
   const participant = await findParticipantByKey(db, ceremonyId, publicKey);
   if (!participant)
     throw new CeremonyError('FORBIDDEN', `this key is not a participant of ceremony '${ceremonyId}'`);
+  await refuseRevoked(db, participant);
   return participant;
 }
 
@@ -127,6 +129,7 @@ export async function requireParticipant(
 export async function joinQueue(s: Services, p: Participant): Promise<ParticipantStatus> {
   await withCeremonyLock(s, p.ceremonyId, async (tx, ceremony) => {
     requireState(ceremony, ['open'], 'join the queue');
+    await refuseEarlyRejoin(tx, s, p);
     await tx.query(
       'UPDATE participants SET last_seen_at = $3 WHERE ceremony_id = $1 AND participant_id = $2',
       [p.ceremonyId, p.participantId, new Date()],
@@ -160,11 +163,12 @@ export async function leaveQueue(s: Services, p: Participant): Promise<Participa
       [p.ceremonyId, p.participantId],
     );
     for (const turn of active) await expireTurn(tx, s, p.ceremonyId, turn, 'left');
-    await tx.query(
+    const cancelled = await tx.query(
       `UPDATE turns SET state = 'cancelled', ended_at = now()
-       WHERE ceremony_id = $1 AND participant_id = $2 AND state = 'waiting'`,
+       WHERE ceremony_id = $1 AND participant_id = $2 AND state = 'waiting' RETURNING id`,
       [p.ceremonyId, p.participantId],
     );
+    if (active.length + cancelled.length > 0) await recordLeave(tx, p);
     await advanceQueue(tx, s, ceremony);
   });
   return participantStatus(s, p);

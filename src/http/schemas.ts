@@ -14,6 +14,11 @@ export const CircuitParams = Type.Object({
   name: Type.String({ maxLength: 63 }),
 });
 
+export const ParticipantId = Type.String({ pattern: '^p[1-9][0-9]{0,8}$', description: 'p1, p2, …' });
+
+/** Bounds of the database's integer columns (tree sizes, indexes, sequence numbers). */
+export const MAX_INT32 = 2 ** 31 - 1;
+
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const CircuitView = Type.Object({

@@ -12,14 +12,18 @@ import { ceremonyOpen } from './ceremony-open.js';
 import { checkpointGet } from './checkpoint-get.js';
 import { checkpointsGet } from './checkpoints-get.js';
 import { circuitFileGet } from './circuit-file-get.js';
+import { circuitRemove } from './circuit-remove.js';
+import { circuitRetry } from './circuit-retry.js';
 import { circuitsAdd } from './circuits-add.js';
 import { contributionGet } from './contribution-get.js';
 import { contributionUpload } from './contribution-upload.js';
+import { coordinatorsAdd } from './coordinators-add.js';
 import { cosignatureAdd } from './cosignature-add.js';
 import { heartbeatPost } from './heartbeat.js';
 import { logKeyGet } from './log-key.js';
 import { meGet } from './me-get.js';
 import { opsRoutes } from './ops.js';
+import { participantRevoke } from './participant-revoke.js';
 import { participantsAdd } from './participants-add.js';
 import { participantsRegister } from './participants-register.js';
 import { proofConsistency } from './proof-consistency.js';
@@ -27,6 +31,7 @@ import { proofInclusion } from './proof-inclusion.js';
 import { queueJoin } from './queue-join.js';
 import { queueLeave } from './queue-leave.js';
 import { transcriptGet } from './transcript-get.js';
+import { turnExpire } from './turn-expire.js';
 import { zkeyGet } from './zkey-get.js';
 
 export const routes: Route[] = [
@@ -43,6 +48,11 @@ export const routes: Route[] = [
   ceremonyFinalize,
   circuitsAdd,
   participantsAdd,
+  coordinatorsAdd,
+  participantRevoke,
+  turnExpire,
+  circuitRetry,
+  circuitRemove,
   participantsRegister,
   queueJoin,
   queueLeave,
