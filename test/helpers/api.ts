@@ -50,7 +50,9 @@ export async function tryLogin(
   });
   if (challenge.status !== 200) throw new Error(`challenge failed: ${JSON.stringify(challenge.body)}`);
   const { nonce, origin } = challenge.body;
-  const signature = toHex(sign(new TextEncoder().encode(`ceremony-auth/v2\n${origin}\n${nonce}`), keys.secretKey));
+  const signature = toHex(
+    sign(new TextEncoder().encode(`ceremony-auth/v2\n${origin}\n${nonce}`), keys.secretKey),
+  );
   return call(url, 'POST', '/v1/auth/login', {
     json: { publicKey, nonce, signature, ...(register ? { register } : {}) },
   });
