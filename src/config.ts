@@ -18,7 +18,7 @@ const DEFAULT_LIMITS: Record<LimitClass, LimitRule> = {
   auth: { perIp: 60, perKey: 10 },
   register: { perIp: 20, perKey: 5 },
   queue: { perIp: 120, perKey: 12 },
-  heartbeat: { perIp: 1200, perKey: 30 },
+  heartbeat: { perIp: 1200, perKey: 36 },
   cosignature: { perIp: 240, perKey: 30 },
   upload: { perIp: 60, perKey: 10 },
 };
@@ -74,11 +74,16 @@ function integer(raw: string | undefined, fallback: number, what: string, min: n
 }
 
 /** `RATE_LIMIT_<GROUP>=<per IP>/<per key>` (per minute) overrides a group's default; `RATE_LIMIT=off` drops all. */
-function parseRateLimits(env: NodeJS.ProcessEnv): Record<LimitClass, LimitRule> | null {
+function parseRateLimits(
+  env: NodeJS.ProcessEnv,
+  heartbeatIntervalSeconds: number,
+): Record<LimitClass, LimitRule> | null {
   const switch_ = env.RATE_LIMIT ?? 'on';
   if (switch_ === 'off') return null;
   if (switch_ !== 'on') throw new Error(`config: RATE_LIMIT must be 'on' or 'off', got '${switch_}'`);
-  const limits = { ...DEFAULT_LIMITS };
+  // A key may heartbeat three times as often as asked (retries, a second terminal) before it is refused.
+  const heartbeat = { ...DEFAULT_LIMITS.heartbeat, perKey: Math.ceil(180 / heartbeatIntervalSeconds) };
+  const limits = { ...DEFAULT_LIMITS, heartbeat };
   for (const group of LIMIT_CLASSES) {
     const name = `RATE_LIMIT_${group.toUpperCase()}`;
     const raw = env[name];
@@ -145,7 +150,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     jobTimeoutSeconds: integer(env.JOB_TIMEOUT_SECONDS, 3600, 'job timeout', 10, 7 * 86400),
     schedulerIntervalMs: integer(env.SCHEDULER_INTERVAL_MS, 1000, 'scheduler interval', 50, 60000),
     logLevel: pick(flags, env, 'log-level', 'LOG_LEVEL') ?? 'info',
-    rateLimits: parseRateLimits(env),
+    rateLimits: parseRateLimits(env, heartbeatIntervalSeconds),
     rejoinCooldownSeconds: integer(env.REJOIN_COOLDOWN_SECONDS, 30, 'rejoin cool-down', 0, 86400),
   });
 }
