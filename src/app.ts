@@ -18,6 +18,7 @@ import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateDatabase } from './db/migrate.js';
 import { registerErrorHandler } from './http/error-handler.js';
+import { registerNulGuard } from './http/nul-guard.js';
 import { registerRateLimits } from './http/rate-limit.js';
 import { routes } from './http/routes/index.js';
 import type { App } from './http/types.js';
@@ -91,6 +92,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
   registerErrorHandler(app);
   registerRateLimits(app, config);
+  registerNulGuard(app);
   await app.register(swagger, {
     openapi: {
       info: {

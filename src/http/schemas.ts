@@ -8,16 +8,20 @@ export const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String() }),
 });
 
-export const CeremonyParams = Type.Object({ id: Type.String({ maxLength: 63 }) });
-export const CircuitParams = Type.Object({
-  id: Type.String({ maxLength: 63 }),
-  name: Type.String({ maxLength: 63 }),
-});
+// Identifiers in paths have the shapes they were created with; anything else is a 400 before any query runs.
+export const CeremonyId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
+export const CircuitName = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' });
+export const ContributionId = Type.String({ pattern: '^[0-9a-f]{1,64}$' });
+
+export const CeremonyParams = Type.Object({ id: CeremonyId });
+export const CircuitParams = Type.Object({ id: CeremonyId, name: CircuitName });
 
 export const ParticipantId = Type.String({ pattern: '^p[1-9][0-9]{0,8}$', description: 'p1, p2, …' });
 
-/** Bounds of the database's integer columns (tree sizes, indexes, sequence numbers). */
+/** Bound of the database's integer columns (tree sizes, sequence numbers): larger values are 400, not a 500. */
 export const MAX_INT32 = 2 ** 31 - 1;
+export const TreeSize = Type.Integer({ minimum: 1, maximum: MAX_INT32 });
+export const Seq = Type.Integer({ minimum: 0, maximum: MAX_INT32 - 1 });
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { measureUpload } from '../../ceremony/metrics.js';
 import { requireCoordinator } from '../auth.js';
 import { ErrorBody } from '../schemas.js';
+import { streamBodyOf } from '../stream-body.js';
 import type { Route } from '../types.js';
 
 export const blobsPut: Route = (app, s) =>
@@ -24,7 +25,7 @@ export const blobsPut: Route = (app, s) =>
       const stored = await measureUpload(
         s.metrics,
         'blob',
-        s.store.put(request.body as NodeJS.ReadableStream, s.config.maxBlobBytes),
+        s.store.put(streamBodyOf(request), s.config.maxBlobBytes),
       );
       await s.db.query('INSERT INTO blobs (sha256, size) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [
         stored.sha256,

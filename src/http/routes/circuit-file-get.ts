@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { CeremonyError } from '../../errors.js';
+import { CeremonyId, CircuitName } from '../schemas.js';
 import { sendStoredFile } from '../send-file.js';
 import type { Route } from '../types.js';
 
@@ -19,8 +20,8 @@ export const circuitFileGet: Route = (app, s) =>
         summary:
           'The circuit inputs (r1cs, ptau) and, once finalized, outputs (verification_key.json, verifier.sol)',
         params: Type.Object({
-          id: Type.String({ maxLength: 63 }),
-          name: Type.String({ maxLength: 63 }),
+          id: CeremonyId,
+          name: CircuitName,
           file: Type.Union(Object.keys(columns).map((k) => Type.Literal(k))),
         }),
       },

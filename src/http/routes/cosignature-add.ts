@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { addCosignature } from '../../ceremony/receipts.js';
 import { participantOf } from '../auth.js';
-import { CeremonyParams, ErrorBody } from '../schemas.js';
+import { CeremonyParams, ErrorBody, TreeSize } from '../schemas.js';
 import type { Route } from '../types.js';
 
 export const cosignatureAdd: Route = (app, s) =>
@@ -14,7 +14,7 @@ export const cosignatureAdd: Route = (app, s) =>
         summary: 'Hand back your tlog-cosignature/v1 of a checkpoint; it is published beside the checkpoint',
         params: CeremonyParams,
         body: Type.Object({
-          treeSize: Type.Integer({ minimum: 1 }),
+          treeSize: TreeSize,
           signature: Type.String({ maxLength: 400 }),
         }),
         response: {

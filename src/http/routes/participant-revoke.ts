@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { revokeParticipant } from '../../ceremony/admin.js';
 import { getCeremonyView } from '../../ceremony/ceremonies.js';
 import { requireCeremonyCoordinatorOf } from '../auth.js';
-import { CeremonyView, ErrorBody, ParticipantId } from '../schemas.js';
+import { CeremonyId, CeremonyView, ErrorBody, ParticipantId } from '../schemas.js';
 import type { Route } from '../types.js';
 
 export const participantRevoke: Route = (app, s) =>
@@ -13,7 +13,7 @@ export const participantRevoke: Route = (app, s) =>
         tags: ['coordinator'],
         summary:
           'Shut a participant out: turns ended, no more queueing or uploads (logged as participant.revoked)',
-        params: Type.Object({ id: Type.String({ maxLength: 63 }), participantId: ParticipantId }),
+        params: Type.Object({ id: CeremonyId, participantId: ParticipantId }),
         response: { 200: CeremonyView, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
       },
     },
