@@ -18,8 +18,10 @@ function applyMutations(original: Uint8Array, mutations: Mutation[]): Uint8Array
   for (const m of mutations) {
     if (m.kind === 'truncate') bytes = bytes.slice(0, m.length % (bytes.length + 1));
     else if (bytes.length === 0) continue;
-    else if (m.kind === 'flip') bytes[m.at % bytes.length] ^= m.xor || 1;
-    else if (bytes.length >= 4) {
+    else if (m.kind === 'flip') {
+      const at = m.at % bytes.length;
+      bytes[at] = (bytes[at] ?? 0) ^ (m.xor || 1);
+    } else if (bytes.length >= 4) {
       const at = m.at % (bytes.length - 3);
       new DataView(bytes.buffer).setUint32(at, m.value >>> 0, true);
     }
