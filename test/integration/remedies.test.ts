@@ -2,6 +2,7 @@
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runRemedy } from '../../src/cli/commands/admin-remedies.js';
 import { contribute } from '../../src/snark/runner.js';
 import { sha256File } from '../../src/storage/file-hash.js';
 import { decodeEntryLine } from '../../src/transcript/entry.js';
@@ -157,9 +158,7 @@ describe('remedies for stuck work', () => {
     expect((bobQueued.body.circuits as { state: string }[])[0]?.state).toBe('active');
 
     // The coordinator ends Bob's turn, then shuts Alice out; both are logged.
-    expect((await as(coordinator, 'POST', '/v1/ceremonies/stuck/circuits/affine/expire-turn')).status).toBe(
-      200,
-    );
+    await runRemedy('expire-turn', { ...ceremony.adminOptions, circuit: 'affine' });
     expect((await entries('stuck')).at(-1)).toMatchObject({
       type: 'turn.expired',
       body: { participantId: bob.participantId, reason: 'coordinator' },
