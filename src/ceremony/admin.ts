@@ -1,22 +1,20 @@
 // Coordinator remedies: end a turn, revoke a participant, retry or remove a circuit whose setup failed.
 import type { Queryable } from '../db/database.js';
 import { CeremonyError } from '../errors.js';
+import { logEntry, requireState, withCeremonyLock } from './ceremony-row.js';
 import { enqueueJob } from './jobs.js';
-import { advanceQueue, expireTurn } from './queue.js';
-import { logEntry, requireState, type Services, withCeremonyLock } from './services.js';
+import type { Services } from './services.js';
+import { advanceTurns, cancelRestOfPass, expireTurn, findActiveTurns } from './turns.js';
 
 /** Ends the active turn on a circuit at once (logged as `turn.expired`, reason `coordinator`). */
 export async function expireActiveTurn(s: Services, ceremonyId: string, circuit: string): Promise<void> {
+  const now = s.clock();
   await withCeremonyLock(s, ceremonyId, async (tx, ceremony) => {
     requireState(ceremony, ['open'], 'expire a turn');
-    const [turn] = await tx.query<{ id: number; circuit_name: string; participant_id: string }>(
-      `SELECT id, circuit_name, participant_id FROM turns
-       WHERE ceremony_id = $1 AND circuit_name = $2 AND state = 'active'`,
-      [ceremonyId, circuit],
-    );
+    const turn = (await findActiveTurns(tx, ceremonyId)).find((t) => t.circuit_name === circuit);
     if (!turn) throw new CeremonyError('NOT_FOUND', `no active turn on circuit '${circuit}'`);
-    await expireTurn(tx, s, ceremonyId, turn, 'coordinator');
-    await advanceQueue(tx, s, ceremony);
+    await expireTurn(tx, s, ceremonyId, turn, 'coordinator', now);
+    await advanceTurns(tx, s, ceremony, now);
   });
 }
 
@@ -26,6 +24,7 @@ export async function revokeParticipant(
   ceremonyId: string,
   participantId: string,
 ): Promise<void> {
+  const now = s.clock();
   await withCeremonyLock(s, ceremonyId, async (tx, ceremony) => {
     requireState(ceremony, ['draft', 'open', 'closed'], 'revoke a participant');
     const [row] = await tx.query<{ revoked_at: Date | null }>(
@@ -35,23 +34,17 @@ export async function revokeParticipant(
     if (!row) throw new CeremonyError('NOT_FOUND', `no participant '${participantId}'`);
     if (row.revoked_at)
       throw new CeremonyError('WRONG_STATE', `participant '${participantId}' is already revoked`);
-    const active = await tx.query<{ id: number; circuit_name: string; participant_id: string }>(
-      `SELECT id, circuit_name, participant_id FROM turns
-       WHERE ceremony_id = $1 AND participant_id = $2 AND state = 'active'`,
-      [ceremonyId, participantId],
-    );
-    for (const turn of active) await expireTurn(tx, s, ceremonyId, turn, 'coordinator');
-    await tx.query(
-      `UPDATE turns SET state = 'cancelled', ended_at = now()
-       WHERE ceremony_id = $1 AND participant_id = $2 AND state = 'waiting'`,
-      [ceremonyId, participantId],
-    );
-    await tx.query(
-      'UPDATE participants SET revoked_at = now() WHERE ceremony_id = $1 AND participant_id = $2',
-      [ceremonyId, participantId],
-    );
+    for (const turn of await findActiveTurns(tx, ceremonyId, participantId)) {
+      await expireTurn(tx, s, ceremonyId, turn, 'coordinator', now);
+    }
+    await cancelRestOfPass(tx, ceremonyId, participantId, now);
+    await tx.query('UPDATE participants SET revoked_at = $3 WHERE ceremony_id = $1 AND participant_id = $2', [
+      ceremonyId,
+      participantId,
+      now,
+    ]);
     await logEntry(tx, s, ceremonyId, 'participant.revoked', { participantId });
-    await advanceQueue(tx, s, ceremony);
+    await advanceTurns(tx, s, ceremony, now);
   });
 }
 

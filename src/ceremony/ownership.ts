@@ -2,7 +2,8 @@
 import { parsePublicKey } from '../crypto/ed25519.js';
 import type { Queryable } from '../db/database.js';
 import { CeremonyError } from '../errors.js';
-import { type CeremonyRow, loadCeremony, logEntry, type Services, withCeremonyLock } from './services.js';
+import { type CeremonyRow, loadCeremony, logEntry, withCeremonyLock } from './ceremony-row.js';
+import type { Services } from './services.js';
 
 /** A key listed in the server's config, or a co-coordinator of at least one ceremony. */
 export async function isCoordinatorKey(s: Services, publicKey: string): Promise<boolean> {

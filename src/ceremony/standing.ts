@@ -12,12 +12,17 @@ export function rejoinWaitSeconds(leftAt: Date | null, now: Date, cooldownSecond
 }
 
 /** Bounds the transcript entries one key can cause: each leave with a turn held logs `turn.expired`. */
-export async function refuseEarlyRejoin(tx: Queryable, s: Services, p: Participant): Promise<void> {
+export async function refuseEarlyRejoin(
+  tx: Queryable,
+  s: Services,
+  p: Participant,
+  now: Date,
+): Promise<void> {
   const [row] = await tx.query<{ left_at: Date | null }>(
     'SELECT left_at FROM participants WHERE ceremony_id = $1 AND participant_id = $2',
     [p.ceremonyId, p.participantId],
   );
-  const wait = rejoinWaitSeconds(row?.left_at ?? null, new Date(), s.config.rejoinCooldownSeconds);
+  const wait = rejoinWaitSeconds(row?.left_at ?? null, now, s.config.rejoinCooldownSeconds);
   if (wait !== null) {
     throw new CeremonyError('RATE_LIMITED', `you left the queue recently: join again in ${wait} s`, {
       retryAfterSeconds: wait,
@@ -25,10 +30,11 @@ export async function refuseEarlyRejoin(tx: Queryable, s: Services, p: Participa
   }
 }
 
-export async function recordLeave(tx: Queryable, p: Participant): Promise<void> {
-  await tx.query('UPDATE participants SET left_at = now() WHERE ceremony_id = $1 AND participant_id = $2', [
+export async function recordLeave(tx: Queryable, p: Participant, now: Date): Promise<void> {
+  await tx.query('UPDATE participants SET left_at = $3 WHERE ceremony_id = $1 AND participant_id = $2', [
     p.ceremonyId,
     p.participantId,
+    now,
   ]);
 }
 

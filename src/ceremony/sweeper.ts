@@ -1,6 +1,7 @@
 // Settles work whose background job is dead (failed on its last try, or gone), so nothing stays held forever.
+import { withCeremonyLock } from './ceremony-row.js';
 import { rejectInTx } from './contributions.js';
-import { type Services, withCeremonyLock } from './services.js';
+import type { Services } from './services.js';
 
 // A job that can still run: queued, or running now.
 const LIVE_JOB = `SELECT 1 FROM jobs j WHERE j.state IN ('queued', 'running')`;
@@ -31,7 +32,7 @@ export async function settleDeadJobs(s: Services): Promise<SweepResult> {
         [c.id],
       );
       if (row?.state !== 'verifying') return;
-      await rejectInTx(tx, s, ceremony, {
+      await rejectInTx(tx, s, ceremony, s.clock(), {
         id: c.id,
         circuit: row.circuit_name,
         participantId: row.participant_id,

@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import { authenticate, type Caller } from '../ceremony/auth.js';
 import { requireCeremonyCoordinator } from '../ceremony/ownership.js';
-import { requireParticipant } from '../ceremony/queue.js';
+import { requireParticipant } from '../ceremony/participants.js';
 import type { Services } from '../ceremony/services.js';
 import type { Participant } from '../ceremony/types.js';
 import { CeremonyError } from '../errors.js';

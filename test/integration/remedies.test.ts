@@ -54,7 +54,7 @@ describe('remedies for stuck work', () => {
 
   beforeAll(async () => {
     // Turns outlast the slow local contributions below.
-    server = await startTestServer({ env: { HEARTBEAT_GRACE_SECONDS: '600' } });
+    server = await startTestServer({ env: { HEARTBEAT_GRACE_SECONDS: '600', JOB_RETRY_DELAY_MS: '0' } });
     coordinator = await loginAs(server.url, server.coordinator);
   });
   afterAll(async () => {
