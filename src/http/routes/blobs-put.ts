@@ -22,10 +22,14 @@ export const blobsPut: Route = (app, s) =>
     },
     async (request, reply) => {
       await requireCoordinator(s, request);
+      const length = request.headers['content-length'];
       const stored = await measureUpload(
         s.metrics,
         'blob',
-        s.store.put(streamBodyOf(request), s.config.maxBlobBytes),
+        s.store.put(streamBodyOf(request), {
+          maxBytes: s.config.maxBlobBytes,
+          expectedBytes: length === undefined ? undefined : Number(length),
+        }),
       );
       return reply.status(201).send({ sha256: stored.sha256, size: stored.size });
     },
