@@ -14,10 +14,13 @@ import { JobRunner } from './ceremony/jobs.js';
 import { createMetrics, registerStateGauges } from './ceremony/metrics.js';
 import { tickQueues } from './ceremony/queue.js';
 import type { Services } from './ceremony/services.js';
+import { settleDeadJobs } from './ceremony/sweeper.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateDatabase } from './db/migrate.js';
 import { registerErrorHandler } from './http/error-handler.js';
+import { registerNulGuard } from './http/nul-guard.js';
+import { registerRateLimits } from './http/rate-limit.js';
 import { routes } from './http/routes/index.js';
 import type { App } from './http/types.js';
 import { BlobStore } from './storage/blob-store.js';
@@ -104,6 +107,8 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   // Large bodies (zkeys, r1cs, ptau) reach their route as a stream, never buffered.
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
   registerErrorHandler(app);
+  registerRateLimits(app, config);
+  registerNulGuard(app);
   await app.register(swagger, {
     openapi: {
       info: {
@@ -119,14 +124,19 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
 
   let tickRunning = false;
   let ticks = 0;
+  const purgeEveryTicks = Math.max(1, Math.round(60_000 / config.schedulerIntervalMs));
   const ticker = setInterval(() => {
     if (tickRunning) return;
     tickRunning = true;
     ticks += 1;
-    const work =
-      ticks % 60 === 0
-        ? Promise.all([tickQueues(services), purgeExpiredCredentials(services), store.sweepStaleParts()])
-        : tickQueues(services);
+    // Deadlines every tick; dead jobs every 5 (a cheap query); credentials and stale uploads about once a minute.
+    const everyMinute = ticks % purgeEveryTicks === 0;
+    const work = Promise.all([
+      tickQueues(services),
+      ticks % 5 === 0 ? settleDeadJobs(services) : undefined,
+      everyMinute ? purgeExpiredCredentials(services) : undefined,
+      everyMinute ? store.sweepStaleParts() : undefined,
+    ]);
     work
       .catch((err: unknown) => app.log.error({ err }, 'queue tick failed'))
       .finally(() => {

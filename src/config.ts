@@ -3,6 +3,26 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parsePublicKey } from './crypto/ed25519.js';
 
+/** Route groups with their own request budget. */
+export const LIMIT_CLASSES = ['auth', 'register', 'queue', 'heartbeat', 'cosignature', 'upload'] as const;
+export type LimitClass = (typeof LIMIT_CLASSES)[number];
+
+/** Requests per minute one address, and one key, may make to a group of routes. */
+export interface LimitRule {
+  readonly perIp: number;
+  readonly perKey: number;
+}
+
+// Generous for honest clients (a heartbeat every 5 s is 12 a minute), tight enough to stop floods and loops.
+const DEFAULT_LIMITS: Record<LimitClass, LimitRule> = {
+  auth: { perIp: 60, perKey: 10 },
+  register: { perIp: 20, perKey: 5 },
+  queue: { perIp: 120, perKey: 12 },
+  heartbeat: { perIp: 1200, perKey: 36 },
+  cosignature: { perIp: 240, perKey: 30 },
+  upload: { perIp: 60, perKey: 10 },
+};
+
 export interface Config {
   readonly host: string;
   readonly port: number;
@@ -41,6 +61,10 @@ export interface Config {
   readonly eventsMaxPerAddress: number;
   /** Seconds between keep-alive comments on an idle events stream. */
   readonly eventsKeepAliveSeconds: number;
+  /** Per-minute budgets per route group; null when `RATE_LIMIT=off` (loopback load benchmarks). */
+  readonly rateLimits: Readonly<Record<LimitClass, LimitRule>> | null;
+  /** A participant who left the queue may join again only this long after. */
+  readonly rejoinCooldownSeconds: number;
 }
 
 export type Flags = Record<string, string | string[] | boolean | undefined>;
@@ -60,6 +84,31 @@ function integer(raw: string | undefined, fallback: number, what: string, min: n
     throw new Error(`config: ${what} must be an integer from ${min} to ${max}, got '${raw}'`);
   }
   return n;
+}
+
+/** `RATE_LIMIT_<GROUP>=<per IP>/<per key>` (per minute) overrides a group's default; `RATE_LIMIT=off` drops all. */
+function parseRateLimits(
+  env: NodeJS.ProcessEnv,
+  heartbeatIntervalSeconds: number,
+): Record<LimitClass, LimitRule> | null {
+  const switch_ = env.RATE_LIMIT ?? 'on';
+  if (switch_ === 'off') return null;
+  if (switch_ !== 'on') throw new Error(`config: RATE_LIMIT must be 'on' or 'off', got '${switch_}'`);
+  // A key may heartbeat three times as often as asked (retries, a second terminal) before it is refused.
+  const heartbeat = { ...DEFAULT_LIMITS.heartbeat, perKey: Math.ceil(180 / heartbeatIntervalSeconds) };
+  const limits = { ...DEFAULT_LIMITS, heartbeat };
+  for (const group of LIMIT_CLASSES) {
+    const name = `RATE_LIMIT_${group.toUpperCase()}`;
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const match = /^(\d{1,7})\/(\d{1,7})$/.exec(raw);
+    if (!match || Number(match[1]) < 1 || Number(match[2]) < 1)
+      throw new Error(
+        `config: ${name} must be '<per IP>/<per key>' requests a minute, both ≥ 1, got '${raw}'`,
+      );
+    limits[group] = { perIp: Number(match[1]), perKey: Number(match[2]) };
+  }
+  return Object.freeze(limits);
 }
 
 /** Reads flags (CLI names, e.g. `data-dir`) first, then environment variables, then defaults. */
@@ -121,5 +170,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     eventsMaxConnections: integer(env.EVENTS_MAX_CONNECTIONS, 1000, 'events max connections', 1, 100000),
     eventsMaxPerAddress: integer(env.EVENTS_MAX_PER_ADDRESS, 8, 'events max per address', 1, 10000),
     eventsKeepAliveSeconds: integer(env.EVENTS_KEEPALIVE_SECONDS, 15, 'events keep-alive', 1, 3600),
+    rateLimits: parseRateLimits(env, heartbeatIntervalSeconds),
+    rejoinCooldownSeconds: integer(env.REJOIN_COOLDOWN_SECONDS, 30, 'rejoin cool-down', 0, 86400),
   });
 }

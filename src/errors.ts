@@ -12,11 +12,13 @@ export const errorCatalogue = {
   CEREMONY_EXISTS: 409,
   CIRCUIT_EXISTS: 409,
   PARTICIPANT_EXISTS: 409,
+  COORDINATOR_EXISTS: 409,
   WRONG_STATE: 409,
   NOT_YOUR_TURN: 409,
   CIRCUIT_NOT_READY: 409,
   UPLOAD_IN_PROGRESS: 409,
   PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
   UPLOAD_INCOMPLETE: 400,
   UPLOAD_TIMEOUT: 408,
   INVALID_ZKEY: 422,
@@ -48,12 +50,15 @@ export type ErrorCode = keyof typeof errorCatalogue;
 export class CeremonyError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
+  /** Seconds a client should wait before trying again (sent as `Retry-After`). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number } = {}) {
     super(message);
     this.name = 'CeremonyError';
     this.code = code;
     this.status = errorCatalogue[code];
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -32,3 +32,9 @@ export const MAX_ITERATIONS_EXP = 28;
 
 export const SHA256_HEX_SOURCE = '^[0-9a-f]{64}$';
 export const sha256HexPattern = new RegExp(SHA256_HEX_SOURCE);
+
+/** Participant ids are `p1`, `p2`, … in registration order. */
+export const PARTICIPANT_ID_SOURCE = '^p[1-9][0-9]{0,8}$';
+
+/** Tree sizes, sequence numbers and indexes are stored in 32-bit integer columns. */
+export const MAX_INT32 = 2 ** 31 - 1;

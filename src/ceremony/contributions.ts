@@ -101,7 +101,7 @@ async function checkUpload(
 }
 
 /** Records a rejection: its entry, the released turn, the queue moving on. */
-async function rejectInTx(
+export async function rejectInTx(
   tx: Queryable,
   s: Services,
   ceremony: CeremonyRow,

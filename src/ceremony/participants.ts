@@ -6,6 +6,7 @@ import { MAX_PARTICIPANT_NAME_LENGTH } from '../limits.js';
 import { requireDisplayText } from '../names.js';
 import { loadCeremony, logEntry, requireState, withCeremonyLock } from './ceremony-row.js';
 import type { Services } from './services.js';
+import { refuseRevoked } from './standing.js';
 import type { Participant } from './types.js';
 
 function checkName(name: string): string {
@@ -78,5 +79,6 @@ export async function requireParticipant(
   const participant = await findParticipantByKey(db, ceremonyId, publicKey);
   if (!participant)
     throw new CeremonyError('FORBIDDEN', `this key is not a participant of ceremony '${ceremonyId}'`);
+  await refuseRevoked(db, participant);
   return participant;
 }

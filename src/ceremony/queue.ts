@@ -2,6 +2,7 @@
 // The turn transitions themselves live in turns.ts.
 import { requireState, withCeremonyLock } from './ceremony-row.js';
 import type { Services } from './services.js';
+import { recordLeave, refuseEarlyRejoin } from './standing.js';
 import { addWaitingTurn, advanceTurns, cancelRestOfPass, expireTurn, findActiveTurns } from './turns.js';
 import type { Participant, ParticipantCircuitStatus, ParticipantStatus } from './types.js';
 
@@ -10,6 +11,7 @@ export async function joinQueue(s: Services, p: Participant): Promise<Participan
   const now = s.clock();
   await withCeremonyLock(s, p.ceremonyId, async (tx, ceremony) => {
     requireState(ceremony, ['open'], 'join the queue');
+    await refuseEarlyRejoin(tx, s, p, now);
     await tx.query(
       'UPDATE participants SET last_seen_at = $3 WHERE ceremony_id = $1 AND participant_id = $2',
       [p.ceremonyId, p.participantId, now],
@@ -32,10 +34,14 @@ export async function joinQueue(s: Services, p: Participant): Promise<Participan
 export async function leaveQueue(s: Services, p: Participant): Promise<ParticipantStatus> {
   const now = s.clock();
   await withCeremonyLock(s, p.ceremonyId, async (tx, ceremony) => {
-    for (const turn of await findActiveTurns(tx, p.ceremonyId, p.participantId)) {
-      await expireTurn(tx, s, p.ceremonyId, turn, 'left', now);
-    }
+    const active = await findActiveTurns(tx, p.ceremonyId, p.participantId);
+    const waiting = await tx.query(
+      `SELECT 1 FROM turns WHERE ceremony_id = $1 AND participant_id = $2 AND state = 'waiting' LIMIT 1`,
+      [p.ceremonyId, p.participantId],
+    );
+    for (const turn of active) await expireTurn(tx, s, p.ceremonyId, turn, 'left', now);
     await cancelRestOfPass(tx, p.ceremonyId, p.participantId, now);
+    if (active.length + waiting.length > 0) await recordLeave(tx, p, now);
     await advanceTurns(tx, s, ceremony, now);
   });
   return participantStatus(s, p);

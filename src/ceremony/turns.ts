@@ -5,7 +5,7 @@ import { type CeremonyRow, logEntry } from './ceremony-row.js';
 import type { Services } from './services.js';
 
 /** Why an active turn was taken away; logged in `turn.expired`. */
-export type ExpiryReason = 'deadline' | 'heartbeat' | 'left' | 'closed';
+export type ExpiryReason = 'deadline' | 'heartbeat' | 'left' | 'closed' | 'coordinator';
 /** How a turn ends: its contribution accepted, the turn taken away, or its contribution rejected. */
 export type TurnOutcome = 'done' | 'expired' | 'rejected';
 

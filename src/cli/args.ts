@@ -90,6 +90,31 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     options: { ...conn, beacon: str, 'beacon-source': str, 'iterations-exp': str },
     required: ['server', 'key', 'ceremony', 'beacon', 'beacon-source'],
   },
+  'admin add-coordinator': {
+    usage: 'admin add-coordinator --server URL --key FILE --ceremony ID --public-key HEX',
+    options: { ...conn, 'public-key': str },
+    required: ['server', 'key', 'ceremony', 'public-key'],
+  },
+  'admin expire-turn': {
+    usage: 'admin expire-turn --server URL --key FILE --ceremony ID --circuit NAME',
+    options: { ...conn, circuit: str },
+    required: ['server', 'key', 'ceremony', 'circuit'],
+  },
+  'admin revoke-participant': {
+    usage: 'admin revoke-participant --server URL --key FILE --ceremony ID --participant ID',
+    options: { ...conn, participant: str },
+    required: ['server', 'key', 'ceremony', 'participant'],
+  },
+  'admin retry-circuit': {
+    usage: 'admin retry-circuit --server URL --key FILE --ceremony ID --circuit NAME',
+    options: { ...conn, circuit: str },
+    required: ['server', 'key', 'ceremony', 'circuit'],
+  },
+  'admin remove-circuit': {
+    usage: 'admin remove-circuit --server URL --key FILE --ceremony ID --circuit NAME',
+    options: { ...conn, circuit: str },
+    required: ['server', 'key', 'ceremony', 'circuit'],
+  },
   contribute: {
     usage:
       'contribute --server URL --key FILE --ceremony ID [--entropy TEXT | --entropy-file PATH|-] [--statement TEXT] [--name TEXT] [--receipt-dir ./receipts]',
@@ -147,7 +172,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
       if (second === '--help' || second === '-h')
         return { name: 'admin', flags: {}, help: true, json: false };
       throw new UsageError(
-        'admin: missing subcommand (create, add-circuit, add-participant, open, close, finalize)',
+        'admin: missing subcommand (create, add-circuit, add-participant, add-coordinator, open, close, finalize, ' +
+          'expire-turn, revoke-participant, retry-circuit, remove-circuit)',
       );
     }
     name = `admin ${second}`;

@@ -7,7 +7,7 @@ import { request as httpsRequest } from 'node:https';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { AUTH_PREFIX } from '../ceremony/auth.js';
+import { acceptableOrigin, authMessage } from '../ceremony/auth-message.js';
 import { type KeyPair, sign } from '../crypto/ed25519.js';
 import { isHex, toHex } from '../crypto/hex.js';
 
@@ -68,21 +68,32 @@ export class CoordinatorClient {
     return `${this.baseUrl}/v1${path}`;
   }
 
-  async login(keys: KeyPair): Promise<LoginResult> {
+  /** Logs in; `register` joins a ceremony open to all in the same step when the server does not know the key. */
+  async login(keys: KeyPair, register?: { ceremony: string; name: string }): Promise<LoginResult> {
     if (keys?.secretKey?.length !== 32) throw new TypeError('login: expected an Ed25519 key pair');
     const publicKey = toHex(keys.publicKey);
-    const { nonce } = await this.requestJson<{ nonce: string }>(
+    const { nonce, origin } = await this.requestJson<{ nonce: string; origin: string }>(
       'POST',
       '/auth/challenge',
       { publicKey },
       false,
     );
-    if (typeof nonce !== 'string') throw new ApiError(0, 'BAD_RESPONSE', 'login: the server sent no nonce');
-    const signature = toHex(sign(new TextEncoder().encode(AUTH_PREFIX + nonce), keys.secretKey));
+    if (typeof nonce !== 'string' || typeof origin !== 'string')
+      throw new ApiError(0, 'BAD_RESPONSE', 'login: the server sent no nonce or origin (ceremony-auth/v2)');
+    const signed = acceptableOrigin(this.baseUrl, origin);
+    if (signed === undefined) {
+      throw new ApiError(
+        0,
+        'ORIGIN_MISMATCH',
+        `login: the server at ${this.baseUrl} asks to sign for origin '${origin}', not its own host name: ` +
+          'it may be relaying another server (its operator sets CEREMONY_ORIGIN to the public host name)',
+      );
+    }
+    const signature = toHex(sign(authMessage(signed, nonce), keys.secretKey));
     const result = await this.requestJson<LoginResult>(
       'POST',
       '/auth/login',
-      { publicKey, nonce, signature },
+      { publicKey, nonce, signature, ...(register ? { register } : {}) },
       false,
     );
     this.token = result.token;
@@ -213,6 +224,14 @@ export class CoordinatorClient {
   ): Promise<Response> {
     const attempt = () => this.fetchOnce(method, path, body);
     let response = method === 'GET' && retry ? await this.withRetries(attempt) : await attempt();
+    // A rate-limited request waits as the server asks (briefly) and goes again.
+    for (let waited = 0; response.status === 429 && waited < 3; waited++) {
+      const seconds = Number(response.headers.get('retry-after'));
+      if (!Number.isFinite(seconds) || seconds > 60) break;
+      await response.body?.cancel();
+      await sleep(Math.max(1, seconds) * 1000);
+      response = await attempt();
+    }
     if (response.status === 401 && relogin && this.keys !== undefined) {
       await response.body?.cancel();
       await this.login(this.keys);

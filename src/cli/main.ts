@@ -188,6 +188,21 @@ async function runAdmin(sub: string, flags: Flags, out: CliOutput): Promise<numb
       printResult(out, view, admin.formatCeremony(view));
       return 0;
     }
+    case 'add-coordinator':
+    case 'expire-turn':
+    case 'revoke-participant':
+    case 'retry-circuit':
+    case 'remove-circuit': {
+      const remedies = await import('./commands/admin-remedies.js');
+      const result = await remedies.runRemedy(sub, {
+        ...opts,
+        circuit: optionalString(flags, 'circuit'),
+        participant: optionalString(flags, 'participant'),
+        publicKey: optionalString(flags, 'public-key'),
+      });
+      printResult(out, result.view, result.lines);
+      return 0;
+    }
     default:
       throw new UsageError(`unknown command 'admin ${sub}'`);
   }

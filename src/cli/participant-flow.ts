@@ -87,9 +87,8 @@ export async function runParticipantFlow(opts: ParticipantFlowOptions): Promise<
     throw new RangeError(`runParticipantFlow: statement longer than ${MAX_STATEMENT_LENGTH} characters`);
   }
   const client = new CoordinatorClient(opts.server);
-  await client.login(opts.keys);
   const base = `/ceremonies/${encodeURIComponent(opts.ceremony)}`;
-  await registerIfOpen(client, base, opts);
+  await logInAndRegister(client, base, opts);
   const status = await client.postJson<ParticipantStatus>(`${base}/queue`);
   const heartbeat = startHeartbeat(client, base, status.heartbeatIntervalSeconds);
   const workDir = await mkdtemp(join(tmpdir(), 'ceremony-'));
@@ -130,15 +129,22 @@ export async function runParticipantFlow(opts: ParticipantFlowOptions): Promise<
   }
 }
 
-/** In a ceremony open to all, a key that is not yet registered registers itself under `--name`. */
-async function registerIfOpen(
+/**
+ * Logs in. In a ceremony open to all, a key the server does not know registers under `--name` in the same step,
+ * and a key known from elsewhere registers here after logging in.
+ */
+async function logInAndRegister(
   client: CoordinatorClient,
   base: string,
   opts: ParticipantFlowOptions,
 ): Promise<void> {
   const ceremony = await client.getJson<{ openRegistration?: boolean }>(base);
-  if (ceremony.openRegistration !== true) return;
+  if (ceremony.openRegistration !== true) {
+    await client.login(opts.keys);
+    return;
+  }
   const name = opts.name ?? `operator-${toHex(opts.keys.publicKey).slice(0, 8)}`;
+  await client.login(opts.keys, { ceremony: opts.ceremony, name });
   try {
     await client.postJson(`${base}/register`, { name });
     printNote(opts.output, `registered as ${name}`);

@@ -9,6 +9,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (isCeremonyError(err)) {
       // UNAVAILABLE is a shutdown or a database outage, already reported where it happens.
       if (err.status >= 500 && err.code !== 'UNAVAILABLE') request.log.error({ err }, 'request failed');
+      if (err.retryAfterSeconds !== undefined) reply.header('Retry-After', String(err.retryAfterSeconds));
       return reply.status(err.status).send({ error: { code: err.code, message: err.message } });
     }
     if (err.validation) {

@@ -7,6 +7,8 @@ export const ENTRY_TYPES = [
   'ceremony.created',
   'circuit.added',
   'participant.registered',
+  'coordinator.added',
+  'participant.revoked',
   'ceremony.opened',
   'ceremony.closed',
   'contribution.accepted',

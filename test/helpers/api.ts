@@ -38,16 +38,32 @@ export async function call<T = Record<string, unknown>>(
   return { status: response.status, body: parsed as T, headers: response.headers };
 }
 
-export async function loginAs(url: string, keys: KeyPair): Promise<string> {
+/** Challenge and login as any client would (ceremony-auth/v2 over the origin the server names). */
+export async function tryLogin(
+  url: string,
+  keys: KeyPair,
+  register?: { ceremony: string; name: string },
+): Promise<ApiAnswer<{ token: string; coordinator: boolean; error?: { code: string } }>> {
   const publicKey = toHex(keys.publicKey);
-  const challenge = await call<{ nonce: string }>(url, 'POST', '/v1/auth/challenge', { json: { publicKey } });
-  if (challenge.status !== 200) throw new Error(`challenge failed: ${JSON.stringify(challenge.body)}`);
-  const signature = toHex(
-    sign(new TextEncoder().encode(`ceremony-auth/v1\n${challenge.body.nonce}`), keys.secretKey),
-  );
-  const login = await call<{ token: string }>(url, 'POST', '/v1/auth/login', {
-    json: { publicKey, nonce: challenge.body.nonce, signature },
+  const challenge = await call<{ nonce: string; origin: string }>(url, 'POST', '/v1/auth/challenge', {
+    json: { publicKey },
   });
+  if (challenge.status !== 200) throw new Error(`challenge failed: ${JSON.stringify(challenge.body)}`);
+  const { nonce, origin } = challenge.body;
+  const signature = toHex(
+    sign(new TextEncoder().encode(`ceremony-auth/v2\n${origin}\n${nonce}`), keys.secretKey),
+  );
+  return call(url, 'POST', '/v1/auth/login', {
+    json: { publicKey, nonce, signature, ...(register ? { register } : {}) },
+  });
+}
+
+export async function loginAs(
+  url: string,
+  keys: KeyPair,
+  register?: { ceremony: string; name: string },
+): Promise<string> {
+  const login = await tryLogin(url, keys, register);
   if (login.status !== 200) throw new Error(`login failed: ${JSON.stringify(login.body)}`);
   return login.body.token;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, sign } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/crypto/hex.js';
-import { call, loginAs } from '../helpers/api.js';
+import { call, loginAs, tryLogin } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const encode = (s: string) => new TextEncoder().encode(s);
@@ -26,12 +26,12 @@ describe('authentication', () => {
   });
 
   it('refuses a replayed nonce', async () => {
-    const keys = generateKeyPair();
+    const keys = server.coordinator;
     const publicKey = toHex(keys.publicKey);
-    const { body } = await call<{ nonce: string }>(server.url, 'POST', '/v1/auth/challenge', {
+    const { body } = await call<{ nonce: string; origin: string }>(server.url, 'POST', '/v1/auth/challenge', {
       json: { publicKey },
     });
-    const signature = toHex(sign(encode(`ceremony-auth/v1\n${body.nonce}`), keys.secretKey));
+    const signature = toHex(sign(encode(`ceremony-auth/v2\n${body.origin}\n${body.nonce}`), keys.secretKey));
     const first = await call(server.url, 'POST', '/v1/auth/login', {
       json: { publicKey, nonce: body.nonce, signature },
     });
@@ -48,7 +48,7 @@ describe('authentication', () => {
     const other = generateKeyPair();
     const publicKey = toHex(keys.publicKey);
     for (const [signer, message] of [
-      [other, (n: string) => `ceremony-auth/v1\n${n}`],
+      [other, (n: string) => `ceremony-auth/v2\ntest.ceremony.local\n${n}`],
       [keys, (n: string) => n],
     ] as const) {
       const { body } = await call<{ nonce: string }>(server.url, 'POST', '/v1/auth/challenge', {
@@ -77,13 +77,10 @@ describe('authentication', () => {
       json: { id: 'auth-2', title: 'x' },
     });
     expect(anonymous.status).toBe(401);
-    const stranger = await loginAs(server.url, generateKeyPair());
-    const forbidden = await call(server.url, 'POST', '/v1/ceremonies', {
-      token: stranger,
-      json: { id: 'auth-2', title: 'x' },
-    });
-    expect(forbidden.status).toBe(403);
-    expect(forbidden.body).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    // A key the server does not know gets no token at all.
+    const stranger = await tryLogin(server.url, generateKeyPair());
+    expect(stranger.status).toBe(403);
+    expect(stranger.body).toMatchObject({ error: { code: 'FORBIDDEN' } });
     const ceremony = await call(server.url, 'GET', '/v1/ceremonies/auth-2');
     expect(ceremony.status).toBe(404);
   });

@@ -83,11 +83,17 @@ describe('nonce and token expiry', () => {
   it('refuses a login with an expired nonce, and the nonce is spent', async () => {
     const keys = ceremony.participants[0]!.keys;
     const publicKey = toHex(keys.publicKey);
-    const challenge = await call<{ nonce: string }>(server.url, 'POST', '/v1/auth/challenge', {
-      json: { publicKey },
-    });
+    const challenge = await call<{ nonce: string; origin: string }>(
+      server.url,
+      'POST',
+      '/v1/auth/challenge',
+      {
+        json: { publicKey },
+      },
+    );
+    const { nonce, origin } = challenge.body;
     const signature = toHex(
-      sign(new TextEncoder().encode(`ceremony-auth/v1\n${challenge.body.nonce}`), keys.secretKey),
+      sign(new TextEncoder().encode(`ceremony-auth/v2\n${origin}\n${nonce}`), keys.secretKey),
     );
     // The nonce's lifetime runs out (NONCE_TTL_SECONDS), without waiting for it.
     await db().query(`UPDATE auth_nonces SET expires_at = now() - interval '1 second' WHERE nonce = $1`, [

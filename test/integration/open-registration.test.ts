@@ -7,7 +7,7 @@ import { runContribute } from '../../src/cli/commands/contribute.js';
 import { createMemoryOutput } from '../../src/cli/output.js';
 import { generateKeyPair, writeKeyFile } from '../../src/crypto/ed25519.js';
 import { decodeEntryLine } from '../../src/transcript/entry.js';
-import { call, loginAs } from '../helpers/api.js';
+import { call, loginAs, tryLogin } from '../helpers/api.js';
 import { affine } from '../helpers/ceremony.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -57,12 +57,29 @@ describe('a ceremony open to all', () => {
   });
 
   it('refuses self-registration where the coordinator keeps an allowlist', async () => {
-    const token = await loginAs(server.url, generateKeyPair());
+    const stranger = generateKeyPair();
+    const atLogin = await tryLogin(server.url, stranger, { ceremony: 'closed-list', name: 'intruder' });
+    expect(atLogin.status).toBe(403);
+    expect(atLogin.body).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    // A key known from the open ceremony logs in, and still cannot register itself in the allowlisted one.
+    const walkIn = generateKeyPair();
+    const token = await loginAs(server.url, walkIn, { ceremony: 'open', name: 'walk-in two' });
     const answer = await call(server.url, 'POST', '/v1/ceremonies/closed-list/register', {
       token,
       json: { name: 'intruder' },
     });
     expect(answer.status).toBe(403);
     expect(answer.body).toMatchObject({ error: { code: 'FORBIDDEN' } });
+  });
+
+  it('registers and logs in in one step, and refuses a login to a key it does not know', async () => {
+    const newcomer = generateKeyPair();
+    const unknown = await tryLogin(server.url, newcomer);
+    expect(unknown.status).toBe(403);
+    const joined = await tryLogin(server.url, newcomer, { ceremony: 'open', name: 'newcomer' });
+    expect(joined.status).toBe(200);
+    const me = await call(server.url, 'GET', '/v1/ceremonies/open/me', { token: joined.body.token });
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ name: 'newcomer', inQueue: false });
   });
 });

@@ -29,6 +29,8 @@ interface Step {
   holders?: string[];
   /** The participant's state on each circuit after the step, in circuit order. */
   states?: Record<string, string[]>;
+  /** The catalogue code the step is refused with (nothing changes). */
+  refused?: string;
 }
 
 interface Case {
@@ -184,6 +186,19 @@ const cases: Case[] = [
     ],
     expired: [['a', 'c1', 'left']],
   },
+  {
+    name: 'a participant who left may join again only after the cool-down (30 s)',
+    circuits: ['c1'],
+    who: ['a'],
+    timeoutSeconds: 600,
+    steps: [
+      { at: 0, do: 'join', who: 'a', holders: ['a'] },
+      { at: 5, do: 'leave', who: 'a', holders: ['-'] },
+      { at: 20, do: 'join', who: 'a', refused: 'RATE_LIMITED', holders: ['-'], states: { a: ['none'] } },
+      { at: 35, do: 'join', who: 'a', holders: ['a'] },
+    ],
+    expired: [['a', 'c1', 'left']],
+  },
 ];
 
 const fakeSha = (n: number) => n.toString(16).padStart(64, '0');
@@ -248,6 +263,12 @@ describe('queue rules on an injected clock', () => {
         const where = `${c.name}: ${step.do} ${step.who ?? ''} at ${step.at}`;
         switch (step.do) {
           case 'join':
+            if (step.refused !== undefined) {
+              await expect(joinQueue(s, person(step.who)), where).rejects.toMatchObject({
+                code: step.refused,
+              });
+              break;
+            }
             await joinQueue(s, person(step.who));
             break;
           case 'leave':

@@ -40,7 +40,7 @@ export interface AdminOptions {
   pollIntervalMs?: number;
 }
 
-async function connectCoordinator(opts: AdminOptions, caller: string): Promise<CoordinatorClient> {
+export async function connectCoordinator(opts: AdminOptions, caller: string): Promise<CoordinatorClient> {
   if (typeof opts?.ceremony !== 'string' || opts.ceremony.length === 0)
     throw new TypeError(`${caller}: ceremony is required`);
   const keys = await readKeyFile(opts.keyFile);
@@ -54,7 +54,7 @@ async function connectCoordinator(opts: AdminOptions, caller: string): Promise<C
   return client;
 }
 
-const ceremonyPath = (id: string) => `/ceremonies/${encodeURIComponent(id)}`;
+export const ceremonyPath = (id: string) => `/ceremonies/${encodeURIComponent(id)}`;
 
 export async function createCeremony(
   opts: AdminOptions & {

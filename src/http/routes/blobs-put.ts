@@ -2,12 +2,14 @@ import { Type } from '@sinclair/typebox';
 import { measureUpload } from '../../ceremony/metrics.js';
 import { requireCoordinator } from '../auth.js';
 import { ErrorBody } from '../schemas.js';
+import { streamBodyOf } from '../stream-body.js';
 import type { Route } from '../types.js';
 
 export const blobsPut: Route = (app, s) =>
   app.put(
     '/v1/blobs',
     {
+      config: { rateLimit: 'upload' },
       schema: {
         tags: ['coordinator'],
         summary: 'Upload an r1cs or ptau file (streamed, stored under its SHA-256)',
@@ -24,7 +26,7 @@ export const blobsPut: Route = (app, s) =>
       const stored = await measureUpload(
         s.metrics,
         'blob',
-        s.store.put(request.body as NodeJS.ReadableStream, {
+        s.store.put(streamBodyOf(request), {
           maxBytes: s.config.maxBlobBytes,
           expectedBytes: length === undefined ? undefined : Number(length),
         }),

@@ -6,7 +6,7 @@ import {
   MAX_TURN_TIMEOUT_SECONDS,
   MIN_TURN_TIMEOUT_SECONDS,
 } from '../../limits.js';
-import { requireCoordinator } from '../auth.js';
+import { requireConfiguredCoordinator } from '../auth.js';
 import { CeremonyView, ErrorBody } from '../schemas.js';
 import type { Route } from '../types.js';
 
@@ -31,7 +31,7 @@ export const ceremoniesCreate: Route = (app, s) =>
       },
     },
     async (request, reply) => {
-      const caller = await requireCoordinator(s, request);
+      const caller = await requireConfiguredCoordinator(s, request);
       return reply.status(201).send(await createCeremony(s, caller.publicKey, request.body));
     },
   );

@@ -6,7 +6,7 @@ import {
   MAX_ITERATIONS_EXP,
   MIN_ITERATIONS_EXP,
 } from '../../limits.js';
-import { requireCoordinator } from '../auth.js';
+import { requireCeremonyCoordinatorOf } from '../auth.js';
 import { CeremonyParams, CeremonyView, ErrorBody } from '../schemas.js';
 import type { Route } from '../types.js';
 
@@ -28,7 +28,7 @@ export const ceremonyFinalize: Route = (app, s) =>
       },
     },
     async (request, reply) => {
-      await requireCoordinator(s, request);
+      await requireCeremonyCoordinatorOf(s, request, request.params.id);
       return reply.status(202).send(await requestFinalize(s, request.params.id, request.body));
     },
   );

@@ -1,5 +1,5 @@
 import { openCeremony } from '../../ceremony/ceremonies.js';
-import { requireCoordinator } from '../auth.js';
+import { requireCeremonyCoordinatorOf } from '../auth.js';
 import { CeremonyParams, CeremonyView, ErrorBody } from '../schemas.js';
 import type { Route } from '../types.js';
 
@@ -15,7 +15,7 @@ export const ceremonyOpen: Route = (app, s) =>
       },
     },
     async (request) => {
-      await requireCoordinator(s, request);
+      await requireCeremonyCoordinatorOf(s, request, request.params.id);
       return openCeremony(s, request.params.id);
     },
   );

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { CeremonyError } from '../../errors.js';
-import { MAX_ID_LENGTH } from '../../limits.js';
 import { cosignedCheckpoint } from '../../transcript/log.js';
+import { CeremonyId, TreeSize } from '../schemas.js';
 import type { Route } from '../types.js';
 
 export const checkpointsGet: Route = (app, s) =>
@@ -11,10 +11,7 @@ export const checkpointsGet: Route = (app, s) =>
       schema: {
         tags: ['public'],
         summary: 'The checkpoint signed at a tree size, with the participants\u2019 cosignatures',
-        params: Type.Object({
-          id: Type.String({ maxLength: MAX_ID_LENGTH }),
-          size: Type.Integer({ minimum: 1 }),
-        }),
+        params: Type.Object({ id: CeremonyId, size: TreeSize }),
       },
     },
     async (request, reply) => {

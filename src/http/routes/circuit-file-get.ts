@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { type CircuitFile, circuitFiles, resolveCircuitFile } from '../../ceremony/published-files.js';
-import { MAX_ID_LENGTH } from '../../limits.js';
+import { CeremonyId, CircuitName } from '../schemas.js';
 import { sendStoredFile } from '../send-file.js';
 import type { Route } from '../types.js';
 
@@ -20,8 +20,8 @@ export const circuitFileGet: Route = (app, s) =>
         summary:
           'The circuit inputs (r1cs, ptau) and, once finalized, outputs (verification_key.json, verifier.sol)',
         params: Type.Object({
-          id: Type.String({ maxLength: MAX_ID_LENGTH }),
-          name: Type.String({ maxLength: MAX_ID_LENGTH }),
+          id: CeremonyId,
+          name: CircuitName,
           file: Type.Union(Object.keys(circuitFiles).map((k) => Type.Literal(k))),
         }),
       },

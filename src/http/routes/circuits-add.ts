@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { addCircuit } from '../../ceremony/circuits.js';
 import { MAX_ID_LENGTH } from '../../limits.js';
-import { requireCoordinator } from '../auth.js';
+import { requireCeremonyCoordinatorOf } from '../auth.js';
 import { CeremonyParams, CircuitView, ErrorBody, Hex32 } from '../schemas.js';
 import type { Route } from '../types.js';
 
@@ -23,7 +23,7 @@ export const circuitsAdd: Route = (app, s) =>
       },
     },
     async (request, reply) => {
-      await requireCoordinator(s, request);
+      await requireCeremonyCoordinatorOf(s, request, request.params.id);
       return reply.status(202).send(await addCircuit(s, request.params.id, request.body));
     },
   );

@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { getContribution } from '../../ceremony/contributions.js';
-import { MAX_ID_LENGTH } from '../../limits.js';
-import { ContributionView, ErrorBody } from '../schemas.js';
+import { CeremonyId, ContributionId, ContributionView, ErrorBody } from '../schemas.js';
 import type { Route } from '../types.js';
 
 export const contributionGet: Route = (app, s) =>
@@ -12,8 +11,8 @@ export const contributionGet: Route = (app, s) =>
         tags: ['participant'],
         summary: 'Verdict of a contribution; once accepted, its receipt',
         params: Type.Object({
-          id: Type.String({ maxLength: MAX_ID_LENGTH }),
-          contributionId: Type.String({ maxLength: 64 }),
+          id: CeremonyId,
+          contributionId: ContributionId,
         }),
         response: { 200: ContributionView, 404: ErrorBody },
       },

@@ -3,6 +3,7 @@ import { receiveContribution } from '../../ceremony/contributions.js';
 import { CeremonyError } from '../../errors.js';
 import { participantOf } from '../auth.js';
 import { CircuitParams, ContributionView, ErrorBody, Hex64 } from '../schemas.js';
+import { streamBodyOf } from '../stream-body.js';
 import type { Route } from '../types.js';
 
 function decodeStatement(header: string | undefined): string | undefined {
@@ -16,6 +17,7 @@ export const contributionUpload: Route = (app, s) =>
   app.put(
     '/v1/ceremonies/:id/circuits/:name/contribution',
     {
+      config: { rateLimit: 'upload' },
       schema: {
         tags: ['participant'],
         summary: 'Upload your contribution (the new zkey, streamed) with its attestation during your turn',
@@ -32,7 +34,7 @@ export const contributionUpload: Route = (app, s) =>
       const length = request.headers['content-length'];
       const view = await receiveContribution(s, participant, {
         circuit: request.params.name,
-        body: request.body as NodeJS.ReadableStream,
+        body: streamBodyOf(request),
         contentLength: length === undefined ? undefined : Number(length),
         attestation: request.headers['x-ceremony-attestation'],
         statement: decodeStatement(request.headers['x-ceremony-statement']),

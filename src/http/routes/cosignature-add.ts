@@ -1,19 +1,20 @@
 import { Type } from '@sinclair/typebox';
 import { addCosignature } from '../../ceremony/receipts.js';
 import { participantOf } from '../auth.js';
-import { CeremonyParams, ErrorBody } from '../schemas.js';
+import { CeremonyParams, ErrorBody, TreeSize } from '../schemas.js';
 import type { Route } from '../types.js';
 
 export const cosignatureAdd: Route = (app, s) =>
   app.post(
     '/v1/ceremonies/:id/cosignatures',
     {
+      config: { rateLimit: 'cosignature' },
       schema: {
         tags: ['participant'],
         summary: 'Hand back your tlog-cosignature/v1 of a checkpoint; it is published beside the checkpoint',
         params: CeremonyParams,
         body: Type.Object({
-          treeSize: Type.Integer({ minimum: 1 }),
+          treeSize: TreeSize,
           signature: Type.String({ maxLength: 400 }),
         }),
         response: {

@@ -7,6 +7,7 @@ export const heartbeatPost: Route = (app, s) =>
   app.post(
     '/v1/ceremonies/:id/heartbeat',
     {
+      config: { rateLimit: 'heartbeat' },
       schema: {
         tags: ['participant'],
         summary: 'Show you are still there; silent participants lose their place after the grace period',

@@ -2,6 +2,7 @@
 import type { Route } from '../types.js';
 import { authChallenge } from './auth-challenge.js';
 import { authLogin } from './auth-login.js';
+import { authLogout } from './auth-logout.js';
 import { blobsPut } from './blobs-put.js';
 import { ceremoniesCreate } from './ceremonies-create.js';
 import { ceremoniesList } from './ceremonies-list.js';
@@ -13,14 +14,18 @@ import { ceremonyOpen } from './ceremony-open.js';
 import { checkpointGet } from './checkpoint-get.js';
 import { checkpointsGet } from './checkpoints-get.js';
 import { circuitFileGet } from './circuit-file-get.js';
+import { circuitRemove } from './circuit-remove.js';
+import { circuitRetry } from './circuit-retry.js';
 import { circuitsAdd } from './circuits-add.js';
 import { contributionGet } from './contribution-get.js';
 import { contributionUpload } from './contribution-upload.js';
+import { coordinatorsAdd } from './coordinators-add.js';
 import { cosignatureAdd } from './cosignature-add.js';
 import { heartbeatPost } from './heartbeat.js';
 import { logKeyGet } from './log-key.js';
 import { meGet } from './me-get.js';
 import { opsRoutes } from './ops.js';
+import { participantRevoke } from './participant-revoke.js';
 import { participantsAdd } from './participants-add.js';
 import { participantsRegister } from './participants-register.js';
 import { proofConsistency } from './proof-consistency.js';
@@ -28,6 +33,7 @@ import { proofInclusion } from './proof-inclusion.js';
 import { queueJoin } from './queue-join.js';
 import { queueLeave } from './queue-leave.js';
 import { transcriptGet } from './transcript-get.js';
+import { turnExpire } from './turn-expire.js';
 import { webPage } from './web-page.js';
 import { zkeyGet } from './zkey-get.js';
 
@@ -35,6 +41,7 @@ export const routes: Route[] = [
   opsRoutes,
   authChallenge,
   authLogin,
+  authLogout,
   logKeyGet,
   blobsPut,
   ceremoniesCreate,
@@ -46,6 +53,11 @@ export const routes: Route[] = [
   ceremonyFinalize,
   circuitsAdd,
   participantsAdd,
+  coordinatorsAdd,
+  participantRevoke,
+  turnExpire,
+  circuitRetry,
+  circuitRemove,
   participantsRegister,
   queueJoin,
   queueLeave,

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { registerParticipant } from '../../ceremony/participants.js';
 import { MAX_PARTICIPANT_NAME_LENGTH } from '../../limits.js';
-import { requireCoordinator } from '../auth.js';
+import { requireCeremonyCoordinatorOf } from '../auth.js';
 import { CeremonyParams, ErrorBody, Hex32, ParticipantView } from '../schemas.js';
 import type { Route } from '../types.js';
 
@@ -21,7 +21,7 @@ export const participantsAdd: Route = (app, s) =>
       },
     },
     async (request, reply) => {
-      await requireCoordinator(s, request);
+      await requireCeremonyCoordinatorOf(s, request, request.params.id);
       const p = await registerParticipant(s, request.params.id, request.body);
       return reply.status(201).send({ participantId: p.participantId, name: p.name, publicKey: p.publicKey });
     },

@@ -9,6 +9,7 @@ export const participantsRegister: Route = (app, s) =>
   app.post(
     '/v1/ceremonies/:id/register',
     {
+      config: { rateLimit: 'register' },
       schema: {
         tags: ['participant'],
         summary: 'Register yourself (ceremonies with open registration only)',

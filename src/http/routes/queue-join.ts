@@ -7,6 +7,7 @@ export const queueJoin: Route = (app, s) =>
   app.post(
     '/v1/ceremonies/:id/queue',
     {
+      config: { rateLimit: 'queue' },
       schema: {
         tags: ['participant'],
         summary: 'Join the queue for every circuit not yet contributed to (idempotent)',

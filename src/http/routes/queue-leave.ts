@@ -7,6 +7,7 @@ export const queueLeave: Route = (app, s) =>
   app.delete(
     '/v1/ceremonies/:id/queue',
     {
+      config: { rateLimit: 'queue' },
       schema: {
         tags: ['participant'],
         summary: 'Leave the queue; an active turn ends as turn.expired',

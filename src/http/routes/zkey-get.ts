@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { resolveZkey } from '../../ceremony/published-files.js';
-import { MAX_ID_LENGTH } from '../../limits.js';
+import { CeremonyId, CircuitName } from '../schemas.js';
 import { sendStoredFile } from '../send-file.js';
 import type { Route } from '../types.js';
 
@@ -13,8 +13,8 @@ export const zkeyGet: Route = (app, s) =>
         summary:
           'The zkey after contribution `index` (0 = initial, `latest`, `final`); ETag = SHA-256; Range supported',
         params: Type.Object({
-          id: Type.String({ maxLength: MAX_ID_LENGTH }),
-          name: Type.String({ maxLength: MAX_ID_LENGTH }),
+          id: CeremonyId,
+          name: CircuitName,
           index: Type.String({ pattern: '^(\\d{1,9}|latest|final)$' }),
         }),
       },

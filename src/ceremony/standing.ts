@@ -1,0 +1,51 @@
+// A participant's standing in a ceremony: revoked by a coordinator, or cooling down after leaving the queue.
+import type { Queryable } from '../db/database.js';
+import { CeremonyError } from '../errors.js';
+import type { Services } from './services.js';
+import type { Participant } from './types.js';
+
+/** Seconds still to wait before rejoining, or null when the participant may join now. */
+export function rejoinWaitSeconds(leftAt: Date | null, now: Date, cooldownSeconds: number): number | null {
+  if (leftAt === null) return null;
+  const waitMs = leftAt.getTime() + cooldownSeconds * 1000 - now.getTime();
+  return waitMs > 0 ? Math.ceil(waitMs / 1000) : null;
+}
+
+/** Bounds the transcript entries one key can cause: each leave with a turn held logs `turn.expired`. */
+export async function refuseEarlyRejoin(
+  tx: Queryable,
+  s: Services,
+  p: Participant,
+  now: Date,
+): Promise<void> {
+  const [row] = await tx.query<{ left_at: Date | null }>(
+    'SELECT left_at FROM participants WHERE ceremony_id = $1 AND participant_id = $2',
+    [p.ceremonyId, p.participantId],
+  );
+  const wait = rejoinWaitSeconds(row?.left_at ?? null, now, s.config.rejoinCooldownSeconds);
+  if (wait !== null) {
+    throw new CeremonyError('RATE_LIMITED', `you left the queue recently: join again in ${wait} s`, {
+      retryAfterSeconds: wait,
+    });
+  }
+}
+
+export async function recordLeave(tx: Queryable, p: Participant, now: Date): Promise<void> {
+  await tx.query('UPDATE participants SET left_at = $3 WHERE ceremony_id = $1 AND participant_id = $2', [
+    p.ceremonyId,
+    p.participantId,
+    now,
+  ]);
+}
+
+export async function refuseRevoked(db: Queryable, p: Participant): Promise<void> {
+  const [row] = await db.query<{ revoked_at: Date | null }>(
+    'SELECT revoked_at FROM participants WHERE ceremony_id = $1 AND participant_id = $2',
+    [p.ceremonyId, p.participantId],
+  );
+  if (row?.revoked_at)
+    throw new CeremonyError(
+      'FORBIDDEN',
+      `a coordinator revoked this key's part in ceremony '${p.ceremonyId}'`,
+    );
+}
