@@ -272,7 +272,7 @@ export async function runVerification(
     if (job.signal.aborted || !job.lastAttempt) throw err;
     // The verifier itself kept failing (crash, out of memory, timeout): the circuit must not stay held forever.
     s.log.error({ err, contribution: c.id }, 'verification failed to run; rejecting the contribution');
-    result = { ok: false, durationMs: 0, maxRssBytes: 0 };
+    result = { ok: false, durationMs: 0, maxRssBytes: 0, cpuMs: 0 };
     verifierFailed = true;
   }
   s.metrics.verifySeconds.observe(result.durationMs / 1000);

@@ -5,8 +5,8 @@ import { G1_BYTES } from '../bn128-encoding.js';
 import { type Curve, findPointProblems, multiplyAndSum } from './curve.js';
 import { SCALAR_BYTES, type ScalarSource } from './scalars.js';
 
-/** Points per chunk: 1 MiB of bases, the memory bound of one section in flight. */
-export const CHUNK_POINTS = 16384;
+/** Points per chunk (256 KiB of bases): small enough that the last chunk's multiplication ends soon after the last byte. */
+export const CHUNK_POINTS = 4096;
 
 export interface PointSumOptions {
   curve: Curve;

@@ -135,6 +135,8 @@ class IncomingZkey implements StepCheck, SectionSink {
   private readonly hashers = new Map<number, Hash>();
   private readonly sums = new Map<number, PointSum>();
   private readonly kept = new Map<number, Uint8Array[]>();
+  // Checked as soon as section 2 has arrived, while the rest of the file streams in.
+  private deltaPair: { ok: boolean; reason?: string } | undefined;
 
   constructor(private readonly p: PreparedStep) {
     for (const id of pointSections) {
@@ -179,7 +181,7 @@ class IncomingZkey implements StepCheck, SectionSink {
     if (!chain.ok) return chain;
     const pok = await verifyLastContributionProof(next, this.p.prev.delta1);
     if (!pok.ok) return refusal(`contribution #${pok.index + 1}: ${pok.reason}`);
-    const pair = verifyDeltaPair(next.delta1, next.delta2);
+    const pair = this.deltaPair ?? verifyDeltaPair(next.delta1, next.delta2);
     if (!pair.ok) return refusal(pair.reason ?? 'delta is invalid');
     for (const id of pointSections) {
       const same = await pairingsEqual(
@@ -233,6 +235,8 @@ class IncomingZkey implements StepCheck, SectionSink {
       if (!equalBytes(fixed, this.p.prev.headerWithoutDelta)) {
         throw new CeremonyError('ZKEY_WRONG_CIRCUIT', 'zkey is for another circuit: Groth16 header differs');
       }
+      const delta = header.subarray(header.length - deltaBytes);
+      this.deltaPair = verifyDeltaPair(delta.slice(0, G1_BYTES), delta.slice(G1_BYTES));
     }
   }
 
