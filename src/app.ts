@@ -19,6 +19,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { routes } from './http/routes/index.js';
 import type { App } from './http/types.js';
+import { StepService } from './snark/step-verify/step-service.js';
 import { BlobStore } from './storage/blob-store.js';
 import { loadLogSigner } from './transcript/log-key.js';
 import { Publisher } from './transcript/publisher.js';
@@ -65,6 +66,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     config,
     signer,
     metrics,
+    steps: { verifier: new StepService(), passed: new Set() },
     log: app.log as Services['log'],
     events: {
       ceremonyChanged: (id) => publisher?.schedule(id),
@@ -121,6 +123,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   app.addHook('onClose', async () => {
     clearInterval(ticker);
     await runner?.stop();
+    services.steps.verifier.stop();
     await publisher?.flush();
     await db.close();
   });

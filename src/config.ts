@@ -24,6 +24,8 @@ export interface Config {
   readonly nonceTtlSeconds: number;
   readonly maxBlobBytes: number;
   readonly verifyConcurrency: number;
+  /** Every Nth contribution is also checked with snarkjs verifyFromInit, besides the incremental step check. */
+  readonly crossCheckEvery: number;
   /** A snarkjs child (setup, verification, beacon) running longer than this is killed. */
   readonly jobTimeoutSeconds: number;
   readonly schedulerIntervalMs: number;
@@ -98,6 +100,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     nonceTtlSeconds: integer(env.NONCE_TTL_SECONDS, 120, 'nonce TTL', 5, 3600),
     maxBlobBytes: integer(env.MAX_BLOB_BYTES, 4 * 1024 ** 3, 'max blob bytes', 1024, 2 ** 42),
     verifyConcurrency: integer(env.VERIFY_CONCURRENCY, 1, 'verify concurrency', 1, 64),
+    crossCheckEvery: integer(env.CROSS_CHECK_EVERY, 10, 'cross-check interval', 1, 1_000_000),
     jobTimeoutSeconds: integer(env.JOB_TIMEOUT_SECONDS, 3600, 'job timeout', 10, 7 * 86400),
     schedulerIntervalMs: integer(env.SCHEDULER_INTERVAL_MS, 1000, 'scheduler interval', 50, 60000),
     logLevel: pick(flags, env, 'log-level', 'LOG_LEVEL') ?? 'info',

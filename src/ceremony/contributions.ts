@@ -6,7 +6,6 @@ import { verifyHexSignature } from '../crypto/ed25519.js';
 import type { Queryable } from '../db/database.js';
 import { CeremonyError, type ErrorCode } from '../errors.js';
 import { checkContributionChain } from '../snark/contribution-chain.js';
-import { verifyFromInit } from '../snark/runner.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
 import type { StoredFile } from '../storage/blob-store.js';
 import { attestationMessage, MAX_STATEMENT_LENGTH } from './attestation.js';
@@ -14,11 +13,13 @@ import { enqueueJob, type JobContext } from './jobs.js';
 import { advanceQueue } from './queue.js';
 import { buildReceipt } from './receipts.js';
 import { type CeremonyRow, logEntry, type Services, withCeremonyLock } from './services.js';
+import { type StepOutcome, tapUpload, verifyContributionStep } from './streamed-step.js';
 import type { ContributionView, Participant } from './types.js';
 
 /** A contribution adds one 407-byte record plus its name; anything much larger than the previous zkey is refused. */
 export const MAX_GROWTH_BYTES = 64 * 1024;
-export const VERIFIER = { name: 'snarkjs', version: '0.7.6', method: 'zKey.verifyFromInit' } as const;
+/** Named in each accepted entry; `method` is 'step' or 'step+zKey.verifyFromInit' (the periodic cross-check). */
+export const VERIFIER = { name: 'ceremony-coordinator', version: '1' } as const;
 
 interface HeldTurn {
   turnId: number;
@@ -141,12 +142,21 @@ export async function receiveContribution(
   if (input.contentLength !== undefined && input.contentLength > maxBytes) {
     throw new CeremonyError('PAYLOAD_TOO_LARGE', `a contribution to this zkey is at most ${maxBytes} bytes`);
   }
-  const file = await s.store.receive(input.body, maxBytes);
+  const tap = await tapUpload(s, held.prevZkeySha256);
+  let file: StoredFile;
+  try {
+    file = await s.store.receive(input.body, maxBytes, tap.onChunk);
+  } catch (err) {
+    tap.drop();
+    throw err;
+  }
+  const streamed = await tap.verdict();
   const id = randomBytes(12).toString('hex');
   let failure: CeremonyError | undefined;
   let contributionHash: string | undefined;
   try {
     contributionHash = await checkUpload(s, p, input.circuit, held, file, input);
+    if (streamed && !streamed.ok) throw new CeremonyError(streamed.code, streamed.message);
     // Durable under its own name before the job that verifies it is committed.
     await s.store.place(file.path, s.store.uploadPath(id));
   } catch (err) {
@@ -200,7 +210,13 @@ export async function receiveContribution(
     if (!failure) await rm(s.store.uploadPath(id), { force: true });
     throw err;
   }
-  if (failure) throw failure;
+  if (failure) {
+    // The refused attempt used up zkey_prev's secret scalars: prepare fresh ones for the next upload.
+    s.steps.verifier.prepare(held.prevZkeySha256, s.store.pathOf(held.prevZkeySha256));
+    throw failure;
+  }
+  // The job commits this verdict at once; without it (verifier unavailable) the job checks the stored file.
+  if (streamed?.ok) s.steps.passed.add(id);
   s.events.jobQueued();
   return getContribution(s, p.ceremonyId, id);
 }
@@ -256,29 +272,33 @@ export async function runVerification(
     () => uploaded,
     () => s.store.pathOf(c.zkey_sha256),
   );
-  let result: Awaited<ReturnType<typeof verifyFromInit>>;
+  let result: StepOutcome;
   let verifierFailed = false;
   try {
-    result = await verifyFromInit(
-      s.store.pathOf(circuit.initial_zkey_sha256),
-      s.store.pathOf(circuit.ptau_sha256),
+    result = await verifyContributionStep(
+      s,
+      c,
       path,
       {
-        signal: job.signal,
-        timeoutMs: s.config.jobTimeoutSeconds * 1000,
+        zkeyPath: s.store.pathOf(circuit.initial_zkey_sha256),
+        ptauPath: s.store.pathOf(circuit.ptau_sha256),
       },
+      { signal: job.signal, timeoutMs: s.config.jobTimeoutSeconds * 1000 },
     );
   } catch (err) {
     if (job.signal.aborted || !job.lastAttempt) throw err;
     // The verifier itself kept failing (crash, out of memory, timeout): the circuit must not stay held forever.
     s.log.error({ err, contribution: c.id }, 'verification failed to run; rejecting the contribution');
-    result = { ok: false, durationMs: 0, maxRssBytes: 0, cpuMs: 0 };
+    result = { ok: false, method: 'step', durationMs: 0, maxRssBytes: 0 };
     verifierFailed = true;
   }
+  s.steps.passed.delete(c.id);
   s.metrics.verifySeconds.observe(result.durationMs / 1000);
   s.metrics.verifyMaxRssBytes.set(result.maxRssBytes);
   if (result.ok && path === uploaded) await s.store.adopt({ path, sha256: c.zkey_sha256 });
 
+  // The zkey the next upload builds on: its side of the step check is computed before that upload starts.
+  let prepareNext: string | undefined;
   await withCeremonyLock(s, c.ceremony_id, async (tx, ceremony) => {
     const current = await loadContribution(tx, c.ceremony_id, c.id);
     if (current.state !== 'verifying') return;
@@ -305,8 +325,9 @@ export async function runVerification(
           ? 'the circuit moved on before verification finished'
           : verifierFailed
             ? 'the verifier could not run to completion on this zkey (crash, memory or time limit)'
-            : 'snarkjs verification against the initial zkey and ptau failed',
+            : (result.reason ?? 'verification failed'),
       });
+      prepareNext = c.prev_zkey_sha256;
       return;
     }
     await tx.query(
@@ -322,7 +343,7 @@ export async function runVerification(
       zkeySha256: c.zkey_sha256,
       contributionHash: c.contribution_hash ?? '',
       attestation: c.attestation,
-      verifier: { ...VERIFIER },
+      verifier: { ...VERIFIER, method: result.method },
       ...(c.statement === null ? {} : { statement: c.statement }),
     });
     await tx.query(
@@ -331,8 +352,10 @@ export async function runVerification(
     );
     await advanceQueue(tx, s, ceremony);
     s.metrics.contributions.inc({ result: 'accepted' });
+    prepareNext = c.zkey_sha256;
   });
   await rm(uploaded, { force: true });
+  if (prepareNext) s.steps.verifier.prepare(prepareNext, s.store.pathOf(prepareNext));
 }
 
 export async function getContribution(

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database, Queryable } from '../db/database.js';
 import { CeremonyError } from '../errors.js';
+import type { StepService } from '../snark/step-verify/step-service.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { JsonValue } from '../transcript/canonical-json.js';
 import type { EntryType } from '../transcript/entry.js';
@@ -17,6 +18,11 @@ export interface Services {
   readonly signer: LogSigner;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /**
+   * The streaming step verifier, and the contributions whose streamed verdict passed (in memory: after a restart the
+   * verification job checks the stored file instead).
+   */
+  readonly steps: { readonly verifier: StepService; readonly passed: Set<string> };
   /** Hooks run after a commit: publish files, wake the job runner. */
   readonly events: {
     ceremonyChanged(ceremonyId: string): void;

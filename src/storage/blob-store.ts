@@ -21,7 +21,10 @@ class HashingLimiter extends Transform {
   readonly hash = createHash('sha256');
   size = 0;
 
-  constructor(private readonly maxBytes: number) {
+  constructor(
+    private readonly maxBytes: number,
+    private readonly onChunk?: (chunk: Uint8Array) => Promise<void>,
+  ) {
     super();
   }
 
@@ -32,7 +35,12 @@ class HashingLimiter extends Transform {
       return;
     }
     this.hash.update(chunk);
-    done(null, chunk);
+    if (!this.onChunk) return done(null, chunk);
+    // The next chunk is not read until the observer has taken this one: back-pressure on the socket.
+    this.onChunk(chunk).then(
+      () => done(null, chunk),
+      (err: Error) => done(err),
+    );
   }
 }
 
@@ -74,10 +82,17 @@ export class BlobStore {
     );
   }
 
-  /** Streams `source` into a durable temp file, computing SHA-256 and size in the same pass. */
-  async receive(source: NodeJS.ReadableStream, maxBytes: number): Promise<StoredFile> {
+  /**
+   * Streams `source` into a durable temp file, computing SHA-256 and size in the same pass; `onChunk` sees every
+   * chunk in order too (the streaming verifier), and the body is read no faster than it takes them.
+   */
+  async receive(
+    source: NodeJS.ReadableStream,
+    maxBytes: number,
+    onChunk?: (chunk: Uint8Array) => Promise<void>,
+  ): Promise<StoredFile> {
     const path = join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
-    const limiter = new HashingLimiter(maxBytes);
+    const limiter = new HashingLimiter(maxBytes, onChunk);
     try {
       await pipeline(source, limiter, createWriteStream(path, { flags: 'wx' }));
       await fsyncPath(path);
