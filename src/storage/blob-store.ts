@@ -35,7 +35,10 @@ class HashingLimiter extends Transform {
       return;
     }
     this.hash.update(chunk);
-    if (!this.onChunk) return done(null, chunk);
+    if (!this.onChunk) {
+      done(null, chunk);
+      return;
+    }
     // The next chunk is not read until the observer has taken this one: back-pressure on the socket.
     this.onChunk(chunk).then(
       () => done(null, chunk),

@@ -13,7 +13,7 @@ import {
   type TestCeremony,
   type TestParticipant,
 } from '../helpers/ceremony.js';
-import { attestFile, downloadZkey, uploadZkey, waitForVerdict } from '../helpers/contribution.js';
+import { attestFile, downloadZkey, uploadZkey } from '../helpers/contribution.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 interface CircuitState {
