@@ -10,6 +10,7 @@ import { readZkeyInfo } from '../snark/zkey-file.js';
 import type { StoredFile } from '../storage/blob-store.js';
 import { attestationMessage, MAX_STATEMENT_LENGTH } from './attestation.js';
 import { enqueueJob, type JobContext } from './jobs.js';
+import { measureUpload } from './metrics.js';
 import { advanceQueue } from './queue.js';
 import { buildReceipt } from './receipts.js';
 import { type CeremonyRow, logEntry, type Services, withCeremonyLock } from './services.js';
@@ -145,7 +146,7 @@ export async function receiveContribution(
   const tap = await tapUpload(s, held.prevZkeySha256);
   let file: StoredFile;
   try {
-    file = await s.store.receive(input.body, maxBytes, tap.onChunk);
+    file = await measureUpload(s.metrics, 'zkey', s.store.receive(input.body, maxBytes, tap.onChunk));
   } catch (err) {
     tap.drop();
     throw err;
