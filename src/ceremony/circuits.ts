@@ -109,6 +109,8 @@ export async function runCircuitSetup(
         power: c.power,
       });
     });
+    // The first upload's step check needs the initial zkey's side: compute it while participants queue.
+    s.steps.verifier.prepare(sha256, s.store.pathOf(sha256));
   } catch (err) {
     await rm(out, { force: true });
     // Interrupted, or a passing fault with tries left: the job runs again (the initial zkey is deterministic).

@@ -13,11 +13,14 @@ export interface UploadTap {
   drop(): void;
 }
 
+// The body is not read while the upload waits: a longer wait would hold the participant's turn idle.
+const PREPARE_WAIT_MS = 3000;
+
 /** Starts the streamed check of an upload on top of the zkey with this hash. */
 export async function tapUpload(s: Services, prevSha256: string): Promise<UploadTap> {
   let step: StreamedStep | undefined;
   try {
-    step = await s.steps.verifier.begin(prevSha256, s.store.pathOf(prevSha256));
+    step = await s.steps.verifier.begin(prevSha256, s.store.pathOf(prevSha256), PREPARE_WAIT_MS);
   } catch (err) {
     s.log.warn({ err }, 'streaming verifier unavailable; the verification job will check the file');
   }

@@ -33,6 +33,8 @@ describe('the server killed during a verification', () => {
       // Every contribution is cross-checked by verifyFromInit in the job, so a verification is still in flight
       // after the streamed step check passed, and the restart must resume it from the stored file.
       CROSS_CHECK_EVERY: '1',
+      // Turns must outlast the restarts on a loaded machine: this test is about crashes, not heartbeats.
+      HEARTBEAT_GRACE_SECONDS: '600',
       ...(database.url ? { DATABASE_URL: database.url } : {}),
     };
     child = await startChildServer(env);

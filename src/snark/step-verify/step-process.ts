@@ -6,7 +6,7 @@ import { type PreparedStep, prepareStep, type StepCheck, startStepCheck } from '
 
 export type StepRequest =
   | { seq: number; op: 'prepare'; key: string; path: string }
-  | { seq: number; op: 'begin'; id: string; key: string; path: string }
+  | { seq: number; op: 'begin'; id: string; key: string; path: string; waitMs: number }
   | { seq: number; op: 'push'; id: string; chunk: Uint8Array }
   | { seq: number; op: 'finish'; id: string }
   | { seq: number; op: 'drop'; id: string };
@@ -35,7 +35,7 @@ async function perform(request: StepRequest): Promise<unknown> {
       await preparationOf(request.key, request.path);
       return undefined;
     case 'begin': {
-      const step = await preparationOf(request.key, request.path);
+      const step = await withinTime(preparationOf(request.key, request.path), request.waitMs);
       // Single use: the next verification on this zkey_prev gets fresh scalars.
       prepared.delete(request.key);
       checks.set(request.id, startStepCheck(step));
@@ -58,6 +58,15 @@ async function perform(request: StepRequest): Promise<unknown> {
       checks.delete(request.id);
       return undefined;
   }
+}
+
+// An upload does not wait long for a preparation still running: it is verified by the job instead.
+function withinTime<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`zkey_prev is not prepared after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 async function handle(request: StepRequest): Promise<void> {

@@ -39,10 +39,13 @@ export class StepService {
     });
   }
 
-  /** A streaming check of an upload on top of zkey_prev; waits for the preparation when it is not ready yet. */
-  async begin(prevSha256: string, prevPath: string): Promise<StreamedStep> {
+  /**
+   * A streaming check of an upload on top of zkey_prev; waits at most `waitMs` for a preparation still running
+   * (then fails, and the preparation goes on for the next upload).
+   */
+  async begin(prevSha256: string, prevPath: string, waitMs: number): Promise<StreamedStep> {
     const id = `c${++this.nextCheck}`;
-    await this.call({ op: 'begin', id, key: prevSha256, path: prevPath });
+    await this.call({ op: 'begin', id, key: prevSha256, path: prevPath, waitMs });
     return {
       push: async (chunk) => {
         await this.call({ op: 'push', id, chunk });
