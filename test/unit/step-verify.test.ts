@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BN128_Q } from '../../src/snark/bn128-encoding.js';
 import { contribute, verifyFromInit } from '../../src/snark/runner.js';
+import { StepService } from '../../src/snark/step-verify/step-service.js';
 import { prepareStep, startStepCheck, verifyStep } from '../../src/snark/step-verify/step-verifier.js';
 import { readZkeyInfo, type ZkeyInfo } from '../../src/snark/zkey-file.js';
 import {
@@ -180,4 +181,27 @@ describe('verifyStep (zkey_prev → zkey_new)', () => {
     startStepCheck(prepared);
     expect(() => startStepCheck(prepared)).toThrow(/already used/);
   });
+
+  it('in the verifier child process: prepared ahead, fed chunks, a verdict per upload with fresh scalars', async () => {
+    const service = new StepService();
+    try {
+      const prev = chain.contributions[0]!;
+      service.prepare('prev', prev);
+      const feed = async (path: string) => {
+        const check = await service.begin('prev', prev, 120_000);
+        const bytes = new Uint8Array(await readFile(path));
+        for (let at = 0; at < bytes.length; at += 65536) await check.push(bytes.slice(at, at + 65536));
+        return check.finish();
+      };
+      const badL = await tampered('service-l.zkey', (b) => b.set(generatorBytes(), pointAt(prevInfo, 8, 2)));
+      expect(await feed(badL)).toMatchObject({
+        ok: false,
+        code: 'ZKEY_VERIFICATION_FAILED',
+        message: /section 8/,
+      });
+      expect(await feed(honest)).toEqual({ ok: true, contributionHash: chain.contributionHashes[1] });
+    } finally {
+      service.stop();
+    }
+  }, 120_000);
 });
