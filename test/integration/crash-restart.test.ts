@@ -128,7 +128,7 @@ describe('the server killed during a verification', () => {
       'step+zKey.verifyFromInit',
       'step+zKey.verifyFromInit',
     ]);
-  });
+  }, 400_000);
 
   it('killed mid-upload: nothing is accepted or logged, and the next upload of the turn is accepted', async () => {
     const asServer = () => ({ url: child.url, coordinator }) as unknown as TestServer;
@@ -206,7 +206,7 @@ describe('the server killed during a verification', () => {
     expect(await waitForVerdict(child.url, 'midstream', upload.body.contributionId ?? '')).toMatchObject({
       state: 'accepted',
     });
-  });
+  }, 400_000);
 });
 
 async function partialUploadBytes(dir: string): Promise<number> {
