@@ -23,6 +23,7 @@ import { registerNulGuard } from './http/nul-guard.js';
 import { registerRateLimits } from './http/rate-limit.js';
 import { routes } from './http/routes/index.js';
 import type { App } from './http/types.js';
+import { StepService } from './snark/step-verify/step-service.js';
 import { BlobStore } from './storage/blob-store.js';
 import { loadLogSigner } from './transcript/log-key.js';
 import { Publisher } from './transcript/publisher.js';
@@ -80,6 +81,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     signer,
     metrics,
     changes,
+    steps: { verifier: new StepService(), passed: new Set() },
     clock: () => new Date(),
     log: app.log as Services['log'],
     events: {
@@ -156,6 +158,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   app.addHook('onClose', async () => {
     clearInterval(ticker);
     await runner?.stop();
+    services.steps.verifier.stop();
     await publisher?.stop();
     await db.close();
   });

@@ -50,6 +50,8 @@ export interface Config {
   /** SIGTERM: connections still open after this long are closed outright. */
   readonly shutdownGraceSeconds: number;
   readonly verifyConcurrency: number;
+  /** Every Nth contribution is also checked with snarkjs verifyFromInit, besides the incremental step check. */
+  readonly crossCheckEvery: number;
   /** A snarkjs child (setup, verification, beacon) running longer than this is killed. */
   readonly jobTimeoutSeconds: number;
   /** A failed job waits this long before its second try, twice as long before its third. */
@@ -163,6 +165,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     uploadIdleSeconds: integer(env.UPLOAD_IDLE_SECONDS, 60, 'upload idle timeout', 1, 3600),
     shutdownGraceSeconds: integer(env.SHUTDOWN_GRACE_SECONDS, 5, 'shutdown grace', 1, 300),
     verifyConcurrency: integer(env.VERIFY_CONCURRENCY, 1, 'verify concurrency', 1, 64),
+    crossCheckEvery: integer(env.CROSS_CHECK_EVERY, 10, 'cross-check interval', 1, 1_000_000),
     jobTimeoutSeconds: integer(env.JOB_TIMEOUT_SECONDS, 3600, 'job timeout', 10, 7 * 86400),
     jobRetryDelayMs: integer(env.JOB_RETRY_DELAY_MS, 2000, 'job retry delay', 0, 3_600_000),
     schedulerIntervalMs: integer(env.SCHEDULER_INTERVAL_MS, 1000, 'scheduler interval', 50, 60000),

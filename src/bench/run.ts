@@ -2,8 +2,12 @@
 // - per-contribution verification (verifyFromInit) against `snarkjs zkey verify` from r1cs + ptau, time and peak memory
 // - the whole `ceremony demo`, and `ceremony verify --full` on the demo ceremony
 // - `ceremony verify` on a 10,000-entry transcript (no zkeys)
+// - the incremental step check against verifyFromInit and `zkey verify` (step-bench.ts), 2^16 from --bench-dir
+// Flags: --json (one JSON document on stdout), --bench-dir DIR (or CEREMONY_BENCH_DIR: mulchain-65533.r1cs and
+// pot16.ptau), --only steps (the step verification alone), --r1cs-verify-max-power N (skip the slow `zkey verify`
+// from r1cs + ptau above 2^N; default 16).
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runDemo } from '../cli/commands/demo.js';
@@ -15,12 +19,73 @@ import { type EntryType, encodeEntry, GENESIS_PREV } from '../transcript/entry.j
 import { MemoryTree } from '../transcript/merkle.js';
 import { encodeVerifierKey, formatCheckpoint, signNote } from '../transcript/note.js';
 import { auditCeremony, openSource } from '../verify/audit.js';
+import { type BenchCircuit, benchSteps, formatStepTable } from './step-bench.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = join(root, 'test', 'fixtures');
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+interface BenchArgs {
+  json: boolean;
+  benchDir: string | undefined;
+  only: string | undefined;
+  r1csVerifyMaxPower: number;
+}
+
+function parseBenchArgs(argv: string[]): BenchArgs {
+  const args: BenchArgs = {
+    json: false,
+    benchDir: process.env.CEREMONY_BENCH_DIR,
+    only: undefined,
+    r1csVerifyMaxPower: 16,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '--json') args.json = true;
+    else if (flag === '--bench-dir') args.benchDir = argv[++i];
+    else if (flag === '--only') args.only = argv[++i];
+    else if (flag === '--r1cs-verify-max-power') args.r1csVerifyMaxPower = Number(argv[++i]);
+    else throw new Error(`bench: unknown flag ${flag}`);
+  }
+  return args;
+}
+
+async function stepCircuits(benchDir: string | undefined): Promise<BenchCircuit[]> {
+  const circuits: BenchCircuit[] = [
+    {
+      label: '1,021 constraints (2^10)',
+      power: 10,
+      r1cs: join(fixtures, 'mulchain-1021.r1cs'),
+      ptau: join(fixtures, 'pot10.ptau'),
+    },
+    {
+      label: '4,093 constraints (2^12)',
+      power: 12,
+      r1cs: join(fixtures, 'mulchain-4093.r1cs'),
+      ptau: join(fixtures, 'pot12.ptau'),
+    },
+  ];
+  const big = benchDir
+    ? { r1cs: join(benchDir, 'mulchain-65533.r1cs'), ptau: join(benchDir, 'pot16.ptau') }
+    : undefined;
+  const present =
+    big &&
+    (await stat(big.r1cs)
+      .then(() => stat(big.ptau))
+      .then(
+        () => true,
+        () => false,
+      ));
+  if (big && present) circuits.push({ label: '65,533 constraints (2^16)', power: 16, ...big });
+  else {
+    process.stderr.write(
+      'bench: 2^16 skipped: give --bench-dir DIR (or CEREMONY_BENCH_DIR) holding mulchain-65533.r1cs and pot16.ptau\n',
+    );
+  }
+  return circuits;
+}
 
 async function benchVerification(work: string, runs: number): Promise<string[]> {
   const lines = [
@@ -96,12 +161,37 @@ async function writeSyntheticLog(dir: string, n: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
   const work = await mkdtemp(join(tmpdir(), 'ceremony-bench-'));
   const out: string[] = [
     `# Benchmarks (${new Date().toISOString().slice(0, 10)}, ${process.version}, ${cpus().length} cores)`,
     '',
   ];
+  const document: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cores: cpus().length,
+    loadAverageAtStart: loadavg(),
+  };
   try {
+    const steps = await benchSteps(
+      await stepCircuits(args.benchDir),
+      { runs: 3, mbPerSecond: 100, withR1csVerify: (power) => power <= args.r1csVerifyMaxPower },
+      (message) => process.stderr.write(`${message}\n`),
+    );
+    document.stepVerification = steps;
+    document.loadAverageAfterSteps = loadavg();
+    out.push(
+      '## Verifying one contribution: incremental step check against snarkjs (same files, child processes)',
+      '',
+      ...formatStepTable(steps),
+      '',
+    );
+    if (args.only === 'steps') {
+      process.stdout.write(args.json ? `${JSON.stringify(document, null, 2)}\n` : `${out.join('\n')}\n`);
+      return;
+    }
+
     process.stderr.write('verification: verifyFromInit against snarkjs zkey verify…\n');
     out.push(
       '## Verifying one contribution (median of 3, peak RSS of the child process)',
@@ -150,7 +240,8 @@ async function main(): Promise<void> {
     out.push(
       `| \`ceremony verify --dir\` on a 10,000-entry transcript (no zkeys) | ${seconds(logMs)} (${logChecks.map((c) => `${c.name} ${c.status}`).join(', ')}) |`,
     );
-    process.stdout.write(`${out.join('\n')}\n`);
+    document.markdown = out.join('\n');
+    process.stdout.write(args.json ? `${JSON.stringify(document, null, 2)}\n` : `${out.join('\n')}\n`);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

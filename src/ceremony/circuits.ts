@@ -107,6 +107,8 @@ export const circuitSetupJob: JobKind<SetupPayload> = {
         power: c.power,
       });
     });
+    // The first upload's step check needs the initial zkey's side: compute it while participants queue.
+    s.steps.verifier.prepare(sha256, s.store.pathOf(sha256));
   },
 
   async settle(s, payload, failure) {

@@ -7,7 +7,6 @@ import type { Queryable } from '../db/database.js';
 import { CeremonyError, type ErrorCode } from '../errors.js';
 import { requireDisplayText } from '../names.js';
 import { checkContributionChain } from '../snark/contribution-chain.js';
-import { verifyFromInit } from '../snark/runner.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
 import type { StoredFile } from '../storage/blob-store.js';
 import { attestationMessage, MAX_STATEMENT_LENGTH } from './attestation.js';
@@ -16,12 +15,14 @@ import { enqueueJob, type JobKind } from './jobs.js';
 import { measureUpload } from './metrics.js';
 import { buildReceipt } from './receipts.js';
 import type { Services } from './services.js';
+import { type StepOutcome, tapUpload, verifyContributionStep } from './streamed-step.js';
 import { advanceTurns, endTurn, markTurnVerifying, readTurnState } from './turns.js';
 import type { ContributionView, Participant } from './types.js';
 
 /** A contribution adds one 407-byte record plus its name; anything much larger than the previous zkey is refused. */
 export const MAX_GROWTH_BYTES = 64 * 1024;
-export const VERIFIER = { name: 'snarkjs', version: '0.7.6', method: 'zKey.verifyFromInit' } as const;
+/** Named in each accepted entry; `method` is 'step' or 'step+zKey.verifyFromInit' (the periodic cross-check). */
+export const VERIFIER = { name: 'ceremony-coordinator', version: '1' } as const;
 
 interface HeldTurn {
   turnId: number;
@@ -171,24 +172,34 @@ async function receiveForTurn(
   if (input.contentLength !== undefined && input.contentLength > maxBytes) {
     throw new CeremonyError('PAYLOAD_TOO_LARGE', `a contribution to this zkey is at most ${maxBytes} bytes`);
   }
-  const file = await measureUpload(
-    s.metrics,
-    'zkey',
-    s.store.receive(input.body, {
-      maxBytes,
-      // The turn's time left on the domain clock, as an instant on the wall clock the stream's timers run on.
-      deadline:
-        held.deadline === null
-          ? undefined
-          : new Date(Date.now() + held.deadline.getTime() - s.clock().getTime()),
-      expectedBytes: input.contentLength,
-    }),
-  );
+  const tap = await tapUpload(s, held.prevZkeySha256);
+  let file: StoredFile;
+  try {
+    file = await measureUpload(
+      s.metrics,
+      'zkey',
+      s.store.receive(input.body, {
+        maxBytes,
+        // The turn's time left on the domain clock, as an instant on the wall clock the stream's timers run on.
+        deadline:
+          held.deadline === null
+            ? undefined
+            : new Date(Date.now() + held.deadline.getTime() - s.clock().getTime()),
+        expectedBytes: input.contentLength,
+        observe: tap.onChunk,
+      }),
+    );
+  } catch (err) {
+    tap.drop();
+    throw err;
+  }
+  const streamed = await tap.verdict();
   const id = randomBytes(12).toString('hex');
   let failure: CeremonyError | undefined;
   let contributionHash: string | undefined;
   try {
     contributionHash = await checkUpload(s, p, input.circuit, held, file, input);
+    if (streamed && !streamed.ok) throw new CeremonyError(streamed.code, streamed.message);
     // Durable under its own name before the job that verifies it is committed.
     await s.store.place(file.path, s.store.uploadPath(id));
   } catch (err) {
@@ -239,7 +250,13 @@ async function receiveForTurn(
     if (!failure) await rm(s.store.uploadPath(id), { force: true });
     throw err;
   }
-  if (failure) throw failure;
+  if (failure) {
+    // The refused attempt used up zkey_prev's secret scalars: prepare fresh ones for the next upload.
+    s.steps.verifier.prepare(held.prevZkeySha256, s.store.pathOf(held.prevZkeySha256));
+    throw failure;
+  }
+  // The job commits this verdict at once; without it (verifier unavailable) the job checks the stored file.
+  if (streamed?.ok) s.steps.passed.add(id);
   s.events.jobQueued();
   return getContribution(s, p.ceremonyId, id);
 }
@@ -326,17 +343,28 @@ export const verifyContributionJob: JobKind<VerifyPayload> = {
       () => uploaded,
       () => s.store.pathOf(c.zkey_sha256),
     );
-    const result = await verifyFromInit(
-      s.store.pathOf(circuit.initial_zkey_sha256),
-      s.store.pathOf(circuit.ptau_sha256),
-      path,
-      job,
-    );
+    let result: StepOutcome;
+    try {
+      result = await verifyContributionStep(
+        s,
+        c,
+        path,
+        {
+          zkeyPath: s.store.pathOf(circuit.initial_zkey_sha256),
+          ptauPath: s.store.pathOf(circuit.ptau_sha256),
+        },
+        job,
+      );
+    } finally {
+      s.steps.passed.delete(c.id);
+    }
     s.metrics.verifySeconds.observe(result.durationMs / 1000);
     s.metrics.verifyMaxRssBytes.set(result.maxRssBytes);
     if (result.ok && path === uploaded) await s.store.adopt({ path, sha256: c.zkey_sha256 });
 
     const now = s.clock();
+    // The zkey the next upload builds on: its side of the step check is computed before that upload starts.
+    let prepareNext: string | undefined;
     await withCeremonyLock(s, c.ceremony_id, async (tx, ceremony) => {
       const current = await loadContribution(tx, c.ceremony_id, c.id);
       if (current.state !== 'verifying') return;
@@ -361,8 +389,9 @@ export const verifyContributionJob: JobKind<VerifyPayload> = {
           code: result.ok ? 'CIRCUIT_MOVED_ON' : 'ZKEY_VERIFICATION_FAILED',
           message: result.ok
             ? 'the circuit moved on before verification finished'
-            : 'snarkjs verification against the initial zkey and ptau failed',
+            : (result.reason ?? 'verification failed'),
         });
+        prepareNext = c.prev_zkey_sha256;
         return;
       }
       await tx.query(
@@ -378,7 +407,7 @@ export const verifyContributionJob: JobKind<VerifyPayload> = {
         zkeySha256: c.zkey_sha256,
         contributionHash: c.contribution_hash ?? '',
         attestation: c.attestation,
-        verifier: { ...VERIFIER },
+        verifier: { ...VERIFIER, method: result.method },
         ...(c.statement === null ? {} : { statement: c.statement }),
       });
       await tx.query(`UPDATE contributions SET state = 'accepted', seq = $2, decided_at = $3 WHERE id = $1`, [
@@ -388,8 +417,10 @@ export const verifyContributionJob: JobKind<VerifyPayload> = {
       ]);
       await advanceTurns(tx, s, ceremony, now);
       s.metrics.contributions.inc({ result: 'accepted' });
+      prepareNext = c.zkey_sha256;
     });
     await rm(uploaded, { force: true });
+    if (prepareNext) s.steps.verifier.prepare(prepareNext, s.store.pathOf(prepareNext));
   },
 
   // The verifier itself kept failing (crash, out of memory, timeout): the circuit must not stay held forever.

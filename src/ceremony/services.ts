@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
+import type { StepService } from '../snark/step-verify/step-service.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { LogSigner } from '../transcript/log-key.js';
 import type { ChangeFeed } from './change-feed.js';
@@ -16,6 +17,11 @@ export interface Services {
   readonly metrics: Metrics;
   /** Listeners of committed changes (the events stream); `events.ceremonyChanged` notifies it. */
   readonly changes: ChangeFeed;
+  /**
+   * The streaming step verifier, and the contributions whose streamed verdict passed (in memory: after a restart the
+   * verification job checks the stored file instead).
+   */
+  readonly steps: { readonly verifier: StepService; readonly passed: Set<string> };
   /** The one clock of the domain: each entry point reads it once and passes that `now` down. */
   readonly clock: () => Date;
   /**

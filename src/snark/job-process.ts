@@ -6,11 +6,13 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { format } from 'node:util';
 import * as snarkjs from 'snarkjs';
+import { verifyStep } from './step-verify/step-verifier.js';
 
 export type JobRequest =
   | { op: 'newZKey'; r1csPath: string; ptauPath: string; outPath: string }
   | { op: 'verifyFromInit'; initZkeyPath: string; ptauPath: string; zkeyPath: string }
   | { op: 'verifyFromR1cs'; r1csPath: string; ptauPath: string; zkeyPath: string }
+  | { op: 'verifyStep'; prevZkeyPath: string; zkeyPath: string }
   | { op: 'contribute'; prevZkeyPath: string; outPath: string; name: string; entropy: string }
   | {
       op: 'beacon';
@@ -24,8 +26,8 @@ export type JobRequest =
   | { op: 'exportSolidityVerifier'; zkeyPath: string };
 
 export type JobReply =
-  | { ok: true; result: unknown; maxRssBytes: number }
-  | { ok: false; error: string; maxRssBytes: number };
+  | { ok: true; result: unknown; maxRssBytes: number; cpuMs: number }
+  | { ok: false; error: string; maxRssBytes: number; cpuMs: number };
 
 async function perform(request: JobRequest, notes: string[]): Promise<unknown> {
   // Only warnings and errors are kept (they explain failures); snarkjs never passes entropy to its logger.
@@ -48,6 +50,12 @@ async function perform(request: JobRequest, notes: string[]): Promise<unknown> {
     case 'verifyFromR1cs': {
       const { r1csPath, ptauPath, zkeyPath } = request;
       return verdict(await snarkjs.zKey.verifyFromR1cs(r1csPath, ptauPath, zkeyPath, logger), notes);
+    }
+    case 'verifyStep': {
+      const verdict = await verifyStep(request.prevZkeyPath, request.zkeyPath);
+      return verdict.ok
+        ? { ok: true, contributionHash: verdict.contribution.contributionHash }
+        : { ok: false, code: verdict.code, reason: verdict.message };
     }
     case 'contribute': {
       const { prevZkeyPath, outPath, name, entropy } = request;
@@ -86,15 +94,22 @@ async function handle(request: JobRequest): Promise<void> {
   let reply: JobReply;
   try {
     const result = await perform(request, notes);
-    reply = { ok: true, result, maxRssBytes: maxRssBytes() };
+    reply = { ok: true, result, maxRssBytes: maxRssBytes(), cpuMs: cpuMs() };
   } catch (err) {
     reply = {
       ok: false,
       error: err instanceof Error ? err.message : String(err),
       maxRssBytes: maxRssBytes(),
+      cpuMs: cpuMs(),
     };
   }
   process.send?.(reply, () => process.exit(0));
+}
+
+// CPU of the whole process, worker threads included.
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 function maxRssBytes(): number {

@@ -72,6 +72,50 @@ export async function verifyContributionProofs(
 }
 
 /**
+ * The proof of knowledge of the last contribution alone, when the earlier ones are those of an accepted zkey whose
+ * delta1 was `previousDelta1` (file bytes): its transcript still covers every earlier public key.
+ */
+export async function verifyLastContributionProof(
+  info: ZkeyInfo,
+  previousDelta1: Uint8Array,
+  options: PokOptions = {},
+): Promise<PokCheck> {
+  assertInfo(info, 'verifyLastContributionProof');
+  const index = info.contributions.length - 1;
+  const last = info.contributions[index];
+  if (!last) throw new TypeError('verifyLastContributionProof: the zkey has no contribution');
+  const previousDelta = tryDecodeG1(previousDelta1);
+  if (!previousDelta)
+    throw new TypeError('verifyLastContributionProof: previousDelta1 is not a valid G1 point');
+  const accumulated = blake2b.create({ dkLen: 64 });
+  accumulated.update(info.circuitHash);
+  for (const c of info.contributions.slice(0, index)) hashPublicKey(accumulated, c);
+  const expectedTranscript = accumulated
+    .update(toUncompressedBE(last.g1S))
+    .update(toUncompressedBE(last.g1Sx))
+    .digest();
+  const reason = await checkContribution(
+    last,
+    expectedTranscript,
+    previousDelta,
+    options.maxBeaconIterationsExp ?? 32,
+  );
+  return reason ? { index, ok: false, reason } : { index, ok: true };
+}
+
+/** e(delta1, g2) = e(g1, delta2): both halves of delta carry the same exponent. */
+export function verifyDeltaPair(delta1: Uint8Array, delta2: Uint8Array): { ok: boolean; reason?: string } {
+  try {
+    if (!sameRatio(G1_GENERATOR, decodeG1(delta1), G2_GENERATOR, decodeG2(delta2))) {
+      return { ok: false, reason: 'delta1 and delta2 do not have the same ratio' };
+    }
+  } catch (err) {
+    return { ok: false, reason: `delta is not a valid point: ${(err as Error).message}` };
+  }
+  return { ok: true };
+}
+
+/**
  * The header's delta must be the last contribution's deltaAfter (or the initial delta when there is none) and
  * delta2 must carry the same exponent as delta1: sameRatio(initial delta1, delta1, initial delta2, delta2).
  */

@@ -1,5 +1,5 @@
-// The part of snarkjs 0.7.6 this project calls (snarkjs ships no types). Only src/snark/job-process.ts and the
-// test helpers call it; everything else goes through src/snark/runner.ts.
+// The part of snarkjs 0.7.6 this project calls (snarkjs ships no types). Only src/snark/job-process.ts,
+// src/snark/step-verify/curve.ts and the test helpers call it; everything else goes through runner.ts.
 declare module 'snarkjs' {
   export interface SnarkjsLogger {
     debug(message: string): void;
@@ -8,7 +8,38 @@ declare module 'snarkjs' {
     error(message: string): void;
   }
 
+  /** ffjavascript's WASM group: points are Uint8Array (affine 2·n8 bytes or Jacobian 3·n8, Montgomery LE). */
+  export interface SnarkjsGroup {
+    readonly zero: Uint8Array;
+    readonly g: Uint8Array;
+    add(a: Uint8Array, b: Uint8Array): Uint8Array;
+    neg(a: Uint8Array): Uint8Array;
+    isZero(a: Uint8Array): boolean;
+    eq(a: Uint8Array, b: Uint8Array): boolean;
+    timesScalar(a: Uint8Array, s: Uint8Array | number): Uint8Array;
+    toAffine(a: Uint8Array): Uint8Array;
+    /** Reads an affine point in file encoding (little-endian Montgomery). */
+    fromRprLEM(bytes: Uint8Array, offset: number): Uint8Array;
+    toRprLEM(out: Uint8Array, offset: number, a: Uint8Array): void;
+    /** Σ scalarsᵢ·basesᵢ on the worker threads; bases affine LEM, scalars n·k bytes little-endian. */
+    multiExpAffine(bases: Uint8Array, scalars: Uint8Array): Promise<Uint8Array>;
+  }
+
+  /** ffjavascript's thread manager: the calling thread's own WASM instance and its memory. */
+  export interface SnarkjsThreadManager {
+    readonly instance: { exports: Record<string, (...args: number[]) => number> };
+    readonly memory: WebAssembly.Memory;
+    u8: Uint8Array;
+    u32: Uint32Array;
+    alloc(length: number): number;
+  }
+
   export interface SnarkjsCurve {
+    readonly G1: SnarkjsGroup;
+    readonly G2: SnarkjsGroup;
+    readonly tm: SnarkjsThreadManager;
+    /** True when the product of e(g1ᵢ, g2ᵢ) over the pairs is 1. */
+    pairingEq(...points: Uint8Array[]): Promise<boolean>;
     terminate(): Promise<void>;
   }
 

@@ -23,7 +23,10 @@ export interface BlobStoreOptions {
   idleMs: number;
 }
 
-export type ReceiveLimits = Omit<IntakeLimits, 'idleMs'>;
+export type ReceiveLimits = Omit<IntakeLimits, 'idleMs'> & {
+  /** Sees every chunk in order (the streaming verifier); the body is read no faster than it takes them. */
+  observe?: ((chunk: Uint8Array) => Promise<void>) | undefined;
+};
 
 const sha256Pattern = /^[0-9a-f]{64}$/;
 // A received file waits only seconds for its checks before it is renamed; one this old belongs to no request.
@@ -37,6 +40,7 @@ class HashingLimiter extends Transform {
   constructor(
     private readonly maxBytes: number,
     private readonly onChunk: () => void,
+    private readonly observe?: (chunk: Uint8Array) => Promise<void>,
   ) {
     super();
   }
@@ -49,7 +53,15 @@ class HashingLimiter extends Transform {
       return;
     }
     this.hash.update(chunk);
-    done(null, chunk);
+    if (!this.observe) {
+      done(null, chunk);
+      return;
+    }
+    // The next chunk is not read until the observer has taken this one: back-pressure on the socket.
+    this.observe(chunk).then(
+      () => done(null, chunk),
+      (err: Error) => done(err),
+    );
   }
 }
 
@@ -146,7 +158,7 @@ export class BlobStore {
     const path = join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
     const controller = new AbortController();
     const watchdog = armWatchdog(controller, this.options.idleMs, limits.deadline);
-    const limiter = new HashingLimiter(limits.maxBytes, watchdog.touch);
+    const limiter = new HashingLimiter(limits.maxBytes, watchdog.touch, limits.observe);
     const done = (async () => {
       try {
         await pipeline(source, limiter, createWriteStream(path, { flags: 'wx' }), {

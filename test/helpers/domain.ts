@@ -13,6 +13,7 @@ import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/crypto/hex.js';
 import { openDatabase } from '../../src/db/database.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
+import { StepService } from '../../src/snark/step-verify/step-service.js';
 import { BlobStore } from '../../src/storage/blob-store.js';
 import { loadLogSigner } from '../../src/transcript/log-key.js';
 import { createTestDatabase } from './database.js';
@@ -49,6 +50,7 @@ export async function createTestDomain(env: Record<string, string> = {}): Promis
     signer,
     log: pino({ level: 'silent' }),
     metrics: createMetrics(),
+    steps: { verifier: new StepService(), passed: new Set() },
     clock: () => new Date(now),
     changes: new ChangeFeed(),
     events: { ceremonyChanged: () => undefined, jobQueued: () => undefined },
@@ -61,6 +63,7 @@ export async function createTestDomain(env: Record<string, string> = {}): Promis
     },
     at: (seconds) => new Date(epoch + seconds * 1000),
     close: async () => {
+      services.steps.verifier.stop();
       await db.close();
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });

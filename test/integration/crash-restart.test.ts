@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,11 @@ describe('the server killed during a verification', () => {
       TRANSCRIPTS_DIR: join(dataDir, 'published'),
       COORDINATOR_PUBLIC_KEYS: toHex(coordinator.publicKey),
       CEREMONY_ORIGIN: 'crash.ceremony.local',
+      // Every contribution is cross-checked by verifyFromInit in the job, so a verification is still in flight
+      // after the streamed step check passed, and the restart must resume it from the stored file.
+      CROSS_CHECK_EVERY: '1',
+      // Turns must outlast the restarts on a loaded machine: this test is about crashes, not heartbeats.
+      HEARTBEAT_GRACE_SECONDS: '600',
       ...(database.url ? { DATABASE_URL: database.url } : {}),
     };
     child = await startChildServer(env);
@@ -126,5 +131,111 @@ describe('the server killed during a verification', () => {
       entries.filter((e) => e.type === 'contribution.accepted').map((e) => e.body.participantId),
     ).toEqual([alice.participantId, bob.participantId]);
     expect(entries).toHaveLength(newer.size);
-  }, 600_000);
+    const accepted = entries.filter((e) => e.type === 'contribution.accepted');
+    expect(accepted.map((e) => (e.body.verifier as { method: string }).method)).toEqual([
+      'step+zKey.verifyFromInit',
+      'step+zKey.verifyFromInit',
+    ]);
+  }, 400_000);
+
+  it('killed mid-upload: nothing is accepted or logged, and the next upload of the turn is accepted', async () => {
+    const asServer = () => ({ url: child.url, coordinator }) as unknown as TestServer;
+    const ceremony = await setupCeremony(asServer(), {
+      id: 'midstream',
+      circuits: [mulchain],
+      participants: 1,
+    });
+    const [carol] = ceremony.participants;
+    if (!carol) throw new Error('participant missing');
+    let token = await loginAs(child.url, carol.keys);
+    const queued = await call<{ circuits: { state: string; latestZkeySha256: string }[] }>(
+      child.url,
+      'POST',
+      '/v1/ceremonies/midstream/queue',
+      { token },
+    );
+    expect(queued.body.circuits[0]?.state).toBe('active');
+    const zkey0 = await downloadZkey(
+      child.url,
+      'midstream',
+      'mulchain',
+      0,
+      join(ceremony.workDir, 'zkey0.zkey'),
+    );
+    const zkey1 = join(ceremony.workDir, 'zkey1.zkey');
+    await contribute(zkey0, zkey1, 'carol', 'entropy that is never logged');
+    const target = { ceremony: 'midstream', circuit: 'mulchain' };
+    const attestation = await attestFile(
+      zkey1,
+      { ...target, index: 1, prevZkeySha256: queued.body.circuits[0]?.latestZkeySha256 ?? '' },
+      carol.keys.secretKey,
+    );
+    const entriesNow = async () =>
+      (await call<string>(child.url, 'GET', '/v1/ceremonies/midstream/transcript')).body
+        .trimEnd()
+        .split('\n');
+    const before = await entriesNow();
+
+    // Half the file, then the body stalls: the server holds a partial temp file when it dies.
+    const bytes = await readFile(zkey1);
+    const half = bytes.subarray(0, bytes.length >> 1);
+    const stalled = fetch(`${child.url}/v1/ceremonies/midstream/circuits/mulchain/contribution`, {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/octet-stream',
+        'content-length': String(bytes.length),
+        'x-ceremony-attestation': attestation,
+      },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(half);
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit).catch(() => undefined);
+    await waitFor(async () => (await partialUploadBytes(join(dataDir, 'tmp'))) >= half.length);
+    await child.kill();
+    await stalled;
+    child = await startChildServer(env);
+
+    expect(await entriesNow()).toEqual(before);
+    const view = await call<{ circuits: { contributionIndex: number }[] }>(
+      child.url,
+      'GET',
+      '/v1/ceremonies/midstream',
+    );
+    expect(view.body.circuits[0]?.contributionIndex).toBe(0);
+
+    token = await loginAs(child.url, carol.keys);
+    await call(child.url, 'POST', '/v1/ceremonies/midstream/queue', { token });
+    const upload = await uploadZkey(child.url, token, target, zkey1, attestation);
+    expect(upload.status).toBe(202);
+    expect(await waitForVerdict(child.url, 'midstream', upload.body.contributionId ?? '')).toMatchObject({
+      state: 'accepted',
+    });
+  }, 400_000);
 });
+
+async function partialUploadBytes(dir: string): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const sizes = await Promise.all(
+    names
+      .filter((n) => n.endsWith('.part'))
+      .map((n) =>
+        stat(join(dir, n)).then(
+          (s) => s.size,
+          () => 0,
+        ),
+      ),
+  );
+  return Math.max(0, ...sizes);
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('waitFor: condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,91 @@
+// The step check of an upload while it streams in (docs/VERIFIER.md), and the verification a contribution needs
+// when its streamed verdict is not at hand (after a restart) or when it is due for the verifyFromInit cross-check.
+import { verifyFromInit, verifyStepFromFiles } from '../snark/runner.js';
+import type { StreamedStep, StreamedVerdict } from '../snark/step-verify/step-service.js';
+import type { Services } from './services.js';
+
+export interface UploadTap {
+  /** Hands a chunk to the verifier; a verifier that fails only loses the streamed verdict, never the upload. */
+  onChunk(chunk: Uint8Array): Promise<void>;
+  /** The streamed verdict after the last byte, or undefined when the verifier could not give one. */
+  verdict(): Promise<StreamedVerdict | undefined>;
+  /** The upload failed: forget the check. */
+  drop(): void;
+}
+
+// The body is not read while the upload waits: a longer wait would hold the participant's turn idle.
+const PREPARE_WAIT_MS = 3000;
+
+/** Starts the streamed check of an upload on top of the zkey with this hash. */
+export async function tapUpload(s: Services, prevSha256: string): Promise<UploadTap> {
+  let step: StreamedStep | undefined;
+  try {
+    step = await s.steps.verifier.begin(prevSha256, s.store.pathOf(prevSha256), PREPARE_WAIT_MS);
+  } catch (err) {
+    s.log.warn({ err }, 'streaming verifier unavailable; the verification job will check the file');
+  }
+  let broken = step === undefined;
+  const lose = (err: unknown) => {
+    if (!broken) s.log.warn({ err }, 'streaming verifier failed; the verification job will check the file');
+    broken = true;
+  };
+  return {
+    onChunk: async (chunk) => {
+      if (!broken) await step?.push(chunk).catch(lose);
+    },
+    verdict: async () => {
+      if (broken || !step) return undefined;
+      return step.finish().catch((err: unknown) => {
+        lose(err);
+        return undefined;
+      });
+    },
+    drop: () => step?.drop(),
+  };
+}
+
+export interface StepOutcome {
+  ok: boolean;
+  /** Which methods ran for this verdict, as the transcript entry names them. */
+  method: string;
+  durationMs: number;
+  maxRssBytes: number;
+  reason?: string;
+}
+
+/**
+ * The job's verification: the streamed verdict when it passed (else the same step check from the stored file),
+ * plus snarkjs verifyFromInit on every `crossCheckEvery`th contribution, so two methods agree on the record.
+ */
+export async function verifyContributionStep(
+  s: Services,
+  c: { id: string; idx: number; prev_zkey_sha256: string },
+  path: string,
+  initial: { zkeyPath: string; ptauPath: string },
+  opts: { signal: AbortSignal; timeoutMs: number },
+): Promise<StepOutcome> {
+  const methods: string[] = ['step'];
+  let durationMs = 0;
+  let maxRssBytes = 0;
+  if (!s.steps.passed.has(c.id)) {
+    const step = await verifyStepFromFiles(s.store.pathOf(c.prev_zkey_sha256), path, opts);
+    durationMs += step.durationMs;
+    maxRssBytes = Math.max(maxRssBytes, step.maxRssBytes);
+    if (!step.ok) {
+      const reason = `step check against the previous zkey failed: ${step.reason ?? 'no reason given'}`;
+      return { ok: false, method: 'step', durationMs, maxRssBytes, reason };
+    }
+  }
+  if (c.idx % s.config.crossCheckEvery === 0) {
+    methods.push('zKey.verifyFromInit');
+    const full = await verifyFromInit(initial.zkeyPath, initial.ptauPath, path, opts);
+    durationMs += full.durationMs;
+    maxRssBytes = Math.max(maxRssBytes, full.maxRssBytes);
+    if (!full.ok) {
+      s.log.error({ contribution: c.id }, 'the step check passed but verifyFromInit failed');
+      const reason = 'snarkjs verification against the initial zkey and ptau failed';
+      return { ok: false, method: methods.join('+'), durationMs, maxRssBytes, reason };
+    }
+  }
+  return { ok: true, method: methods.join('+'), durationMs, maxRssBytes };
+}
