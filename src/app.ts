@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
+import { clearBackupStaging } from './backup/create.js';
 import { purgeExpiredCredentials } from './ceremony/auth.js';
 import { listCeremonyIds } from './ceremony/ceremonies.js';
 import { runCircuitSetup } from './ceremony/circuits.js';
@@ -49,6 +50,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   await migrateDatabase(db);
   const store = new BlobStore(config.dataDir);
   await store.init();
+  await clearBackupStaging(config.dataDir);
   const signer = await loadLogSigner({
     origin: config.origin,
     originConfigured: config.originConfigured,

@@ -90,6 +90,24 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     options: { ...conn, beacon: str, 'beacon-source': str, 'iterations-exp': str },
     required: ['server', 'key', 'ceremony', 'beacon', 'beacon-source'],
   },
+  'admin backup': {
+    usage: 'admin backup --server URL --key FILE --out DIR',
+    options: { server: str, key: str, out: str },
+    required: ['server', 'key', 'out'],
+  },
+  restore: {
+    usage:
+      'restore --from DIR --data-dir DIR [--database-url URL] [--transcripts-dir DIR] [--log-key HEX] [--force]',
+    options: {
+      from: str,
+      'data-dir': str,
+      'database-url': str,
+      'transcripts-dir': str,
+      'log-key': str,
+      force: bool,
+    },
+    required: ['from', 'data-dir'],
+  },
   contribute: {
     usage:
       'contribute --server URL --key FILE --ceremony ID [--entropy TEXT] [--statement TEXT] [--name TEXT] [--receipt-dir ./receipts]',
@@ -147,7 +165,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
       if (second === '--help' || second === '-h')
         return { name: 'admin', flags: {}, help: true, json: false };
       throw new UsageError(
-        'admin: missing subcommand (create, add-circuit, add-participant, open, close, finalize)',
+        'admin: missing subcommand (create, add-circuit, add-participant, open, close, finalize, backup)',
       );
     }
     name = `admin ${second}`;

@@ -14,6 +14,7 @@ export const ENTRY_TYPES = [
   'turn.expired',
   'beacon.applied',
   'ceremony.finalized',
+  'log.restored',
 ] as const;
 
 export type EntryType = (typeof ENTRY_TYPES)[number];

@@ -1,5 +1,8 @@
 // Every route, registered in this order.
 import type { Route } from '../types.js';
+import { adminBackupCreate } from './admin-backup-create.js';
+import { adminBackupDelete } from './admin-backup-delete.js';
+import { adminBackupFileGet } from './admin-backup-file-get.js';
 import { authChallenge } from './auth-challenge.js';
 import { authLogin } from './auth-login.js';
 import { blobsPut } from './blobs-put.js';
@@ -56,4 +59,7 @@ export const routes: Route[] = [
   proofConsistency,
   zkeyGet,
   circuitFileGet,
+  adminBackupCreate,
+  adminBackupFileGet,
+  adminBackupDelete,
 ];
