@@ -11,7 +11,7 @@ import { runCircuitSetup } from './ceremony/circuits.js';
 import { runVerification } from './ceremony/contributions.js';
 import { runFinalize } from './ceremony/finalize.js';
 import { JobRunner } from './ceremony/jobs.js';
-import { createMetrics } from './ceremony/metrics.js';
+import { createMetrics, registerStateGauges } from './ceremony/metrics.js';
 import { tickQueues } from './ceremony/queue.js';
 import type { Services } from './ceremony/services.js';
 import type { Config } from './config.js';
@@ -76,6 +76,11 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   publisher = new Publisher(db, store, signer, config.transcriptsDir, (err, id) =>
     app.log.error({ err, ceremony: id }, 'publishing transcript files failed'),
   );
+  registerStateGauges(metrics, {
+    db,
+    dataDir: config.dataDir,
+    publishedSize: (id) => publisher?.publishedSize(id),
+  });
   runner = new JobRunner(services, {
     'circuit.setup': runCircuitSetup,
     'contribution.verify': runVerification,

@@ -1,4 +1,4 @@
-// The statement a participant signs about their contribution (SPEC.md "Attestation").
+// The statement a participant signs about their contribution (docs/PROTOCOL.md section 6).
 import { canonicalize } from '../transcript/canonical-json.js';
 
 export const ATTESTATION_PREFIX = 'ceremony-contribution/v1\n';

@@ -11,6 +11,7 @@ import { readZkeyInfo } from '../snark/zkey-file.js';
 import type { StoredFile } from '../storage/blob-store.js';
 import { attestationMessage, MAX_STATEMENT_LENGTH } from './attestation.js';
 import { enqueueJob, type JobContext } from './jobs.js';
+import { measureUpload } from './metrics.js';
 import { advanceQueue } from './queue.js';
 import { buildReceipt } from './receipts.js';
 import { type CeremonyRow, logEntry, type Services, withCeremonyLock } from './services.js';
@@ -141,7 +142,7 @@ export async function receiveContribution(
   if (input.contentLength !== undefined && input.contentLength > maxBytes) {
     throw new CeremonyError('PAYLOAD_TOO_LARGE', `a contribution to this zkey is at most ${maxBytes} bytes`);
   }
-  const file = await s.store.receive(input.body, maxBytes);
+  const file = await measureUpload(s.metrics, 'zkey', s.store.receive(input.body, maxBytes));
   const id = randomBytes(12).toString('hex');
   let failure: CeremonyError | undefined;
   let contributionHash: string | undefined;

@@ -9,6 +9,7 @@ import type { EntryType } from '../transcript/entry.js';
 import { appendEntry } from '../transcript/log.js';
 import type { LogSigner } from '../transcript/log-key.js';
 import type { Metrics } from './metrics.js';
+import { observeEntry } from './observe.js';
 
 export interface Services {
   readonly db: Database;
@@ -79,7 +80,7 @@ export function requireState(ceremony: CeremonyRow, allowed: CeremonyRow['state'
   }
 }
 
-/** Appends an entry in the caller's transaction and counts it. */
+/** Appends an entry in the caller's transaction, logs it and feeds the metrics that follow from it. */
 export async function logEntry(
   tx: Queryable,
   s: Services,
@@ -88,6 +89,6 @@ export async function logEntry(
   body: { [key: string]: JsonValue },
 ) {
   const appended = await appendEntry(tx, s.signer, ceremonyId, type, body);
-  s.metrics.transcriptEntries.inc({ type });
+  await observeEntry(tx, s, { ceremonyId, seq: appended.seq, type, body });
   return appended;
 }

@@ -1,4 +1,4 @@
-// The `ceremony` command line: every command, its flags and usage (SPEC.md "Command line"), parsed with node:util.
+// The `ceremony` command line: every command, its flags and usage (docs/PROTOCOL.md section 2), parsed with node:util.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 export type FlagValue = string | boolean | (string | boolean)[] | undefined;

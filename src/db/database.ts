@@ -7,8 +7,18 @@ export interface Queryable {
   query<T extends object = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
 }
 
+/** Connections of a client pool, for the operator's metrics. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
+  /** Pool use; absent for the embedded database, which has one connection. */
+  poolStats?(): PoolStats;
   /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs a script of several statements with no parameters (migrations). */

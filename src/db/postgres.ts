@@ -22,6 +22,12 @@ export async function openPostgres(url: string): Promise<Database> {
   return {
     kind: 'postgres',
     query: queryOn(pool),
+    poolStats: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: pool.options.max ?? 10,
+    }),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       try {

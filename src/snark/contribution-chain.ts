@@ -1,6 +1,6 @@
 // "Does zkey_next extend zkey_prev by exactly one participant contribution?" from headers and section 10 only.
 // snarkjs's own verify accepts forks, re-uploads, double contributions, renamed contributors and participant
-// beacons (SNARKJS-NOTES.md), so these checks run before it and decide which error the participant sees.
+// beacons (docs/SNARKJS.md), so these checks run before it and decide which error the participant sees.
 import { equalBytes } from '@noble/curves/utils.js';
 import type { ErrorCode } from '../errors.js';
 import type { ZkeyContribution, ZkeyInfo } from './zkey-file.js';

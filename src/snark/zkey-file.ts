@@ -1,4 +1,4 @@
-// Reads what the coordinator needs from a Groth16 zkey (snarkjs format, see SNARKJS-NOTES.md "zkey container")
+// Reads what the coordinator needs from a Groth16 zkey (snarkjs format, docs/PROTOCOL.md section 11)
 // by random access: the section table, the Groth16 header (section 2) and the contributions (section 10).
 // The L and H sections, which hold almost all of a big zkey, are never read.
 import { open } from 'node:fs/promises';

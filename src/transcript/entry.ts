@@ -1,4 +1,4 @@
-// Transcript entries (SPEC.md "Transcript"): one RFC 8785 canonical JSON line each, hashed as a Merkle leaf.
+// Transcript entries (docs/PROTOCOL.md section 4): one RFC 8785 canonical JSON line each, hashed as a Merkle leaf.
 import { isHex } from '../crypto/hex.js';
 import { canonicalize, type JsonValue } from './canonical-json.js';
 import { leafHash } from './merkle.js';

@@ -1,4 +1,4 @@
-// Keeps ceremony-transcripts/<id>/ current (SPEC.md "Published files"), every file written atomically.
+// Keeps ceremony-transcripts/<id>/ current (docs/PROTOCOL.md section 13), every file written atomically.
 import { copyFile, mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Queryable } from '../db/database.js';
@@ -36,6 +36,11 @@ export class Publisher {
 
   async flush(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending.values()]);
+  }
+
+  /** Tree size the files on disk show, if published since this process started (for the publish-lag gauge). */
+  publishedSize(ceremonyId: string): number | undefined {
+    return this.published.get(ceremonyId)?.size;
   }
 
   dirOf(ceremonyId: string): string {

@@ -1,5 +1,5 @@
-// The auditor (`ceremony verify`): reads a ceremony from a source once, runs every check of SPEC.md "What an
-// auditor checks" in a fixed order, and returns the report. A check that throws fails with the reason.
+// The auditor (`ceremony verify`): reads a ceremony from a source once, runs every check of docs/PROTOCOL.md
+// section 12 in a fixed order, and returns the report. A check that throws fails with the reason.
 import { toHex } from '../crypto/hex.js';
 import { ArtifactStore } from './artifacts.js';
 import { checkAttestations, checkChain } from './contribution-checks.js';

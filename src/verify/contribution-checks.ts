@@ -1,4 +1,4 @@
-// SPEC.md "What an auditor checks", 3: each accepted contribution builds on the one before it (or the initial
+// docs/PROTOCOL.md section 12, contributions.*: each accepted contribution builds on the one before it (or the initial
 // zkey), by a registered participant whose Ed25519 attestation covers exactly what the transcript says.
 import { attestationMessage } from '../ceremony/attestation.js';
 import { parsePublicKey, verifyHexSignature } from '../crypto/ed25519.js';

@@ -1,4 +1,4 @@
-// A published ceremony directory (SPEC.md "Published files") as an audit source; what it lacks comes from
+// A published ceremony directory (docs/PROTOCOL.md section 13) as an audit source; what it lacks comes from
 // `--server` when one is given.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

@@ -1,4 +1,4 @@
-// SPEC.md "What an auditor checks", 4 and 5: the final zkey of every circuit is the file the transcript names, it
+// docs/PROTOCOL.md section 12, the final.* and outputs.* checks: the final zkey of every circuit is the file the transcript names, it
 // verifies against the r1cs and ptau of circuit.added, its contributions are the accepted ones then the beacon,
 // every proof of knowledge re-checks independently, and the published outputs are what it exports.
 import { verifyFromR1cs } from '../snark/runner.js';

@@ -1,4 +1,4 @@
-// The coordinator's public read API (SPEC.md "HTTP API") as an audit source. Large files stream to a temp
+// The coordinator's public read API (docs/PROTOCOL.md section 3) as an audit source. Large files stream to a temp
 // directory with their SHA-256 computed in the same pass; nothing here trusts what it downloads.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';

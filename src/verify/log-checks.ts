@@ -1,4 +1,4 @@
-// Checks of the log itself (SPEC.md "What an auditor checks", 1 and 2): canonical lines, the hash chain, the Merkle
+// Checks of the log itself (docs/PROTOCOL.md section 12): canonical lines, the hash chain, the Merkle
 // root against the signed checkpoint, every published checkpoint, an older checkpoint the auditor kept, cosignatures.
 import { fromHex, toHex } from '../crypto/hex.js';
 import { GENESIS_PREV } from '../transcript/entry.js';

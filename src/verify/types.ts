@@ -1,4 +1,4 @@
-// The auditor's nouns (SPEC.md "What an auditor checks").
+// The auditor's nouns (docs/PROTOCOL.md section 12).
 // - source: where the public material comes from (a coordinator over HTTP, or a published directory).
 // - ledger: the transcript parsed once: its lines, leaf hashes, Merkle tree and the facts its entries state.
 // - check: one named property of the ceremony, with a verdict (pass, fail or skip) and a one-line detail.
@@ -6,7 +6,7 @@
 // - report: every check in a fixed order, the accepted contributions, and the transcript's size and root.
 
 /** Every check, in the order the report lists them. The names are stable: scripts match on them. */
-/** The checks of SPEC "What an auditor checks" 4 and 5: they need the final zkey and the published outputs. */
+/** The checks of docs/PROTOCOL.md section 12 (final.*, outputs.*): they need the final zkey and the published outputs. */
 export const FINAL_CHECKS = [
   'final.zkey',
   'final.contributions',

@@ -1,4 +1,4 @@
-// `ceremony verify`: the auditor (SPEC.md "What an auditor checks"). Exit 0 iff no check fails.
+// `ceremony verify`: the auditor (docs/PROTOCOL.md section 12). Exit 0 iff no check fails.
 import { readFile } from 'node:fs/promises';
 import { auditCeremony, openSource } from '../../verify/audit.js';
 import { formatReport, formatReportJson } from '../../verify/report.js';

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { measureUpload } from '../../ceremony/metrics.js';
 import { requireCoordinator } from '../auth.js';
 import { ErrorBody } from '../schemas.js';
 import type { Route } from '../types.js';
@@ -19,7 +20,11 @@ export const blobsPut: Route = (app, s) =>
     },
     async (request, reply) => {
       await requireCoordinator(s, request);
-      const stored = await s.store.put(request.body as NodeJS.ReadableStream, s.config.maxBlobBytes);
+      const stored = await measureUpload(
+        s.metrics,
+        'blob',
+        s.store.put(request.body as NodeJS.ReadableStream, s.config.maxBlobBytes),
+      );
       await s.db.query('INSERT INTO blobs (sha256, size) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [
         stored.sha256,
         stored.size,
