@@ -4,6 +4,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Database, openDatabase } from '../db/database.js';
 import { listMigrationVersions, migrateDatabase } from '../db/migrate.js';
+import { selectCeremonyStates } from '../db/queries/backup.js';
 import * as q from '../db/queries/transcript.js';
 import {
   dropSchemaObjects,
@@ -130,10 +131,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
       return await target.transaction(async (tx) => {
         const { rows } = await loadDatabaseSnapshot(tx, join(options.from, DATABASE_FILE));
         const ceremonies: RestoreResult['ceremonies'] = [];
-        const list = await tx.query<{ id: string; state: string }>(
-          'SELECT id, state FROM ceremonies ORDER BY id',
-        );
-        for (const { id, state } of list) {
+        for (const { id, state } of await selectCeremonyStates(tx)) {
           const head = await q.selectLatestCheckpoint(tx, id);
           if (head !== undefined) {
             try {

@@ -76,13 +76,13 @@ describe('backup mid-ceremony, loss of everything, restore', () => {
     database = await createTestDatabase();
     restoredDatabase = await createTestDatabase();
     child = await startChildServer(envFor(database));
-  });
+  }, 600_000);
   afterAll(async () => {
     await child?.kill();
     await database?.drop();
     await restoredDatabase?.drop();
     await rm(work, { recursive: true, force: true });
-  });
+  }, 600_000);
 
   it('restores, continues to the end, and verify names the rollback', async () => {
     if (!child) throw new Error('no server');
@@ -223,6 +223,6 @@ describe('backup mid-ceremony, loss of everything, restore', () => {
       (c) => c.name === 'receipt',
     );
     expect(receipt?.detail).toContain('is lost: the log was rolled back');
-    // Three contributions, a beacon and two server starts: longer than the default on a loaded machine.
+    // Three contributions, a beacon and two server starts: longer than the default on a shared machine.
   }, 900_000);
 });
