@@ -7,9 +7,9 @@ import Fastify from 'fastify';
 import { clearBackupStaging } from './backup/create.js';
 import { purgeExpiredCredentials } from './ceremony/auth.js';
 import { listCeremonyIds } from './ceremony/ceremonies.js';
-import { runCircuitSetup } from './ceremony/circuits.js';
-import { runVerification } from './ceremony/contributions.js';
-import { runFinalize } from './ceremony/finalize.js';
+import { circuitSetupJob } from './ceremony/circuits.js';
+import { verifyContributionJob } from './ceremony/contributions.js';
+import { finalizeJob } from './ceremony/finalize.js';
 import { JobRunner } from './ceremony/jobs.js';
 import { createMetrics, registerStateGauges } from './ceremony/metrics.js';
 import { tickQueues } from './ceremony/queue.js';
@@ -67,6 +67,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     config,
     signer,
     metrics,
+    clock: () => new Date(),
     log: app.log as Services['log'],
     events: {
       ceremonyChanged: (id) => publisher?.schedule(id),
@@ -82,9 +83,9 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     publishedSize: (id) => publisher?.publishedSize(id),
   });
   runner = new JobRunner(services, {
-    'circuit.setup': runCircuitSetup,
-    'contribution.verify': runVerification,
-    'ceremony.finalize': runFinalize,
+    'circuit.setup': circuitSetupJob,
+    'contribution.verify': verifyContributionJob,
+    'ceremony.finalize': finalizeJob,
   });
 
   // Large bodies (zkeys, r1cs, ptau) reach their route as a stream, never buffered.
