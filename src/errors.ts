@@ -15,8 +15,10 @@ export const errorCatalogue = {
   WRONG_STATE: 409,
   NOT_YOUR_TURN: 409,
   CIRCUIT_NOT_READY: 409,
+  UPLOAD_IN_PROGRESS: 409,
   PAYLOAD_TOO_LARGE: 413,
   UPLOAD_INCOMPLETE: 400,
+  UPLOAD_TIMEOUT: 408,
   INVALID_ZKEY: 422,
   INVALID_R1CS: 422,
   INVALID_PTAU: 422,
@@ -39,6 +41,7 @@ export const errorCatalogue = {
   RESTORE_TARGET_NOT_EMPTY: 409,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  INSUFFICIENT_STORAGE: 507,
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

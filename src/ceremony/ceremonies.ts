@@ -9,6 +9,7 @@ import {
   MAX_TURN_TIMEOUT_SECONDS,
   MIN_TURN_TIMEOUT_SECONDS,
 } from '../limits.js';
+import { requireDisplayText } from '../names.js';
 import { type CeremonyRow, loadCeremony, logEntry, requireState, withCeremonyLock } from './ceremony-row.js';
 import type { Services } from './services.js';
 import { endAllTurns } from './turns.js';
@@ -40,6 +41,7 @@ export async function createCeremony(
   const title = input.title.trim();
   if (title.length === 0 || title.length > MAX_TITLE_LENGTH)
     throw new CeremonyError('BAD_REQUEST', `title must be 1-${MAX_TITLE_LENGTH} characters`);
+  requireDisplayText('title', title);
   const timeoutSeconds = input.timeoutSeconds ?? DEFAULT_TURN_TIMEOUT_SECONDS;
   if (
     !Number.isInteger(timeoutSeconds) ||

@@ -46,7 +46,7 @@ export interface TestCeremony {
 }
 
 export async function setupCeremony(
-  server: TestServer,
+  server: Pick<TestServer, 'url' | 'coordinator'>,
   spec: {
     id: string;
     circuits: CircuitSpec[];

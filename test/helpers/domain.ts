@@ -33,7 +33,10 @@ export async function createTestDomain(env: Record<string, string> = {}): Promis
   const config = loadConfig({}, { DATA_DIR: dataDir, COORDINATOR_PUBLIC_KEYS: coordinatorKey, ...env });
   const db = await openDatabase(database.url ? { url: database.url } : {});
   await migrateDatabase(db);
-  const store = new BlobStore(dataDir);
+  const store = new BlobStore(dataDir, {
+    reserveBytes: config.diskReserveBytes,
+    idleMs: config.uploadIdleSeconds * 1000,
+  });
   await store.init();
   const signer = await loadLogSigner({ origin: 'test.ceremony.local', dataDir, seedHex: undefined });
   let now = epoch;
