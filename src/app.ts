@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
+import { clearBackupStaging } from './backup/create.js';
 import { purgeExpiredCredentials } from './ceremony/auth.js';
 import { listCeremonyIds } from './ceremony/ceremonies.js';
 import { ChangeFeed } from './ceremony/change-feed.js';
@@ -63,6 +64,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   });
   const swept = await store.init();
   if (swept > 0) app.log.warn({ swept }, 'removed temp files left by a previous run');
+  await clearBackupStaging(config.dataDir);
   const signer = await loadLogSigner({
     origin: config.origin,
     originConfigured: config.originConfigured,

@@ -115,6 +115,24 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     options: { ...conn, circuit: str },
     required: ['server', 'key', 'ceremony', 'circuit'],
   },
+  'admin backup': {
+    usage: 'admin backup --server URL --key FILE --out DIR',
+    options: { server: str, key: str, out: str },
+    required: ['server', 'key', 'out'],
+  },
+  restore: {
+    usage:
+      'restore --from DIR --data-dir DIR [--database-url URL] [--transcripts-dir DIR] [--log-key HEX] [--force]',
+    options: {
+      from: str,
+      'data-dir': str,
+      'database-url': str,
+      'transcripts-dir': str,
+      'log-key': str,
+      force: bool,
+    },
+    required: ['from', 'data-dir'],
+  },
   contribute: {
     usage:
       'contribute --server URL --key FILE --ceremony ID [--entropy TEXT | --entropy-file PATH|-] [--statement TEXT] [--name TEXT] [--receipt-dir ./receipts]',
@@ -173,7 +191,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
         return { name: 'admin', flags: {}, help: true, json: false };
       throw new UsageError(
         'admin: missing subcommand (create, add-circuit, add-participant, add-coordinator, open, close, finalize, ' +
-          'expire-turn, revoke-participant, retry-circuit, remove-circuit)',
+          'expire-turn, revoke-participant, retry-circuit, remove-circuit, backup)',
       );
     }
     name = `admin ${second}`;

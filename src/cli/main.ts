@@ -119,6 +119,30 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
       printResult(out, summary, formatDownload(summary));
       return 0;
     }
+    case 'admin backup': {
+      const { formatBackup, runBackup } = await import('./commands/backup.js');
+      const summary = await runBackup({
+        server: requiredString(flags, 'server'),
+        keyFile: requiredString(flags, 'key'),
+        out: requiredString(flags, 'out'),
+        output: out,
+      });
+      printResult(out, summary, formatBackup(summary));
+      return 0;
+    }
+    case 'restore': {
+      const { formatRestore, runRestore } = await import('./commands/restore.js');
+      const result = await runRestore({
+        from: requiredString(flags, 'from'),
+        dataDir: requiredString(flags, 'data-dir'),
+        databaseUrl: optionalString(flags, 'database-url') ?? emptyAsUndefined(process.env.DATABASE_URL),
+        transcriptsDir: optionalString(flags, 'transcripts-dir'),
+        logKeySeedHex: optionalString(flags, 'log-key') ?? emptyAsUndefined(process.env.LOG_KEY),
+        force: flags.force === true,
+      });
+      printResult(out, result, formatRestore(result));
+      return 0;
+    }
     default:
       if (name.startsWith('admin ')) return runAdmin(name.slice('admin '.length), flags, out);
       throw new UsageError(`unknown command '${name}'`);
@@ -214,6 +238,10 @@ function connection(flags: Flags): { server: string; keyFile: string; ceremony: 
     keyFile: requiredString(flags, 'key'),
     ceremony: requiredString(flags, 'ceremony'),
   };
+}
+
+function emptyAsUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
 }
 
 function statementFlag(flags: Flags): string | undefined {

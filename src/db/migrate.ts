@@ -4,12 +4,28 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from './database.js';
 
+/** Versions of the migration files this build carries. */
+export async function listMigrationVersions(dir = MIGRATIONS_DIR): Promise<number[]> {
+  return (await readdir(dir)).flatMap((f) => {
+    const match = fileName.exec(f);
+    return match ? [Number(match[1])] : [];
+  });
+}
+
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
 const fileName = /^(\d{3,})_[a-z0-9_-]+\.sql$/;
 
-export async function migrateDatabase(db: Database, dir = MIGRATIONS_DIR): Promise<string[]> {
-  const files = (await readdir(dir)).filter((f) => fileName.test(f)).sort();
+/** Applies every migration in `dir`, or only the versions in `only` (a restore rebuilds a backup's schema). */
+export async function migrateDatabase(
+  db: Database,
+  dir = MIGRATIONS_DIR,
+  only?: readonly number[],
+): Promise<string[]> {
+  const files = (await readdir(dir))
+    .filter((f) => fileName.test(f))
+    .filter((f) => only === undefined || only.includes(Number(fileName.exec(f)?.[1])))
+    .sort();
   await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
   const applied: string[] = [];

@@ -16,6 +16,7 @@ export const ENTRY_TYPES = [
   'turn.expired',
   'beacon.applied',
   'ceremony.finalized',
+  'log.restored',
 ] as const;
 
 export type EntryType = (typeof ENTRY_TYPES)[number];

@@ -51,6 +51,15 @@ export interface FinalOutputFact {
   verifierSolSha256: string;
 }
 
+/** A `log.restored` entry: the coordinator restored a backup, so entries after `restoredSize` may have been lost. */
+export interface RestoreFact {
+  seq: number;
+  time: string;
+  backupId: string;
+  backupCreatedAt: string;
+  restoredSize: number;
+}
+
 export interface MalformedEntry {
   seq: number;
   type: EntryType;
@@ -65,6 +74,8 @@ export interface LedgerFacts {
   accepted: AcceptedFact[];
   beacons: BeaconFact[];
   finalized: { seq: number; outputs: FinalOutputFact[] } | undefined;
+  /** In seq order. */
+  restores: RestoreFact[];
   malformed: MalformedEntry[];
 }
 
@@ -182,6 +193,19 @@ function addEntry(facts: LedgerFacts, entry: TranscriptEntry): void {
         throw new Error(`the ceremony was already finalized at seq ${facts.finalized.seq}`);
       facts.finalized = { seq, outputs: readOutputs(f.value('circuits')) };
       return;
+    case 'log.restored': {
+      const restoredSize = f.int('restoredSize');
+      if (restoredSize !== seq)
+        throw new Error(`restoredSize ${restoredSize} is not this entry's seq ${seq}`);
+      facts.restores.push({
+        seq,
+        time: entry.time,
+        backupId: f.text('backupId'),
+        backupCreatedAt: f.text('backupCreatedAt'),
+        restoredSize,
+      });
+      return;
+    }
     default:
       return;
   }
@@ -196,6 +220,7 @@ export function readFacts(entries: readonly TranscriptEntry[]): LedgerFacts {
     accepted: [],
     beacons: [],
     finalized: undefined,
+    restores: [],
     malformed: [],
   };
   for (const entry of entries) {

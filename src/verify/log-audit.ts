@@ -7,6 +7,7 @@ import {
   checkCanonical,
   checkHistory,
   checkOlder,
+  checkRestores,
   checkRoot,
   checkSequence,
   checkSignature,
@@ -76,6 +77,7 @@ export async function auditLog(
     return checkHistory(ledger, history, logKey);
   });
   await run('checkpoint.older', () => checkOlder({ ledger, note: options.checkpoint, logKey, readProof }));
+  await run('log.restores', () => checkRestores(ledger));
   const notes: [string, string][] = [...history].map(([size, note]) => [String(size), note]);
   if (head.checkpoint !== undefined) notes.push(['latest', head.checkpoint]);
   await run('cosignatures', () => checkCosignatures(ledger, notes, logKey));

@@ -177,6 +177,41 @@ export interface OlderCheckpointInput {
   readProof: (from: number, to: number) => Promise<string[] | undefined>;
 }
 
+/**
+ * Names the declared rollback that explains a checkpoint of size `m` the transcript no longer extends: the first
+ * `log.restored` entry that took the log back below `m`.
+ */
+export function describeRollback(ledger: Ledger, m: number): string | undefined {
+  const restore = ledger.facts.restores.find((r) => r.restoredSize < m);
+  if (restore === undefined) return undefined;
+  return (
+    `the log was rolled back: entry ${restore.seq} (log.restored, ${restore.time}) declares that the coordinator ` +
+    `restored backup ${restore.backupId} of ${restore.backupCreatedAt}, holding ${restore.restoredSize} entries; ` +
+    `this checkpoint of size ${m} saw entries after that point, and they are not in the log`
+  );
+}
+
+/**
+ * Reports every restore the coordinator declared. A declared restore is not a fault of the log, so it passes, but
+ * the auditor is told where entries may be missing; entries lost before an undeclared restore fail `checkpoint.older`.
+ */
+export function checkRestores(ledger: Ledger): Verdict {
+  const malformed = ledger.facts.malformed.filter((m) => m.type === 'log.restored');
+  if (malformed.length > 0)
+    return fail(
+      `malformed log.restored entries: ${malformed.map((m) => `${m.seq}: ${m.problem}`).join('; ')}`,
+    );
+  const restores = ledger.facts.restores;
+  if (restores.length === 0) return pass('the coordinator declared no restore from backup');
+  const list = restores.map(
+    (r) => `entry ${r.seq} at ${r.time}: backup ${r.backupId} of ${r.backupCreatedAt}`,
+  );
+  return pass(
+    `the coordinator declared ${restores.length} restore(s) from backup (${list.join('; ')}); entries appended ` +
+      'after a backup and before its restore are lost: check any checkpoint or receipt you kept with --checkpoint / --receipt',
+  );
+}
+
 /** Consistency from an older checkpoint: same log key, and the transcript's first m leaves have exactly its root. */
 export async function checkOlder(input: OlderCheckpointInput): Promise<Verdict> {
   const { ledger, note, logKey } = input;
@@ -192,12 +227,14 @@ export async function checkOlder(input: OlderCheckpointInput): Promise<Verdict> 
   if (origin) return fail(`the older checkpoint's ${origin}`);
   const m = checkpoint.size;
   const n = ledger.lines.length;
-  if (m > n)
-    return fail(
-      `the older checkpoint covers ${m} entries but the transcript has only ${n}: the log was truncated`,
-    );
-  const prefixRoot = ledger.tree.root(m);
-  if (!sameBytes(prefixRoot, checkpoint.rootHash)) {
+  const prefixRoot = m <= n ? ledger.tree.root(m) : undefined;
+  if (prefixRoot === undefined || !sameBytes(prefixRoot, checkpoint.rootHash)) {
+    const rollback = describeRollback(ledger, m);
+    if (rollback) return fail(rollback);
+    if (prefixRoot === undefined)
+      return fail(
+        `the older checkpoint covers ${m} entries but the transcript has only ${n}: the log was truncated`,
+      );
     return fail(
       `the transcript's first ${m} entries have root ${short(prefixRoot)}, the older checkpoint says ${short(checkpoint.rootHash)}: the log was rewritten`,
     );

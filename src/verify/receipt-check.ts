@@ -7,6 +7,7 @@ import { decodeEntryLine } from '../transcript/entry.js';
 import { leafHash, verifyConsistency, verifyInclusion } from '../transcript/merkle.js';
 import { parseCheckpoint, verifyNote } from '../transcript/note.js';
 import type { Ledger } from './ledger.js';
+import { describeRollback } from './log-checks.js';
 import { fail, pass, skip, type Verdict } from './types.js';
 
 /** The receipt the coordinator hands out (src/ceremony/types.ts), as read back from a participant's file. */
@@ -53,6 +54,10 @@ export async function checkReceipt(input: ReceiptCheckInput): Promise<Verdict> {
   const leaf = leafHash(new TextEncoder().encode(r.entry));
   if (toHex(leaf) !== r.leafHash) return fail("the receipt's leafHash is not SHA-256(0x00 ‖ entry)");
   const published = ledger.lines[r.seq];
+  if (!published || published.line !== r.entry) {
+    const rollback = describeRollback(ledger, r.seq + 1);
+    if (rollback) return fail(`the receipt's entry ${r.seq} is lost: ${rollback}`);
+  }
   if (!published) return fail(`the transcript has no entry ${r.seq}`);
   if (published.line !== r.entry)
     return fail(`the receipt's entry differs from the transcript's entry ${r.seq}`);

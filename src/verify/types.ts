@@ -23,6 +23,7 @@ export const CHECK_NAMES = [
   'checkpoint.signature',
   'checkpoints.history',
   'checkpoint.older',
+  'log.restores',
   'cosignatures',
   'contributions.chain',
   'contributions.attestations',

@@ -51,7 +51,7 @@ describe('formatReport', () => {
       'Zoë?[31m     p12  main     2      0101010101010101…',
     ]);
     expect(lines.at(-1)).toBe(
-      'VERIFIED: ceremony zk-2024: 16 checks passed, 1 skipped; transcript of 9 entries, root 1212121212121212…',
+      'VERIFIED: ceremony zk-2024: 17 checks passed, 1 skipped; transcript of 9 entries, root 1212121212121212…',
     );
   });
 
@@ -60,7 +60,7 @@ describe('formatReport', () => {
     report.checks[2] = { name: 'checkpoint.root', status: 'fail', detail: 'root differs' };
     report.checks[11] = { name: 'final.beacon', status: 'fail', detail: 'beacon differs' };
     expect(formatVerdict(report)).toBe(
-      'FAILED: ceremony zk-2024: 2 of 17 checks failed (checkpoint.root, final.beacon)',
+      'FAILED: ceremony zk-2024: 2 of 18 checks failed (checkpoint.root, final.beacon)',
     );
     expect(formatReport(report)).toContain('FAIL  checkpoint.root — root differs');
   });

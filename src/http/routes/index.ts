@@ -1,5 +1,8 @@
 // Every route, registered in this order.
 import type { Route } from '../types.js';
+import { adminBackupCreate } from './admin-backup-create.js';
+import { adminBackupDelete } from './admin-backup-delete.js';
+import { adminBackupFileGet } from './admin-backup-file-get.js';
 import { authChallenge } from './auth-challenge.js';
 import { authLogin } from './auth-login.js';
 import { authLogout } from './auth-logout.js';
@@ -74,4 +77,7 @@ export const routes: Route[] = [
   zkeyGet,
   circuitFileGet,
   webPage,
+  adminBackupCreate,
+  adminBackupFileGet,
+  adminBackupDelete,
 ];

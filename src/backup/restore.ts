@@ -1,0 +1,170 @@
+// Offline restore, before `serve`: check the whole backup, then fill an empty data dir and database from it and
+// append a signed `log.restored` entry to every ceremony still running, so auditors see the rollback.
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Database, openDatabase } from '../db/database.js';
+import { listMigrationVersions, migrateDatabase } from '../db/migrate.js';
+import { selectCeremonyStates } from '../db/queries/backup.js';
+import * as q from '../db/queries/transcript.js';
+import {
+  dropSchemaObjects,
+  listSchemaObjects,
+  loadDatabaseSnapshot,
+  readSnapshotHeader,
+} from '../db/snapshot.js';
+import { CeremonyError } from '../errors.js';
+import { copyFileDurably, isEmptyDir } from '../storage/file-tree.js';
+import { appendEntry } from '../transcript/log.js';
+import { loadLogSigner } from '../transcript/log-key.js';
+import { verifyNote } from '../transcript/note.js';
+import {
+  type BackupManifest,
+  checkBackupFiles,
+  DATA_PREFIX,
+  DATABASE_FILE,
+  MANIFEST_FILE,
+  PUBLISHED_PREFIX,
+  parseManifest,
+} from './manifest.js';
+
+export interface RestoreOptions {
+  from: string;
+  dataDir: string;
+  /** PostgreSQL target; the embedded database under dataDir/pgdata when absent. */
+  databaseUrl?: string;
+  /** Where to put the published files; left out, `serve` rebuilds them from the database. */
+  transcriptsDir?: string;
+  /** The checkpoint key seed when the backed-up server had it from LOG_KEY rather than its data dir. */
+  logKeySeedHex?: string;
+  /** Empty a non-empty target first. */
+  force?: boolean;
+  now?: Date;
+}
+
+export interface RestoreResult {
+  backupId: string;
+  createdAt: string;
+  files: number;
+  rows: number;
+  /** Per ceremony: the transcript size restored, and the seq of its `log.restored` entry (none once finalized). */
+  ceremonies: { ceremony: string; restoredSize: number; noticeSeq: number | null }[];
+}
+
+async function requireEmptyTargets(options: RestoreOptions, db: Database | undefined): Promise<void> {
+  const used: string[] = [];
+  if (!(await isEmptyDir(options.dataDir))) used.push(`data dir ${options.dataDir}`);
+  if (options.transcriptsDir !== undefined && !(await isEmptyDir(options.transcriptsDir)))
+    used.push(`transcripts dir ${options.transcriptsDir}`);
+  if (db !== undefined && (await listSchemaObjects(db)).length > 0) used.push('database (it has tables)');
+  if (used.length === 0) return;
+  if (!options.force)
+    throw new CeremonyError(
+      'RESTORE_TARGET_NOT_EMPTY',
+      `restore writes into empty targets only; not empty: ${used.join(', ')} (--force empties them first)`,
+    );
+  await rm(options.dataDir, { recursive: true, force: true });
+  if (options.transcriptsDir !== undefined)
+    await rm(options.transcriptsDir, { recursive: true, force: true });
+  if (db !== undefined) await db.transaction((tx) => dropSchemaObjects(tx));
+}
+
+/** Everything a restore needs is checked here, before anything is written. */
+async function checkBackup(options: RestoreOptions): Promise<BackupManifest> {
+  const text = await readFile(join(options.from, MANIFEST_FILE), 'utf8').catch(() => {
+    throw new CeremonyError('BACKUP_INVALID', `${options.from} holds no ${MANIFEST_FILE}: not a backup`);
+  });
+  const manifest = parseManifest(text);
+  await checkBackupFiles(options.from, manifest);
+  const header = await readSnapshotHeader(join(options.from, DATABASE_FILE)).catch((err: Error) => {
+    throw new CeremonyError('BACKUP_INVALID', err.message);
+  });
+  const known = await listMigrationVersions();
+  const unknown = header.migrations.filter((v) => !known.includes(v));
+  if (unknown.length > 0)
+    throw new CeremonyError(
+      'BACKUP_INVALID',
+      `the backup's database has migration(s) ${unknown.join(', ')} this version lacks: restore with the version that made it`,
+    );
+  if (!manifest.files.some((f) => f.path === `${DATA_PREFIX}log-origin`))
+    throw new CeremonyError('BACKUP_INVALID', `the backup lists no ${DATA_PREFIX}log-origin`);
+  if (manifest.logKey === 'configured' && options.logKeySeedHex === undefined)
+    throw new CeremonyError(
+      'BACKUP_INVALID',
+      'the backed-up server signed with LOG_KEY: give the same key (--log-key HEX or LOG_KEY) to restore',
+    );
+  return manifest;
+}
+
+async function copyFiles(options: RestoreOptions, manifest: BackupManifest): Promise<number> {
+  let copied = 0;
+  for (const file of manifest.files) {
+    const source = join(options.from, ...file.path.split('/'));
+    let target: string | undefined;
+    if (file.path.startsWith(DATA_PREFIX))
+      target = join(options.dataDir, ...file.path.slice(DATA_PREFIX.length).split('/'));
+    else if (file.path.startsWith(PUBLISHED_PREFIX) && options.transcriptsDir !== undefined)
+      target = join(options.transcriptsDir, ...file.path.slice(PUBLISHED_PREFIX.length).split('/'));
+    if (target === undefined) continue;
+    await copyFileDurably(source, target, file.path === `${DATA_PREFIX}log-key` ? 0o600 : undefined);
+    copied += 1;
+  }
+  return copied;
+}
+
+export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
+  const manifest = await checkBackup(options);
+  const db = options.databaseUrl ? await openDatabase({ url: options.databaseUrl }) : undefined;
+  try {
+    await requireEmptyTargets(options, db);
+    const files = await copyFiles(options, manifest);
+    const target = db ?? (await openDatabase({ dataDir: join(options.dataDir, 'pgdata') }));
+    try {
+      const header = await readSnapshotHeader(join(options.from, DATABASE_FILE));
+      await migrateDatabase(target, undefined, header.migrations);
+      const signer = await loadLogSigner({
+        origin: '',
+        originConfigured: false,
+        dataDir: options.dataDir,
+        seedHex: options.logKeySeedHex,
+      });
+      const now = options.now ?? new Date();
+      return await target.transaction(async (tx) => {
+        const { rows } = await loadDatabaseSnapshot(tx, join(options.from, DATABASE_FILE));
+        const ceremonies: RestoreResult['ceremonies'] = [];
+        for (const { id, state } of await selectCeremonyStates(tx)) {
+          const head = await q.selectLatestCheckpoint(tx, id);
+          if (head !== undefined) {
+            try {
+              verifyNote(head.note, signer.verifierKey);
+            } catch {
+              throw new CeremonyError(
+                'BACKUP_INVALID',
+                `ceremony ${id}'s checkpoints are not signed by the log key given: restore with the key that signed them`,
+              );
+            }
+          }
+          const restoredSize = head?.tree_size ?? 0;
+          // A finalized log takes no more entries, so nothing after the backup can be missing from it.
+          if (state === 'finalized') {
+            ceremonies.push({ ceremony: id, restoredSize, noticeSeq: null });
+            continue;
+          }
+          const notice = await appendEntry(
+            tx,
+            signer,
+            id,
+            'log.restored',
+            { backupId: manifest.backupId, backupCreatedAt: manifest.createdAt, restoredSize },
+            now,
+          );
+          ceremonies.push({ ceremony: id, restoredSize, noticeSeq: notice.seq });
+        }
+        return { backupId: manifest.backupId, createdAt: manifest.createdAt, files, rows, ceremonies };
+      });
+    } finally {
+      if (target !== db) await target.close();
+    }
+  } finally {
+    await db?.close();
+  }
+}
