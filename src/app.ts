@@ -60,6 +60,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   let publisher: Publisher | undefined;
   let runner: JobRunner | undefined;
   const services: Services = {
+    startedAt: new Date(),
     db,
     store,
     config,

@@ -18,6 +18,8 @@ export interface Services {
   readonly signer: LogSigner;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** When this process started: heartbeats could not arrive before it, so their grace counts from here. */
+  readonly startedAt: Date;
   /** Hooks run after a commit: publish files, wake the job runner. */
   readonly events: {
     ceremonyChanged(ceremonyId: string): void;

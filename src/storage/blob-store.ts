@@ -53,6 +53,8 @@ export class BlobStore {
   }
 
   async init(): Promise<void> {
+    // One coordinator owns the data dir, so whatever tmp/ holds at start was cut short by a crash.
+    await rm(this.tmpDir, { recursive: true, force: true });
     await mkdir(this.tmpDir, { recursive: true });
     await mkdir(join(this.root, 'blobs'), { recursive: true });
     await mkdir(join(this.root, 'uploads'), { recursive: true });

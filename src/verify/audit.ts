@@ -12,7 +12,7 @@ import { type Ledger, readLedger } from './ledger.js';
 import {
   checkCanonical,
   checkHistory,
-  checkOlder,
+  checkOlderAll,
   checkRoot,
   checkSequence,
   checkSignature,
@@ -59,6 +59,11 @@ function summarizeContributions(ledger: Ledger): ContributionSummary[] {
   }));
 }
 
+function listCheckpoints(checkpoint: AuditOptions['checkpoint']): readonly string[] {
+  if (checkpoint === undefined) return [];
+  return typeof checkpoint === 'string' ? [checkpoint] : checkpoint;
+}
+
 /** Audits one ceremony. The caller owns (and closes) the source; only an unreadable transcript throws. */
 export async function auditCeremony(
   source: CeremonySource,
@@ -101,7 +106,9 @@ export async function auditCeremony(
     history = await source.readCheckpoints(ledger.lines.length);
     return checkHistory(ledger, history, logKey);
   });
-  await run('checkpoint.older', () => checkOlder({ ledger, note: options.checkpoint, logKey, readProof }));
+  await run('checkpoint.older', () =>
+    checkOlderAll({ ledger, notes: listCheckpoints(options.checkpoint), logKey, readProof }),
+  );
   const notes: [string, string][] = [...history].map(([size, note]) => [String(size), note]);
   if (head.checkpoint !== undefined) notes.push(['latest', head.checkpoint]);
   await run('cosignatures', () => checkCosignatures(ledger, notes, logKey));
