@@ -1,6 +1,7 @@
 // Database over a real Postgres server through a `pg` pool.
 import pg from 'pg';
 import type { Database, Queryable } from './database.js';
+import { mapDatabaseError } from './errors.js';
 
 // Counters and sizes here stay far below 2^53, so int8 columns are read as numbers, as PGlite does.
 const types = {
@@ -16,8 +17,13 @@ export async function openPostgres(url: string): Promise<Database> {
 
   const queryOn =
     (client: pg.Pool | pg.PoolClient) =>
-    async <T extends object>(sql: string, params?: readonly unknown[]): Promise<T[]> =>
-      (await client.query(sql, params as unknown[])).rows as T[];
+    async <T extends object>(sql: string, params?: readonly unknown[]): Promise<T[]> => {
+      try {
+        return (await client.query(sql, params as unknown[])).rows as T[];
+      } catch (err) {
+        throw mapDatabaseError(err);
+      }
+    };
 
   return {
     kind: 'postgres',
@@ -29,11 +35,15 @@ export async function openPostgres(url: string): Promise<Database> {
       max: pool.options.max ?? 10,
     }),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((err: unknown) => {
+        throw mapDatabaseError(err);
+      });
       try {
         await client.query('BEGIN');
         const result = await fn({ query: queryOn(client) });
-        await client.query('COMMIT');
+        await client.query('COMMIT').catch((err: unknown) => {
+          throw mapDatabaseError(err);
+        });
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
