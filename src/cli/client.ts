@@ -11,7 +11,9 @@ import { AUTH_PREFIX } from '../ceremony/auth.js';
 import { type KeyPair, sign } from '../crypto/ed25519.js';
 import { isHex, toHex } from '../crypto/hex.js';
 
-// A coordinator restart (crash, deploy, database failover) takes seconds; about a minute of retries rides it out.
+// A server never reached is likely a wrong address: fail within seconds.
+const FIRST_CONTACT_RETRY_DELAYS_MS = [500, 1500, 4000];
+// One that answered before and went away is likely restarting (crash, deploy, database failover): about a minute.
 const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15_000, 15_000, 15_000];
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 
@@ -47,6 +49,8 @@ export class CoordinatorClient {
   readonly baseUrl: string;
   private token: string | undefined;
   private keys: KeyPair | undefined;
+  /** Whether the server has answered this client at least once. */
+  private reached = false;
 
   constructor(baseUrl: string) {
     let url: URL;
@@ -259,6 +263,7 @@ export class CoordinatorClient {
     } catch (err) {
       throw transportError(url, err);
     }
+    this.reached = true;
     if (retryable && RETRYABLE_STATUS.has(response.status)) {
       throw toApiError(response.status, await response.text());
     }
@@ -270,7 +275,7 @@ export class CoordinatorClient {
       try {
         return await attempt();
       } catch (err) {
-        const delay = RETRY_DELAYS_MS[i];
+        const delay = (this.reached ? RETRY_DELAYS_MS : FIRST_CONTACT_RETRY_DELAYS_MS)[i];
         if (!isTransient(err) || delay === undefined) throw err;
         await sleep(delay);
       }
