@@ -6,9 +6,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import { purgeExpiredCredentials } from './ceremony/auth.js';
 import { listCeremonyIds } from './ceremony/ceremonies.js';
-import { runCircuitSetup } from './ceremony/circuits.js';
-import { runVerification } from './ceremony/contributions.js';
-import { runFinalize } from './ceremony/finalize.js';
+import { circuitSetupJob } from './ceremony/circuits.js';
+import { verifyContributionJob } from './ceremony/contributions.js';
+import { finalizeJob } from './ceremony/finalize.js';
 import { JobRunner } from './ceremony/jobs.js';
 import { createMetrics, registerStateGauges } from './ceremony/metrics.js';
 import { tickQueues } from './ceremony/queue.js';
@@ -66,6 +66,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     config,
     signer,
     metrics,
+    clock: () => new Date(),
     log: app.log as Services['log'],
     events: {
       ceremonyChanged: (id) => publisher?.schedule(id),
@@ -81,9 +82,9 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     publishedSize: (id) => publisher?.publishedSize(id),
   });
   runner = new JobRunner(services, {
-    'circuit.setup': runCircuitSetup,
-    'contribution.verify': runVerification,
-    'ceremony.finalize': runFinalize,
+    'circuit.setup': circuitSetupJob,
+    'contribution.verify': verifyContributionJob,
+    'ceremony.finalize': finalizeJob,
   });
 
   // Large bodies (zkeys, r1cs, ptau) reach their route as a stream, never buffered.

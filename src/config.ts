@@ -26,6 +26,8 @@ export interface Config {
   readonly verifyConcurrency: number;
   /** A snarkjs child (setup, verification, beacon) running longer than this is killed. */
   readonly jobTimeoutSeconds: number;
+  /** A failed job waits this long before its second try, twice as long before its third. */
+  readonly jobRetryDelayMs: number;
   readonly schedulerIntervalMs: number;
   readonly logLevel: string;
 }
@@ -99,6 +101,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     maxBlobBytes: integer(env.MAX_BLOB_BYTES, 4 * 1024 ** 3, 'max blob bytes', 1024, 2 ** 42),
     verifyConcurrency: integer(env.VERIFY_CONCURRENCY, 1, 'verify concurrency', 1, 64),
     jobTimeoutSeconds: integer(env.JOB_TIMEOUT_SECONDS, 3600, 'job timeout', 10, 7 * 86400),
+    jobRetryDelayMs: integer(env.JOB_RETRY_DELAY_MS, 2000, 'job retry delay', 0, 3_600_000),
     schedulerIntervalMs: integer(env.SCHEDULER_INTERVAL_MS, 1000, 'scheduler interval', 50, 60000),
     logLevel: pick(flags, env, 'log-level', 'LOG_LEVEL') ?? 'info',
   });

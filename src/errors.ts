@@ -14,8 +14,6 @@ export const errorCatalogue = {
   PARTICIPANT_EXISTS: 409,
   WRONG_STATE: 409,
   NOT_YOUR_TURN: 409,
-  NOT_IN_QUEUE: 409,
-  ALREADY_CONTRIBUTED: 409,
   CIRCUIT_NOT_READY: 409,
   PAYLOAD_TOO_LARGE: 413,
   UPLOAD_INCOMPLETE: 400,
@@ -27,7 +25,12 @@ export const errorCatalogue = {
   ZKEY_UNCHANGED: 422,
   ZKEY_BEACON_FROM_PARTICIPANT: 422,
   ZKEY_MULTIPLE_CONTRIBUTIONS: 422,
+  /** The zkey header contradicts its own last contribution (delta1 is not that contribution's deltaAfter). */
+  ZKEY_HEADER_MISMATCH: 422,
+  /** snarkjs verifyFromInit against the initial zkey and ptau failed. */
   ZKEY_VERIFICATION_FAILED: 422,
+  /** Another contribution was accepted on the circuit while this one was being verified. */
+  CIRCUIT_MOVED_ON: 409,
   VERIFIER_ERROR: 500,
   BAD_ATTESTATION: 422,
   BAD_COSIGNATURE: 422,

@@ -1,18 +1,18 @@
 // Creating, opening and closing ceremonies, and the public view of one.
 import type { Queryable } from '../db/database.js';
 import { CeremonyError } from '../errors.js';
-import { expireTurn } from './queue.js';
 import {
-  type CeremonyRow,
-  loadCeremony,
-  logEntry,
-  requireState,
-  type Services,
-  withCeremonyLock,
-} from './services.js';
+  CEREMONY_ID_RULE,
+  ceremonyIdPattern,
+  DEFAULT_TURN_TIMEOUT_SECONDS,
+  MAX_TITLE_LENGTH,
+  MAX_TURN_TIMEOUT_SECONDS,
+  MIN_TURN_TIMEOUT_SECONDS,
+} from '../limits.js';
+import { type CeremonyRow, loadCeremony, logEntry, requireState, withCeremonyLock } from './ceremony-row.js';
+import type { Services } from './services.js';
+import { endAllTurns } from './turns.js';
 import type { CeremonyView, CircuitView } from './types.js';
-
-export const ceremonyIdPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export interface CreateCeremonyInput {
   id: string;
@@ -36,13 +36,21 @@ export async function createCeremony(
   coordinatorKey: string,
   input: CreateCeremonyInput,
 ): Promise<CeremonyView> {
-  if (!ceremonyIdPattern.test(input.id)) {
-    throw new CeremonyError('BAD_REQUEST', 'ceremony id must be 1-63 lowercase letters, digits or dashes');
-  }
+  if (!ceremonyIdPattern.test(input.id)) throw new CeremonyError('BAD_REQUEST', CEREMONY_ID_RULE);
   const title = input.title.trim();
-  if (title.length === 0 || title.length > 200)
-    throw new CeremonyError('BAD_REQUEST', 'title must be 1-200 characters');
-  const timeoutSeconds = input.timeoutSeconds ?? 600;
+  if (title.length === 0 || title.length > MAX_TITLE_LENGTH)
+    throw new CeremonyError('BAD_REQUEST', `title must be 1-${MAX_TITLE_LENGTH} characters`);
+  const timeoutSeconds = input.timeoutSeconds ?? DEFAULT_TURN_TIMEOUT_SECONDS;
+  if (
+    !Number.isInteger(timeoutSeconds) ||
+    timeoutSeconds < MIN_TURN_TIMEOUT_SECONDS ||
+    timeoutSeconds > MAX_TURN_TIMEOUT_SECONDS
+  ) {
+    throw new CeremonyError(
+      'BAD_REQUEST',
+      `turn timeout must be an integer from ${MIN_TURN_TIMEOUT_SECONDS} to ${MAX_TURN_TIMEOUT_SECONDS} seconds`,
+    );
+  }
   const startsAt = parseTime(input.startsAt, 'startsAt');
   const endsAt = parseTime(input.endsAt, 'endsAt');
   if (startsAt && endsAt && endsAt <= startsAt)
@@ -92,23 +100,21 @@ export async function openCeremony(s: Services, ceremonyId: string): Promise<Cer
 }
 
 /** Ends the round: waiting turns are dropped and active turns expire; verifications in flight still finish. */
-export async function closeRound(tx: Queryable, s: Services, ceremony: CeremonyRow): Promise<void> {
+export async function closeRound(
+  tx: Queryable,
+  s: Services,
+  ceremony: CeremonyRow,
+  now: Date,
+): Promise<void> {
   requireState(ceremony, ['open'], 'close the round');
-  const active = await tx.query<{ id: number; circuit_name: string; participant_id: string }>(
-    `SELECT id, circuit_name, participant_id FROM turns WHERE ceremony_id = $1 AND state = 'active'`,
-    [ceremony.id],
-  );
-  for (const turn of active) await expireTurn(tx, s, ceremony.id, turn, 'closed');
-  await tx.query(
-    `UPDATE turns SET state = 'cancelled', ended_at = now() WHERE ceremony_id = $1 AND state = 'waiting'`,
-    [ceremony.id],
-  );
+  await endAllTurns(tx, s, ceremony.id, now);
   await tx.query(`UPDATE ceremonies SET state = 'closed' WHERE id = $1`, [ceremony.id]);
   await logEntry(tx, s, ceremony.id, 'ceremony.closed', {});
 }
 
 export async function closeCeremony(s: Services, ceremonyId: string): Promise<CeremonyView> {
-  await withCeremonyLock(s, ceremonyId, (tx, ceremony) => closeRound(tx, s, ceremony));
+  const now = s.clock();
+  await withCeremonyLock(s, ceremonyId, (tx, ceremony) => closeRound(tx, s, ceremony, now));
   return getCeremonyView(s.db, ceremonyId);
 }
 

@@ -1,17 +1,16 @@
 // Adding circuits: inputs are checked on the request path (cheap header reads); the initial zkey is computed by a job.
 import { rm } from 'node:fs/promises';
 import { CeremonyError } from '../errors.js';
+import { CIRCUIT_NAME_RULE, circuitNamePattern, sha256HexPattern } from '../limits.js';
 import { checkCircuitInputs, createInitialZkey } from '../snark/runner.js';
-import { sha256File } from '../storage/file-hash.js';
 import { getCeremonyView } from './ceremonies.js';
-import { enqueueJob, type JobContext } from './jobs.js';
-import { logEntry, requireState, type Services, withCeremonyLock } from './services.js';
+import { logEntry, requireState, withCeremonyLock } from './ceremony-row.js';
+import { enqueueJob, type JobKind } from './jobs.js';
+import type { Services } from './services.js';
 import type { CircuitView } from './types.js';
 
 /** Circuit outputs are published under ceremony-transcripts/<id>/<circuit>/, beside these. */
 const reservedCircuitNames = new Set(['checkpoint', 'checkpoints']);
-
-export const circuitNamePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 export async function addCircuit(
   s: Services,
@@ -21,17 +20,12 @@ export async function addCircuit(
   if (reservedCircuitNames.has(input.name)) {
     throw new CeremonyError('BAD_REQUEST', `'${input.name}' is reserved: it names a published file`);
   }
-  if (!circuitNamePattern.test(input.name)) {
-    throw new CeremonyError(
-      'BAD_REQUEST',
-      'circuit name must be 1-63 lowercase letters, digits, dashes or underscores',
-    );
-  }
+  if (!circuitNamePattern.test(input.name)) throw new CeremonyError('BAD_REQUEST', CIRCUIT_NAME_RULE);
   for (const [what, sha] of [
     ['r1cs', input.r1csSha256],
     ['ptau', input.ptauSha256],
   ] as const) {
-    if (!/^[0-9a-f]{64}$/.test(sha) || !(await s.store.has(sha))) {
+    if (!sha256HexPattern.test(sha) || !(await s.store.has(sha))) {
       throw new CeremonyError(
         'NOT_FOUND',
         `no uploaded ${what} file with sha256 ${sha}: PUT it to /v1/blobs first`,
@@ -64,25 +58,29 @@ export async function addCircuit(
   return circuit;
 }
 
+interface SetupPayload {
+  ceremonyId: string;
+  circuit: string;
+}
+
 /** Job: computes the initial zkey (deterministic, so a rerun after a crash gives the same file) and logs it. */
-export async function runCircuitSetup(
-  s: Services,
-  payload: { ceremonyId: string; circuit: string },
-  job: JobContext,
-): Promise<void> {
-  const [row] = await s.db.query<{ status: string; r1cs_sha256: string; ptau_sha256: string; power: number }>(
-    'SELECT status, r1cs_sha256, ptau_sha256, power FROM circuits WHERE ceremony_id = $1 AND name = $2',
-    [payload.ceremonyId, payload.circuit],
-  );
-  if (row?.status !== 'preparing') return;
-  const out = s.store.tempPath('.zkey');
-  try {
-    await createInitialZkey(s.store.pathOf(row.r1cs_sha256), s.store.pathOf(row.ptau_sha256), out, {
-      signal: job.signal,
-      timeoutMs: s.config.jobTimeoutSeconds * 1000,
-    });
-    const sha256 = await sha256File(out);
-    await s.store.adopt({ path: out, sha256 });
+export const circuitSetupJob: JobKind<SetupPayload> = {
+  failureMessage: 'computing the initial zkey failed: see the server log',
+
+  async run(s, payload, job) {
+    const [row] = await s.db.query<{ status: string; r1cs_sha256: string; ptau_sha256: string }>(
+      'SELECT status, r1cs_sha256, ptau_sha256 FROM circuits WHERE ceremony_id = $1 AND name = $2',
+      [payload.ceremonyId, payload.circuit],
+    );
+    if (row?.status !== 'preparing') return;
+    const out = s.store.tempPath('.zkey');
+    try {
+      await createInitialZkey(s.store.pathOf(row.r1cs_sha256), s.store.pathOf(row.ptau_sha256), out, job);
+    } catch (err) {
+      await rm(out, { force: true });
+      throw err;
+    }
+    const sha256 = await s.store.adoptFile(out);
     await withCeremonyLock(s, payload.ceremonyId, async (tx) => {
       const [c] = await tx.query<{
         status: string;
@@ -109,19 +107,19 @@ export async function runCircuitSetup(
         power: c.power,
       });
     });
-  } catch (err) {
-    await rm(out, { force: true });
-    // Interrupted, or a passing fault with tries left: the job runs again (the initial zkey is deterministic).
-    if (job.signal.aborted || (!(err instanceof CeremonyError) && !job.lastAttempt)) throw err;
-    // The public view gets catalogue messages only; details (paths, snarkjs output) stay in the server log.
-    const message =
-      err instanceof CeremonyError && err.status < 500
-        ? err.message
-        : 'computing the initial zkey failed: see the server log';
-    await s.db.query(
-      `UPDATE circuits SET status = 'failed', error = $3 WHERE ceremony_id = $1 AND name = $2`,
-      [payload.ceremonyId, payload.circuit, message],
+  },
+
+  async settle(s, payload, failure) {
+    await withCeremonyLock(s, payload.ceremonyId, async (tx) => {
+      await tx.query(
+        `UPDATE circuits SET status = 'failed', error = $3
+         WHERE ceremony_id = $1 AND name = $2 AND status = 'preparing'`,
+        [payload.ceremonyId, payload.circuit, failure.publicMessage],
+      );
+    });
+    s.log.warn(
+      { ceremony: payload.ceremonyId, circuit: payload.circuit, err: failure.error },
+      'circuit setup failed',
     );
-    s.log.warn({ ceremony: payload.ceremonyId, circuit: payload.circuit, err }, 'circuit setup failed');
-  }
-}
+  },
+};

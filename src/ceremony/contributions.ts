@@ -10,11 +10,12 @@ import { verifyFromInit } from '../snark/runner.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
 import type { StoredFile } from '../storage/blob-store.js';
 import { attestationMessage, MAX_STATEMENT_LENGTH } from './attestation.js';
-import { enqueueJob, type JobContext } from './jobs.js';
+import { type CeremonyRow, logEntry, withCeremonyLock } from './ceremony-row.js';
+import { enqueueJob, type JobKind } from './jobs.js';
 import { measureUpload } from './metrics.js';
-import { advanceQueue } from './queue.js';
 import { buildReceipt } from './receipts.js';
-import { type CeremonyRow, logEntry, type Services, withCeremonyLock } from './services.js';
+import type { Services } from './services.js';
+import { advanceTurns, endTurn, markTurnVerifying, readTurnState } from './turns.js';
 import type { ContributionView, Participant } from './types.js';
 
 /** A contribution adds one 407-byte record plus its name; anything much larger than the previous zkey is refused. */
@@ -96,6 +97,7 @@ async function rejectInTx(
   tx: Queryable,
   s: Services,
   ceremony: CeremonyRow,
+  now: Date,
   rejected: {
     id: string;
     circuit: string;
@@ -106,12 +108,12 @@ async function rejectInTx(
     message: string;
   },
 ) {
-  await tx.query(`UPDATE turns SET state = 'rejected', ended_at = now() WHERE id = $1`, [rejected.turnId]);
-  // Circuits are done in order: a rejection ends this pass through them, as an expiry does; joining again resumes.
-  await tx.query(
-    `UPDATE turns SET state = 'cancelled', ended_at = now()
-     WHERE ceremony_id = $1 AND participant_id = $2 AND state = 'waiting'`,
-    [ceremony.id, rejected.participantId],
+  await endTurn(
+    tx,
+    ceremony.id,
+    { id: rejected.turnId, participant_id: rejected.participantId },
+    'rejected',
+    now,
   );
   const entry = await logEntry(tx, s, ceremony.id, 'contribution.rejected', {
     circuit: rejected.circuit,
@@ -121,11 +123,11 @@ async function rejectInTx(
     message: rejected.message,
   });
   await tx.query(
-    `UPDATE contributions SET state = 'rejected', reason_code = $2, reason_message = $3, seq = $4, decided_at = now()
+    `UPDATE contributions SET state = 'rejected', reason_code = $2, reason_message = $3, seq = $4, decided_at = $5
      WHERE id = $1`,
-    [rejected.id, rejected.code, rejected.message, entry.seq],
+    [rejected.id, rejected.code, rejected.message, entry.seq, now],
   );
-  await advanceQueue(tx, s, ceremony);
+  await advanceTurns(tx, s, ceremony, now);
   s.metrics.contributions.inc({ result: 'rejected' });
 }
 
@@ -158,10 +160,7 @@ export async function receiveContribution(
   try {
     await withCeremonyLock(s, p.ceremonyId, async (tx, ceremony) => {
       // The turn may have expired while the body streamed in.
-      const [turn] = await tx.query<{ state: string }>('SELECT state FROM turns WHERE id = $1', [
-        held.turnId,
-      ]);
-      if (turn?.state !== 'active')
+      if ((await readTurnState(tx, held.turnId)) !== 'active')
         throw new CeremonyError('NOT_YOUR_TURN', 'your turn ended before the upload finished');
       await tx.query(
         `INSERT INTO contributions (id, ceremony_id, circuit_name, participant_id, turn_id, idx, prev_zkey_sha256,
@@ -183,7 +182,7 @@ export async function receiveContribution(
         ],
       );
       if (failure) {
-        await rejectInTx(tx, s, ceremony, {
+        await rejectInTx(tx, s, ceremony, s.clock(), {
           id,
           circuit: input.circuit,
           participantId: p.participantId,
@@ -194,7 +193,7 @@ export async function receiveContribution(
         });
         return;
       }
-      await tx.query(`UPDATE turns SET state = 'verifying' WHERE id = $1`, [held.turnId]);
+      await markTurnVerifying(tx, held.turnId);
       await enqueueJob(tx, 'contribution.verify', { contributionId: id });
     });
   } catch (err) {
@@ -233,108 +232,139 @@ async function loadContribution(db: Queryable, ceremonyId: string, id: string): 
   return row;
 }
 
-/** Job: runs snarkjs verifyFromInit in a child process, then accepts or rejects in one transaction. */
-export async function runVerification(
-  s: Services,
-  payload: { contributionId: string },
-  job: JobContext,
-): Promise<void> {
+interface VerifyPayload {
+  contributionId: string;
+}
+
+async function loadVerifying(s: Services, contributionId: string): Promise<ContributionRow | undefined> {
   const [located] = await s.db.query<{ ceremony_id: string }>(
     'SELECT ceremony_id FROM contributions WHERE id = $1',
-    [payload.contributionId],
+    [contributionId],
   );
-  if (!located) return;
-  const c = await loadContribution(s.db, located.ceremony_id, payload.contributionId);
-  if (c.state !== 'verifying') return;
-  const [circuit] = await s.db.query<{ initial_zkey_sha256: string; ptau_sha256: string }>(
-    'SELECT initial_zkey_sha256, ptau_sha256 FROM circuits WHERE ceremony_id = $1 AND name = $2',
-    [c.ceremony_id, c.circuit_name],
-  );
-  if (!circuit) throw new CeremonyError('INTERNAL', `circuit ${c.circuit_name} vanished`);
-  const uploaded = s.store.uploadPath(c.id);
-  // A crash between moving the file into the store and committing leaves it under its hash: verify that copy.
-  const path = await stat(uploaded).then(
-    () => uploaded,
-    () => s.store.pathOf(c.zkey_sha256),
-  );
-  let result: Awaited<ReturnType<typeof verifyFromInit>>;
-  let verifierFailed = false;
-  try {
-    result = await verifyFromInit(
-      s.store.pathOf(circuit.initial_zkey_sha256),
-      s.store.pathOf(circuit.ptau_sha256),
-      path,
-      {
-        signal: job.signal,
-        timeoutMs: s.config.jobTimeoutSeconds * 1000,
-      },
-    );
-  } catch (err) {
-    if (job.signal.aborted || !job.lastAttempt) throw err;
-    // The verifier itself kept failing (crash, out of memory, timeout): the circuit must not stay held forever.
-    s.log.error({ err, contribution: c.id }, 'verification failed to run; rejecting the contribution');
-    result = { ok: false, durationMs: 0, maxRssBytes: 0 };
-    verifierFailed = true;
-  }
-  s.metrics.verifySeconds.observe(result.durationMs / 1000);
-  s.metrics.verifyMaxRssBytes.set(result.maxRssBytes);
-  if (result.ok && path === uploaded) await s.store.adopt({ path, sha256: c.zkey_sha256 });
+  if (!located) return undefined;
+  const c = await loadContribution(s.db, located.ceremony_id, contributionId);
+  return c.state === 'verifying' ? c : undefined;
+}
 
+/** Rejects a contribution still being verified, in one transaction with its entry and the queue moving on. */
+async function rejectVerifying(
+  s: Services,
+  c: ContributionRow,
+  code: ErrorCode,
+  message: string,
+  now: Date,
+): Promise<void> {
   await withCeremonyLock(s, c.ceremony_id, async (tx, ceremony) => {
     const current = await loadContribution(tx, c.ceremony_id, c.id);
     if (current.state !== 'verifying') return;
-    await tx.query('UPDATE contributions SET verify_ms = $2, verify_max_rss = $3 WHERE id = $1', [
-      c.id,
-      Math.round(result.durationMs),
-      result.maxRssBytes,
-    ]);
-    const [head] = await tx.query<{ contribution_index: number; latest_zkey_sha256: string }>(
-      'SELECT contribution_index, latest_zkey_sha256 FROM circuits WHERE ceremony_id = $1 AND name = $2 FOR UPDATE',
+    await rejectInTx(tx, s, ceremony, now, {
+      id: c.id,
+      circuit: c.circuit_name,
+      participantId: c.participant_id,
+      turnId: c.turn_id,
+      zkeySha256: c.zkey_sha256,
+      code,
+      message,
+    });
+  });
+}
+
+/** Job: runs snarkjs verifyFromInit in a child process, then accepts or rejects in one transaction. */
+export const verifyContributionJob: JobKind<VerifyPayload> = {
+  failureMessage: 'the verifier could not run to completion on this zkey (crash, memory or time limit)',
+
+  async run(s, payload, job) {
+    const c = await loadVerifying(s, payload.contributionId);
+    if (!c) return;
+    const [circuit] = await s.db.query<{ initial_zkey_sha256: string; ptau_sha256: string }>(
+      'SELECT initial_zkey_sha256, ptau_sha256 FROM circuits WHERE ceremony_id = $1 AND name = $2',
       [c.ceremony_id, c.circuit_name],
     );
-    const stillHead =
-      head?.contribution_index === c.idx - 1 && head.latest_zkey_sha256 === c.prev_zkey_sha256;
-    if (!result.ok || !stillHead) {
-      await rejectInTx(tx, s, ceremony, {
-        id: c.id,
-        circuit: c.circuit_name,
-        participantId: c.participant_id,
-        turnId: c.turn_id,
-        zkeySha256: c.zkey_sha256,
-        code: verifierFailed ? 'VERIFIER_ERROR' : 'ZKEY_VERIFICATION_FAILED',
-        message: result.ok
-          ? 'the circuit moved on before verification finished'
-          : verifierFailed
-            ? 'the verifier could not run to completion on this zkey (crash, memory or time limit)'
+    if (!circuit) throw new CeremonyError('INTERNAL', `circuit ${c.circuit_name} vanished`);
+    const uploaded = s.store.uploadPath(c.id);
+    // A crash between moving the file into the store and committing leaves it under its hash: verify that copy.
+    const path = await stat(uploaded).then(
+      () => uploaded,
+      () => s.store.pathOf(c.zkey_sha256),
+    );
+    const result = await verifyFromInit(
+      s.store.pathOf(circuit.initial_zkey_sha256),
+      s.store.pathOf(circuit.ptau_sha256),
+      path,
+      job,
+    );
+    s.metrics.verifySeconds.observe(result.durationMs / 1000);
+    s.metrics.verifyMaxRssBytes.set(result.maxRssBytes);
+    if (result.ok && path === uploaded) await s.store.adopt({ path, sha256: c.zkey_sha256 });
+
+    const now = s.clock();
+    await withCeremonyLock(s, c.ceremony_id, async (tx, ceremony) => {
+      const current = await loadContribution(tx, c.ceremony_id, c.id);
+      if (current.state !== 'verifying') return;
+      await tx.query('UPDATE contributions SET verify_ms = $2, verify_max_rss = $3 WHERE id = $1', [
+        c.id,
+        Math.round(result.durationMs),
+        result.maxRssBytes,
+      ]);
+      const [head] = await tx.query<{ contribution_index: number; latest_zkey_sha256: string }>(
+        'SELECT contribution_index, latest_zkey_sha256 FROM circuits WHERE ceremony_id = $1 AND name = $2 FOR UPDATE',
+        [c.ceremony_id, c.circuit_name],
+      );
+      const stillHead =
+        head?.contribution_index === c.idx - 1 && head.latest_zkey_sha256 === c.prev_zkey_sha256;
+      if (!result.ok || !stillHead) {
+        await rejectInTx(tx, s, ceremony, now, {
+          id: c.id,
+          circuit: c.circuit_name,
+          participantId: c.participant_id,
+          turnId: c.turn_id,
+          zkeySha256: c.zkey_sha256,
+          code: result.ok ? 'CIRCUIT_MOVED_ON' : 'ZKEY_VERIFICATION_FAILED',
+          message: result.ok
+            ? 'the circuit moved on before verification finished'
             : 'snarkjs verification against the initial zkey and ptau failed',
+        });
+        return;
+      }
+      await tx.query(
+        'UPDATE circuits SET contribution_index = $3, latest_zkey_sha256 = $4 WHERE ceremony_id = $1 AND name = $2',
+        [c.ceremony_id, c.circuit_name, c.idx, c.zkey_sha256],
+      );
+      await endTurn(tx, c.ceremony_id, { id: c.turn_id, participant_id: c.participant_id }, 'done', now);
+      const entry = await logEntry(tx, s, c.ceremony_id, 'contribution.accepted', {
+        circuit: c.circuit_name,
+        index: c.idx,
+        participantId: c.participant_id,
+        prevZkeySha256: c.prev_zkey_sha256,
+        zkeySha256: c.zkey_sha256,
+        contributionHash: c.contribution_hash ?? '',
+        attestation: c.attestation,
+        verifier: { ...VERIFIER },
+        ...(c.statement === null ? {} : { statement: c.statement }),
       });
-      return;
-    }
-    await tx.query(
-      'UPDATE circuits SET contribution_index = $3, latest_zkey_sha256 = $4 WHERE ceremony_id = $1 AND name = $2',
-      [c.ceremony_id, c.circuit_name, c.idx, c.zkey_sha256],
-    );
-    await tx.query(`UPDATE turns SET state = 'done', ended_at = now() WHERE id = $1`, [c.turn_id]);
-    const entry = await logEntry(tx, s, c.ceremony_id, 'contribution.accepted', {
-      circuit: c.circuit_name,
-      index: c.idx,
-      participantId: c.participant_id,
-      prevZkeySha256: c.prev_zkey_sha256,
-      zkeySha256: c.zkey_sha256,
-      contributionHash: c.contribution_hash ?? '',
-      attestation: c.attestation,
-      verifier: { ...VERIFIER },
-      ...(c.statement === null ? {} : { statement: c.statement }),
+      await tx.query(`UPDATE contributions SET state = 'accepted', seq = $2, decided_at = $3 WHERE id = $1`, [
+        c.id,
+        entry.seq,
+        now,
+      ]);
+      await advanceTurns(tx, s, ceremony, now);
+      s.metrics.contributions.inc({ result: 'accepted' });
     });
-    await tx.query(
-      `UPDATE contributions SET state = 'accepted', seq = $2, decided_at = now() WHERE id = $1`,
-      [c.id, entry.seq],
+    await rm(uploaded, { force: true });
+  },
+
+  // The verifier itself kept failing (crash, out of memory, timeout): the circuit must not stay held forever.
+  async settle(s, payload, failure) {
+    const c = await loadVerifying(s, payload.contributionId);
+    if (!c) return;
+    s.log.error(
+      { err: failure.error, contribution: c.id },
+      'verification failed to run; rejecting the contribution',
     );
-    await advanceQueue(tx, s, ceremony);
-    s.metrics.contributions.inc({ result: 'accepted' });
-  });
-  await rm(uploaded, { force: true });
-}
+    await rejectVerifying(s, c, 'VERIFIER_ERROR', failure.publicMessage, s.clock());
+    await rm(s.store.uploadPath(c.id), { force: true });
+  },
+};
 
 export async function getContribution(
   s: Services,

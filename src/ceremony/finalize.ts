@@ -1,6 +1,12 @@
 // Finalization: the public beacon applied last to every circuit, the outputs exported, the ceremony sealed.
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { CeremonyError } from '../errors.js';
+import {
+  beaconHexPattern,
+  MAX_BEACON_SOURCE_LENGTH,
+  MAX_ITERATIONS_EXP,
+  MIN_ITERATIONS_EXP,
+} from '../limits.js';
 import {
   applyBeacon,
   exportSolidityVerifier,
@@ -8,16 +14,11 @@ import {
   verifyFromInit,
 } from '../snark/runner.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
-import { fsyncPath } from '../storage/blob-store.js';
-import { sha256File } from '../storage/file-hash.js';
 import { closeRound, getCeremonyView } from './ceremonies.js';
-import { enqueueJob, type JobContext } from './jobs.js';
-import { logEntry, type Services, withCeremonyLock } from './services.js';
+import { logEntry, withCeremonyLock } from './ceremony-row.js';
+import { enqueueJob, type JobContext, type JobKind } from './jobs.js';
+import type { Services } from './services.js';
 import type { CeremonyView } from './types.js';
-
-export const MIN_ITERATIONS_EXP = 10;
-/** snarkjs allows 2^63 hash iterations; every auditor pays them again, so the exponent is capped. */
-export const MAX_ITERATIONS_EXP = 28;
 
 export interface FinalizeInput {
   beaconHex: string;
@@ -30,12 +31,12 @@ export async function requestFinalize(
   ceremonyId: string,
   input: FinalizeInput,
 ): Promise<CeremonyView> {
-  if (!/^(?:[0-9a-f]{2}){1,64}$/.test(input.beaconHex)) {
+  if (!beaconHexPattern.test(input.beaconHex)) {
     throw new CeremonyError('BAD_REQUEST', 'beacon must be 1-64 bytes of lowercase hex');
   }
   const source = input.beaconSource.trim();
-  if (source.length === 0 || source.length > 500)
-    throw new CeremonyError('BAD_REQUEST', 'beacon source must be 1-500 characters');
+  if (source.length === 0 || source.length > MAX_BEACON_SOURCE_LENGTH)
+    throw new CeremonyError('BAD_REQUEST', `beacon source must be 1-${MAX_BEACON_SOURCE_LENGTH} characters`);
   const exp = input.iterationsExp;
   if (!Number.isInteger(exp) || exp < MIN_ITERATIONS_EXP || exp > MAX_ITERATIONS_EXP) {
     throw new CeremonyError(
@@ -75,7 +76,7 @@ export async function requestFinalize(
     if (verifying.length > 0)
       throw new CeremonyError('WRONG_STATE', 'a contribution is still being verified: try again shortly');
     // The beacon must be fixed after the round closed, so the round closes (and is logged) before it is applied.
-    if (ceremony.state === 'open') await closeRound(tx, s, ceremony);
+    if (ceremony.state === 'open') await closeRound(tx, s, ceremony, s.clock());
     const finalization = {
       status: 'running',
       beaconHex: input.beaconHex,
@@ -102,38 +103,26 @@ interface FinalCircuitRow {
 }
 
 /** Job: beacon per circuit (deterministic, so a rerun after a crash reproduces the same files), then exports. */
-export async function runFinalize(
-  s: Services,
-  payload: { ceremonyId: string },
-  job: JobContext,
-): Promise<void> {
-  const id = payload.ceremonyId;
-  try {
-    await finalizeCircuits(s, id, job.signal, s.config.jobTimeoutSeconds * 1000);
-  } catch (err) {
-    // Interrupted, or a passing fault with tries left: the job runs again and picks up where it stopped.
-    if (job.signal.aborted || (!(err instanceof CeremonyError) && !job.lastAttempt)) throw err;
-    s.log.error({ ceremony: id, err }, 'finalization failed');
-    // The public view gets catalogue messages only; details (paths, snarkjs output) stay in the server log.
-    const message =
-      err instanceof CeremonyError && err.status < 500
-        ? err.message
-        : 'finalization failed: see the server log';
-    await s.db.query(
-      `UPDATE ceremonies SET finalization = jsonb_set(jsonb_set(finalization, '{status}', '"failed"'), '{error}', to_jsonb($2::text))
-       WHERE id = $1`,
-      [id, message],
-    );
-    s.events.ceremonyChanged(id);
-  }
-}
+export const finalizeJob: JobKind<{ ceremonyId: string }> = {
+  failureMessage: 'finalization failed: see the server log',
 
-async function finalizeCircuits(
-  s: Services,
-  id: string,
-  signal: AbortSignal,
-  timeoutMs: number,
-): Promise<void> {
+  run: (s, payload, job) => finalizeCircuits(s, payload.ceremonyId, job),
+
+  async settle(s, payload, failure) {
+    s.log.error({ ceremony: payload.ceremonyId, err: failure.error }, 'finalization failed');
+    await withCeremonyLock(s, payload.ceremonyId, async (tx) => {
+      await tx.query(
+        `UPDATE ceremonies
+         SET finalization = jsonb_set(jsonb_set(finalization, '{status}', '"failed"'), '{error}', to_jsonb($2::text))
+         WHERE id = $1 AND finalization->>'status' = 'running'`,
+        [payload.ceremonyId, failure.publicMessage],
+      );
+    });
+  },
+};
+
+async function finalizeCircuits(s: Services, id: string, job: JobContext): Promise<void> {
+  const { signal, timeoutMs } = job;
   const [ceremony] = await s.db.query<{ finalization: (FinalizeInput & { status: string }) | null }>(
     'SELECT finalization FROM ceremonies WHERE id = $1',
     [id],
@@ -172,8 +161,7 @@ async function finalizeCircuits(
       const last = info.contributions.at(-1);
       if (last?.contributionHash !== applied.contributionHash)
         throw new CeremonyError('INTERNAL', 'beacon hash mismatch');
-      const sha256 = await sha256File(out);
-      await s.store.adopt({ path: out, sha256 });
+      const sha256 = await s.store.adoptFile(out);
       await withCeremonyLock(s, id, async (tx) => {
         // Once per circuit, even if two runs of the job ever overlapped.
         const updated = await tx.query(
@@ -211,8 +199,8 @@ async function finalizeCircuits(
     outputs.push({
       circuit: circuit.name,
       finalZkeySha256: circuit.final_zkey_sha256,
-      verificationKeySha256: await storeText(s, `${JSON.stringify(verificationKey, null, 1)}\n`),
-      verifierSolSha256: await storeText(s, solidity),
+      verificationKeySha256: await s.store.putBytes(`${JSON.stringify(verificationKey, null, 1)}\n`),
+      verifierSolSha256: await s.store.putBytes(solidity),
     });
   }
   await withCeremonyLock(s, id, async (tx, row) => {
@@ -229,14 +217,4 @@ async function finalizeCircuits(
     );
     await logEntry(tx, s, id, 'ceremony.finalized', { circuits: outputs.map((o) => ({ ...o })) });
   });
-}
-
-/** Stores an exported text file (verification key, Solidity verifier) under its SHA-256. */
-async function storeText(s: Services, text: string): Promise<string> {
-  const path = s.store.tempPath('.txt');
-  await writeFile(path, text);
-  await fsyncPath(path);
-  const sha256 = await sha256File(path);
-  await s.store.adopt({ path, sha256 });
-  return sha256;
 }

@@ -1,44 +1,70 @@
 // Background jobs kept in the database, so work in flight (setup, verification, finalization) survives a restart.
+// The runner alone decides retry or settle: a kind supplies `run` (the work) and `settle` (the public record of a
+// failure that will not be retried); retries wait with exponential back-off.
 import type { Queryable } from '../db/database.js';
+import {
+  claimDueJob,
+  insertJob,
+  type JobRow,
+  markJobDone,
+  markJobFailed,
+  requeueRunningJobs,
+  scheduleJobRetry,
+} from '../db/queries/jobs.js';
+import { CeremonyError } from '../errors.js';
 import type { Services } from './services.js';
 
-export type JobKind = 'circuit.setup' | 'contribution.verify' | 'ceremony.finalize';
-
-export interface JobRow {
-  id: number;
-  kind: JobKind;
-  payload: Record<string, unknown>;
-  attempts: number;
-}
+export type JobKindName = 'circuit.setup' | 'contribution.verify' | 'ceremony.finalize';
 
 export interface JobContext {
+  /** Aborted when the server stops: the job stays 'running' and runs again at the next start. */
   signal: AbortSignal;
-  /** True on the last try: a handler must then settle its work (e.g. reject) rather than throw for a retry. */
-  lastAttempt: boolean;
+  /** The job limit: each snarkjs child the job starts is killed after this long. */
+  timeoutMs: number;
+  /** 1 on the first try. */
+  attempt: number;
 }
 
-export type JobHandlers = Record<JobKind, (s: Services, payload: never, job: JobContext) => Promise<void>>;
+export interface JobFailure {
+  error: unknown;
+  /** Safe to show publicly: a catalogue message, or the kind's own `failureMessage`; details stay in the log. */
+  publicMessage: string;
+}
+
+export interface JobKind<P> {
+  /** Public message of a failure that carries no catalogue message of its own. */
+  readonly failureMessage: string;
+  /** Does the work and commits its result; throws to fail this try. Must be safe to run again after a crash. */
+  run(s: Services, payload: P, ctx: JobContext): Promise<void>;
+  /** Records a failure that will not be retried (e.g. marks the circuit failed, rejects the contribution). */
+  settle(s: Services, payload: P, failure: JobFailure): Promise<void>;
+}
+
+export type JobKinds = Record<JobKindName, JobKind<never>>;
 
 export const MAX_JOB_ATTEMPTS = 3;
 
+/** Queues a job in the caller's transaction; call `s.events.jobQueued()` after the commit. */
 export async function enqueueJob(
   tx: Queryable,
-  kind: JobKind,
+  kind: JobKindName,
   payload: Record<string, unknown>,
 ): Promise<void> {
-  await tx.query(`INSERT INTO jobs (kind, payload, state) VALUES ($1, $2, 'queued')`, [
-    kind,
-    JSON.stringify(payload),
-  ]);
+  await insertJob(tx, kind, payload);
 }
 
-async function claimJob(s: Services): Promise<JobRow | undefined> {
-  const rows = await s.db.query<JobRow>(
-    `UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = now()
-     WHERE id = (SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-     RETURNING id, kind, payload, attempts`,
-  );
-  return rows[0];
+/** A catalogue refusal would only repeat, so it settles at once; anything else is retried until attempts run out. */
+export function isFinalFailure(error: unknown, attempts: number): boolean {
+  return error instanceof CeremonyError || attempts >= MAX_JOB_ATTEMPTS;
+}
+
+export function publicMessageOf(error: unknown, fallback: string): string {
+  return error instanceof CeremonyError && error.status < 500 ? error.message : fallback;
+}
+
+/** Wait before try `attempts + 1`: base, 2×base, 4×base… capped at a minute. */
+export function retryDelayMs(attempts: number, baseMs: number): number {
+  return Math.min(60_000, baseMs * 2 ** Math.max(0, attempts - 1));
 }
 
 /** Runs queued jobs with bounded concurrency; on start, jobs a crash left 'running' are queued again. */
@@ -51,12 +77,13 @@ export class JobRunner {
 
   constructor(
     private readonly s: Services,
-    private readonly handlers: JobHandlers,
+    private readonly kinds: JobKinds,
   ) {}
 
   async start(): Promise<void> {
     // This instance owns every job (one coordinator per database), so 'running' rows were interrupted by a stop.
-    await this.s.db.query(`UPDATE jobs SET state = 'queued', updated_at = now() WHERE state = 'running'`);
+    await requeueRunningJobs(this.s.db, this.s.clock());
+    // The timer picks up jobs whose back-off has passed.
     this.timer = setInterval(() => this.wake(), 1000);
     this.timer.unref();
     this.wake();
@@ -75,7 +102,7 @@ export class JobRunner {
   }
 
   private async runNext(): Promise<void> {
-    const job = await claimJob(this.s).catch((err: unknown) => {
+    const job = await claimDueJob(this.s.db, this.s.clock()).catch((err: unknown) => {
       if (!this.stopped) this.s.log.error({ err }, 'claiming a job failed');
       return undefined;
     });
@@ -83,27 +110,46 @@ export class JobRunner {
     this.wake();
     this.s.metrics.jobsRunning.inc();
     try {
-      await this.handlers[job.kind](this.s, job.payload as never, {
-        signal: this.abort.signal,
-        lastAttempt: job.attempts >= MAX_JOB_ATTEMPTS,
-      });
-      if (!this.stopped)
-        await this.s.db.query(`UPDATE jobs SET state = 'done', updated_at = now() WHERE id = $1`, [job.id]);
-    } catch (err) {
-      if (this.stopped) return;
-      const state = job.attempts >= MAX_JOB_ATTEMPTS ? 'failed' : 'queued';
-      this.s.log.error({ err, job: job.id, kind: job.kind, attempts: job.attempts }, 'job failed');
-      await this.s.db
-        .query('UPDATE jobs SET state = $2, last_error = $3, updated_at = now() WHERE id = $1', [
-          job.id,
-          state,
-          String((err as Error).message ?? err),
-        ])
-        .catch(() => undefined);
+      await this.runJob(job);
     } finally {
       this.s.metrics.jobsRunning.dec();
     }
     this.wake();
+  }
+
+  private async runJob(job: JobRow): Promise<void> {
+    const kind = this.kinds[job.kind as JobKindName];
+    const payload = job.payload as never;
+    try {
+      if (!kind) throw new Error(`no job kind '${job.kind}'`);
+      await kind.run(this.s, payload, {
+        signal: this.abort.signal,
+        timeoutMs: this.s.config.jobTimeoutSeconds * 1000,
+        attempt: job.attempts,
+      });
+      if (!this.stopped) await markJobDone(this.s.db, job.id, this.s.clock());
+      return;
+    } catch (error) {
+      if (this.stopped) return;
+      const lastError = String((error as Error).message ?? error);
+      this.s.log.error({ err: error, job: job.id, kind: job.kind, attempts: job.attempts }, 'job failed');
+      try {
+        if (kind && isFinalFailure(error, job.attempts)) {
+          await kind.settle(this.s, payload, {
+            error,
+            publicMessage: publicMessageOf(error, kind.failureMessage),
+          });
+          await markJobFailed(this.s.db, job.id, lastError, this.s.clock());
+        } else {
+          const now = this.s.clock();
+          const delay = retryDelayMs(job.attempts, this.s.config.jobRetryDelayMs);
+          await scheduleJobRetry(this.s.db, job.id, lastError, new Date(now.getTime() + delay), now);
+        }
+      } catch (err) {
+        // Settling failed too (database away?): the job stays 'running' and is tried again at the next start.
+        this.s.log.error({ err, job: job.id }, 'settling a failed job failed');
+      }
+    }
   }
 
   /** Stops taking jobs and aborts those running; a job cut short stays 'running' and reruns at next start. */

@@ -1,13 +1,23 @@
 // Registering participants: allowlisted by the coordinator, or self-registered when the ceremony is open to all.
 import { parsePublicKey } from '../crypto/ed25519.js';
+import type { Queryable } from '../db/database.js';
 import { CeremonyError } from '../errors.js';
-import { logEntry, requireState, type Services, withCeremonyLock } from './services.js';
+import { MAX_PARTICIPANT_NAME_LENGTH } from '../limits.js';
+import { loadCeremony, logEntry, requireState, withCeremonyLock } from './ceremony-row.js';
+import type { Services } from './services.js';
 import type { Participant } from './types.js';
 
 function checkName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > 100 || [...trimmed].some((ch) => ch.charCodeAt(0) < 0x20)) {
-    throw new CeremonyError('BAD_REQUEST', 'participant name must be 1-100 printable characters');
+  if (
+    trimmed.length === 0 ||
+    trimmed.length > MAX_PARTICIPANT_NAME_LENGTH ||
+    [...trimmed].some((ch) => ch.charCodeAt(0) < 0x20)
+  ) {
+    throw new CeremonyError(
+      'BAD_REQUEST',
+      `participant name must be 1-${MAX_PARTICIPANT_NAME_LENGTH} printable characters`,
+    );
   }
   return trimmed;
 }
@@ -47,4 +57,29 @@ export async function registerParticipant(
     });
     return { ceremonyId, participantId, name, publicKey: input.publicKey };
   });
+}
+
+export async function findParticipantByKey(
+  db: Queryable,
+  ceremonyId: string,
+  publicKey: string,
+): Promise<Participant | undefined> {
+  const rows = await db.query<{ participant_id: string; name: string; public_key: string }>(
+    'SELECT participant_id, name, public_key FROM participants WHERE ceremony_id = $1 AND public_key = $2',
+    [ceremonyId, publicKey],
+  );
+  const row = rows[0];
+  return row && { ceremonyId, participantId: row.participant_id, name: row.name, publicKey: row.public_key };
+}
+
+export async function requireParticipant(
+  db: Queryable,
+  ceremonyId: string,
+  publicKey: string,
+): Promise<Participant> {
+  await loadCeremony(db, ceremonyId);
+  const participant = await findParticipantByKey(db, ceremonyId, publicKey);
+  if (!participant)
+    throw new CeremonyError('FORBIDDEN', `this key is not a participant of ceremony '${ceremonyId}'`);
+  return participant;
 }

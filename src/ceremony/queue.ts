@@ -1,137 +1,18 @@
-// The queue and its turns: who may extend which circuit now, and how a silent or slow participant loses the turn.
-import type { Queryable } from '../db/database.js';
-import { CeremonyError } from '../errors.js';
-import {
-  type CeremonyRow,
-  loadCeremony,
-  logEntry,
-  requireState,
-  type Services,
-  withCeremonyLock,
-} from './services.js';
+// The queue as participants see it: join, leave, heartbeat, their status, and the timer that keeps it moving.
+// The turn transitions themselves live in turns.ts.
+import { requireState, withCeremonyLock } from './ceremony-row.js';
+import type { Services } from './services.js';
+import { addWaitingTurn, advanceTurns, cancelRestOfPass, expireTurn, findActiveTurns } from './turns.js';
 import type { Participant, ParticipantCircuitStatus, ParticipantStatus } from './types.js';
-
-export type ExpiryReason = 'deadline' | 'heartbeat' | 'left' | 'closed';
-
-interface TurnRef {
-  id: number;
-  circuit_name: string;
-  participant_id: string;
-}
-
-/** Ends an active turn, logs `turn.expired`, and drops the participant's later turns of this pass. */
-export async function expireTurn(
-  tx: Queryable,
-  s: Services,
-  ceremonyId: string,
-  turn: TurnRef,
-  reason: ExpiryReason,
-): Promise<void> {
-  await tx.query(`UPDATE turns SET state = 'expired', ended_at = now() WHERE id = $1`, [turn.id]);
-  await tx.query(
-    `UPDATE turns SET state = 'cancelled', ended_at = now()
-     WHERE ceremony_id = $1 AND participant_id = $2 AND state = 'waiting'`,
-    [ceremonyId, turn.participant_id],
-  );
-  await logEntry(tx, s, ceremonyId, 'turn.expired', {
-    circuit: turn.circuit_name,
-    participantId: turn.participant_id,
-    reason,
-  });
-}
-
-/**
- * Expires overdue or silent turns and hands each free circuit to the first eligible participant in line.
- * Runs inside the ceremony lock after every queue change and on a timer, so the queue cannot stall.
- */
-export async function advanceQueue(
-  tx: Queryable,
-  s: Services,
-  ceremony: CeremonyRow,
-  now = new Date(),
-): Promise<void> {
-  if (ceremony.state !== 'open') return;
-  // Silence while the coordinator itself was down (a crash, a restart) must not cost anyone their place.
-  const graceStart = now.getTime() - s.config.heartbeatGraceSeconds * 1000;
-  const staleBefore = new Date(graceStart < s.startedAt.getTime() ? 0 : graceStart);
-  const overdue = await tx.query<TurnRef & { deadline: Date; last_seen_at: Date | null }>(
-    `SELECT t.id, t.circuit_name, t.participant_id, t.deadline, p.last_seen_at
-     FROM turns t JOIN participants p USING (ceremony_id, participant_id)
-     WHERE t.ceremony_id = $1 AND t.state = 'active'
-       AND (t.deadline < $2 OR p.last_seen_at IS NULL OR p.last_seen_at < $3)`,
-    [ceremony.id, now, staleBefore],
-  );
-  for (const turn of overdue) {
-    await expireTurn(tx, s, ceremony.id, turn, turn.deadline < now ? 'deadline' : 'heartbeat');
-  }
-  // Participants who stopped heartbeating while waiting lose their place without holding anyone up.
-  await tx.query(
-    `UPDATE turns t SET state = 'cancelled', ended_at = $2 FROM participants p
-     WHERE t.ceremony_id = $1 AND t.state = 'waiting' AND p.ceremony_id = t.ceremony_id
-       AND p.participant_id = t.participant_id AND (p.last_seen_at IS NULL OR p.last_seen_at < $3)`,
-    [ceremony.id, now, staleBefore],
-  );
-  if (ceremony.starts_at && now < ceremony.starts_at) return;
-  if (ceremony.ends_at && now >= ceremony.ends_at) return;
-
-  const free = await tx.query<{ name: string; position: number }>(
-    `SELECT c.name, c.position FROM circuits c
-     WHERE c.ceremony_id = $1 AND NOT EXISTS (
-       SELECT 1 FROM turns t WHERE t.ceremony_id = c.ceremony_id AND t.circuit_name = c.name
-         AND t.state IN ('active', 'verifying'))
-     ORDER BY c.position`,
-    [ceremony.id],
-  );
-  const deadline = new Date(now.getTime() + ceremony.timeout_seconds * 1000);
-  for (const circuit of free) {
-    // First in line on this circuit among those who have nothing left to do on earlier circuits.
-    await tx.query(
-      `UPDATE turns SET state = 'active', started_at = $3, deadline = $4
-       WHERE id = (
-         SELECT t.id FROM turns t
-         WHERE t.ceremony_id = $1 AND t.circuit_name = $2 AND t.state = 'waiting'
-           AND NOT EXISTS (
-             SELECT 1 FROM turns e JOIN circuits ec ON ec.ceremony_id = e.ceremony_id AND ec.name = e.circuit_name
-             WHERE e.ceremony_id = t.ceremony_id AND e.participant_id = t.participant_id
-               AND e.state IN ('waiting', 'active', 'verifying') AND ec.position < $5)
-         ORDER BY t.queue_pos LIMIT 1)`,
-      [ceremony.id, circuit.name, now, deadline, circuit.position],
-    );
-  }
-}
-
-export async function findParticipantByKey(
-  db: Queryable,
-  ceremonyId: string,
-  publicKey: string,
-): Promise<Participant | undefined> {
-  const rows = await db.query<{ participant_id: string; name: string; public_key: string }>(
-    'SELECT participant_id, name, public_key FROM participants WHERE ceremony_id = $1 AND public_key = $2',
-    [ceremonyId, publicKey],
-  );
-  const row = rows[0];
-  return row && { ceremonyId, participantId: row.participant_id, name: row.name, publicKey: row.public_key };
-}
-
-export async function requireParticipant(
-  db: Queryable,
-  ceremonyId: string,
-  publicKey: string,
-): Promise<Participant> {
-  await loadCeremony(db, ceremonyId);
-  const participant = await findParticipantByKey(db, ceremonyId, publicKey);
-  if (!participant)
-    throw new CeremonyError('FORBIDDEN', `this key is not a participant of ceremony '${ceremonyId}'`);
-  return participant;
-}
 
 /** Queues the participant for every circuit they have not yet contributed to (idempotent). */
 export async function joinQueue(s: Services, p: Participant): Promise<ParticipantStatus> {
+  const now = s.clock();
   await withCeremonyLock(s, p.ceremonyId, async (tx, ceremony) => {
     requireState(ceremony, ['open'], 'join the queue');
     await tx.query(
       'UPDATE participants SET last_seen_at = $3 WHERE ceremony_id = $1 AND participant_id = $2',
-      [p.ceremonyId, p.participantId, new Date()],
+      [p.ceremonyId, p.participantId, now],
     );
     const todo = await tx.query<{ name: string }>(
       `SELECT c.name FROM circuits c WHERE c.ceremony_id = $1
@@ -142,32 +23,20 @@ export async function joinQueue(s: Services, p: Participant): Promise<Participan
        ORDER BY c.position`,
       [p.ceremonyId, p.participantId],
     );
-    for (const circuit of todo) {
-      await tx.query(
-        `INSERT INTO turns (ceremony_id, circuit_name, participant_id, queue_pos, state)
-         VALUES ($1, $2, $3, nextval('queue_positions'), 'waiting')`,
-        [p.ceremonyId, circuit.name, p.participantId],
-      );
-    }
-    await advanceQueue(tx, s, ceremony);
+    for (const circuit of todo) await addWaitingTurn(tx, p.ceremonyId, circuit.name, p.participantId, now);
+    await advanceTurns(tx, s, ceremony, now);
   });
   return participantStatus(s, p);
 }
 
 export async function leaveQueue(s: Services, p: Participant): Promise<ParticipantStatus> {
+  const now = s.clock();
   await withCeremonyLock(s, p.ceremonyId, async (tx, ceremony) => {
-    const active = await tx.query<TurnRef>(
-      `SELECT id, circuit_name, participant_id FROM turns
-       WHERE ceremony_id = $1 AND participant_id = $2 AND state = 'active'`,
-      [p.ceremonyId, p.participantId],
-    );
-    for (const turn of active) await expireTurn(tx, s, p.ceremonyId, turn, 'left');
-    await tx.query(
-      `UPDATE turns SET state = 'cancelled', ended_at = now()
-       WHERE ceremony_id = $1 AND participant_id = $2 AND state = 'waiting'`,
-      [p.ceremonyId, p.participantId],
-    );
-    await advanceQueue(tx, s, ceremony);
+    for (const turn of await findActiveTurns(tx, p.ceremonyId, p.participantId)) {
+      await expireTurn(tx, s, p.ceremonyId, turn, 'left', now);
+    }
+    await cancelRestOfPass(tx, p.ceremonyId, p.participantId, now);
+    await advanceTurns(tx, s, ceremony, now);
   });
   return participantStatus(s, p);
 }
@@ -175,7 +44,7 @@ export async function leaveQueue(s: Services, p: Participant): Promise<Participa
 export async function heartbeat(s: Services, p: Participant): Promise<ParticipantStatus> {
   await s.db.query(
     'UPDATE participants SET last_seen_at = $3 WHERE ceremony_id = $1 AND participant_id = $2',
-    [p.ceremonyId, p.participantId, new Date()],
+    [p.ceremonyId, p.participantId, s.clock()],
   );
   return participantStatus(s, p);
 }
@@ -183,7 +52,10 @@ export async function heartbeat(s: Services, p: Participant): Promise<Participan
 /** Runs the queue of every open ceremony: the timer that makes deadlines and heartbeats bite. */
 export async function tickQueues(s: Services): Promise<void> {
   const open = await s.db.query<{ id: string }>(`SELECT id FROM ceremonies WHERE state = 'open'`);
-  for (const { id } of open) await withCeremonyLock(s, id, (tx, ceremony) => advanceQueue(tx, s, ceremony));
+  const now = s.clock();
+  for (const { id } of open) {
+    await withCeremonyLock(s, id, (tx, ceremony) => advanceTurns(tx, s, ceremony, now));
+  }
 }
 
 interface StatusRow {

@@ -1,15 +1,10 @@
 // What the domain functions need from the outside world, handed in once at boot (no module singletons).
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { Database, Queryable } from '../db/database.js';
-import { CeremonyError } from '../errors.js';
+import type { Database } from '../db/database.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import type { JsonValue } from '../transcript/canonical-json.js';
-import type { EntryType } from '../transcript/entry.js';
-import { appendEntry } from '../transcript/log.js';
 import type { LogSigner } from '../transcript/log-key.js';
 import type { Metrics } from './metrics.js';
-import { observeEntry } from './observe.js';
 
 export interface Services {
   readonly db: Database;
@@ -20,77 +15,14 @@ export interface Services {
   readonly metrics: Metrics;
   /** When this process started: heartbeats could not arrive before it, so their grace counts from here. */
   readonly startedAt: Date;
-  /** Hooks run after a commit: publish files, wake the job runner. */
+  /** The one clock of the domain: each entry point reads it once and passes that `now` down. */
+  readonly clock: () => Date;
+  /**
+   * Hooks run after a commit, never inside a transaction: `ceremonyChanged` fires from `withCeremonyLock` (and the
+   * few changes made without it) so listeners (the publisher, a future event stream) see committed state only.
+   */
   readonly events: {
     ceremonyChanged(ceremonyId: string): void;
     jobQueued(): void;
   };
-}
-
-export interface CeremonyRow {
-  id: string;
-  title: string;
-  state: 'draft' | 'open' | 'closed' | 'finalized';
-  timeout_seconds: number;
-  starts_at: Date | null;
-  ends_at: Date | null;
-  open_registration: boolean;
-  coordinator_key: string;
-  finalization: {
-    status: 'running' | 'done' | 'failed';
-    beaconHex: string;
-    beaconSource: string;
-    iterationsExp: number;
-    error: string | null;
-  } | null;
-}
-
-/**
- * Runs `fn` in a transaction holding the ceremony's row lock, which serializes every change to one ceremony
- * (and so every transcript append); publishes the ceremony's files after the commit.
- */
-export async function withCeremonyLock<T>(
-  s: Services,
-  ceremonyId: string,
-  fn: (tx: Queryable, ceremony: CeremonyRow) => Promise<T>,
-): Promise<T> {
-  const result = await s.db.transaction(async (tx) => {
-    const rows = await tx.query<CeremonyRow>('SELECT * FROM ceremonies WHERE id = $1 FOR UPDATE', [
-      ceremonyId,
-    ]);
-    const ceremony = rows[0];
-    if (ceremony === undefined) throw new CeremonyError('NOT_FOUND', `no ceremony '${ceremonyId}'`);
-    return fn(tx, ceremony);
-  });
-  s.events.ceremonyChanged(ceremonyId);
-  return result;
-}
-
-export async function loadCeremony(db: Queryable, ceremonyId: string): Promise<CeremonyRow> {
-  const rows = await db.query<CeremonyRow>('SELECT * FROM ceremonies WHERE id = $1', [ceremonyId]);
-  const ceremony = rows[0];
-  if (ceremony === undefined) throw new CeremonyError('NOT_FOUND', `no ceremony '${ceremonyId}'`);
-  return ceremony;
-}
-
-export function requireState(ceremony: CeremonyRow, allowed: CeremonyRow['state'][], action: string): void {
-  if (!allowed.includes(ceremony.state)) {
-    throw new CeremonyError(
-      'WRONG_STATE',
-      `cannot ${action}: ceremony '${ceremony.id}' is ${ceremony.state}`,
-    );
-  }
-}
-
-/** Appends an entry in the caller's transaction, logs it and feeds the metrics that follow from it. */
-export async function logEntry(
-  tx: Queryable,
-  s: Services,
-  ceremonyId: string,
-  type: EntryType,
-  body: { [key: string]: JsonValue },
-) {
-  const appended = await appendEntry(tx, s.signer, ceremonyId, type, body);
-  await observeEntry(tx, s, { ceremonyId, seq: appended.seq, type, body });
-  return appended;
 }

@@ -1,6 +1,12 @@
 // Entry point of the `ceremony` command (bin/ceremony.js): parse, dispatch, report; returns the exit code.
 import { isCeremonyError } from '../errors.js';
 import {
+  MAX_ITERATIONS_EXP,
+  MAX_TURN_TIMEOUT_SECONDS,
+  MIN_ITERATIONS_EXP,
+  MIN_TURN_TIMEOUT_SECONDS,
+} from '../limits.js';
+import {
   type Flags,
   formatHelp,
   integerFlag,
@@ -114,7 +120,13 @@ async function runAdmin(sub: string, flags: Flags, out: CliOutput): Promise<numb
       const view = await admin.createCeremony({
         ...opts,
         title: requiredString(flags, 'title'),
-        timeoutSeconds: integerFlag(flags, 'timeout-seconds', undefined, 1, 7 * 24 * 3600),
+        timeoutSeconds: integerFlag(
+          flags,
+          'timeout-seconds',
+          undefined,
+          MIN_TURN_TIMEOUT_SECONDS,
+          MAX_TURN_TIMEOUT_SECONDS,
+        ),
         startsAt: optionalString(flags, 'starts-at'),
         endsAt: optionalString(flags, 'ends-at'),
         openRegistration: flags['open-registration'] === true,
@@ -152,7 +164,13 @@ async function runAdmin(sub: string, flags: Flags, out: CliOutput): Promise<numb
         ...opts,
         beaconHex: requiredString(flags, 'beacon'),
         beaconSource: requiredString(flags, 'beacon-source'),
-        iterationsExp: integerFlag(flags, 'iterations-exp', 10, 1, 63),
+        iterationsExp: integerFlag(
+          flags,
+          'iterations-exp',
+          MIN_ITERATIONS_EXP,
+          MIN_ITERATIONS_EXP,
+          MAX_ITERATIONS_EXP,
+        ),
       });
       printResult(out, view, admin.formatCeremony(view));
       return 0;

@@ -35,3 +35,8 @@ export async function openDatabase(options: { url?: string; dataDir?: string }):
   const { openPglite } = await import('./pglite.js');
   return openPglite(options.dataDir);
 }
+
+/** Throws unless the database answers a trivial query (readiness probe). */
+export async function pingDatabase(db: Queryable): Promise<void> {
+  await db.query('SELECT 1');
+}

@@ -1,7 +1,7 @@
 // Who is calling: bearer token → caller, and the role checks routes ask for.
 import type { FastifyRequest } from 'fastify';
 import { authenticate, type Caller } from '../ceremony/auth.js';
-import { requireParticipant } from '../ceremony/queue.js';
+import { requireParticipant } from '../ceremony/participants.js';
 import type { Services } from '../ceremony/services.js';
 import type { Participant } from '../ceremony/types.js';
 import { CeremonyError } from '../errors.js';

@@ -54,10 +54,7 @@ export function checkContributionChain(prev: ZkeyInfo, next: ZkeyInfo): ChainVer
     );
   }
   if (!equalBytes(contribution.deltaAfter, next.delta1)) {
-    return refuse(
-      'ZKEY_VERIFICATION_FAILED',
-      "delta1 in the header is not the new contribution's deltaAfter",
-    );
+    return refuse('ZKEY_HEADER_MISMATCH', "delta1 in the header is not the new contribution's deltaAfter");
   }
   return { ok: true, contribution };
 }

@@ -1,6 +1,6 @@
 // Small files written whole or not at all: temp file, fsync, rename.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename } from 'node:fs/promises';
+import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
@@ -15,4 +15,24 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     await handle.close();
   }
   await rename(temp, path);
+}
+
+/** Copies a file so that readers of `to` see the old file or the whole new one, never a part. */
+export async function copyFileAtomic(from: string, to: string): Promise<void> {
+  const dir = dirname(to);
+  await mkdir(dir, { recursive: true });
+  const temp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await copyFile(from, temp);
+    const handle = await open(temp, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, to);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
 }

@@ -2,11 +2,12 @@
 // fsyncs, then renames into place, so a crash leaves either the whole file or none.
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CeremonyError } from '../errors.js';
+import { sha256File } from './file-hash.js';
 
 export interface StoredFile {
   path: string;
@@ -106,6 +107,21 @@ export class BlobStore {
       await this.place(file.path, target);
     }
     return target;
+  }
+
+  /** Hashes a finished temp file (e.g. a snarkjs output) and stores it under that hash; returns the hash. */
+  async adoptFile(path: string): Promise<string> {
+    await fsyncPath(path);
+    const sha256 = await sha256File(path);
+    await this.adopt({ path, sha256 });
+    return sha256;
+  }
+
+  /** Stores small bytes (an exported verification key or verifier) under their hash; returns the hash. */
+  async putBytes(data: string | Uint8Array): Promise<string> {
+    const path = this.tempPath('.bin');
+    await writeFile(path, data, { flag: 'wx' });
+    return this.adoptFile(path);
   }
 
   /** Streams `source` straight into the content store. */

@@ -1,9 +1,9 @@
 // Keeps ceremony-transcripts/<id>/ current (docs/PROTOCOL.md section 13), every file written atomically.
-import { copyFile, mkdir, rename } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Queryable } from '../db/database.js';
 import * as q from '../db/queries/transcript.js';
-import { writeFileAtomic } from '../storage/atomic-write.js';
+import { copyFileAtomic, writeFileAtomic } from '../storage/atomic-write.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { cosignedCheckpoint } from './log.js';
 import type { LogSigner } from './log-key.js';
@@ -105,15 +105,9 @@ export class Publisher {
       if (!c.final_zkey_sha256 || !c.verification_key_sha256 || !c.verifier_sol_sha256) continue;
       const out = join(dir, c.name);
       await mkdir(out, { recursive: true });
-      await copyAtomic(this.store.pathOf(c.verification_key_sha256), join(out, 'verification_key.json'));
-      await copyAtomic(this.store.pathOf(c.verifier_sol_sha256), join(out, 'verifier.sol'));
+      await copyFileAtomic(this.store.pathOf(c.verification_key_sha256), join(out, 'verification_key.json'));
+      await copyFileAtomic(this.store.pathOf(c.verifier_sol_sha256), join(out, 'verifier.sol'));
       await writeFileAtomic(join(out, 'final.zkey.sha256'), `${c.final_zkey_sha256}\n`);
     }
   }
-}
-
-async function copyAtomic(from: string, to: string): Promise<void> {
-  const temp = `${to}.tmp`;
-  await copyFile(from, temp);
-  await rename(temp, to);
 }

@@ -1,13 +1,14 @@
 // The beacon and the proofs of knowledge of a final zkey, re-checked with @noble/curves BN254 (src/snark/pok.ts),
 // independently of the snarkjs verification in final.zkey.
 import { toHex } from '../crypto/hex.js';
+import { MAX_ITERATIONS_EXP } from '../limits.js';
 import { verifyContributionProofs, verifyHeaderDelta } from '../snark/pok.js';
 import type { ZkeyInfo } from '../snark/zkey-file.js';
 import type { CircuitResults, FinalCheckContext, FinalPlan } from './final-checks.js';
 import { shortHex } from './types.js';
 
-/** Beacons cost every auditor 2^n SHA-256 rounds (2^20 ≈ 3 s); the coordinator's own cap (finalize.ts) is 28. */
-export const MAX_BEACON_ITERATIONS_EXP = 28;
+/** Beacons cost every auditor 2^n SHA-256 rounds (2^20 ≈ 3 s): the auditor's cap is the coordinator's own. */
+export const MAX_BEACON_ITERATIONS_EXP = MAX_ITERATIONS_EXP;
 
 /** Why recomputing this zkey's beacons would take too long (2^n SHA-256 rounds each), or undefined. */
 export function costlyBeacon(info: ZkeyInfo): string | undefined {

@@ -1,5 +1,7 @@
 // What the transcript's entries state, as typed facts (bodies as src/ceremony/*.ts write them). A body that does
 // not hold what its type requires is kept aside as malformed, so the checks that need it can fail by name.
+
+import { circuitNamePattern } from '../limits.js';
 import type { JsonValue } from '../transcript/canonical-json.js';
 import type { EntryType, TranscriptEntry } from '../transcript/entry.js';
 
@@ -91,8 +93,7 @@ function fieldsOf(body: Body) {
   };
   const circuit = (key = 'circuit') => {
     const v = text(key);
-    if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(v))
-      throw new Error(`${key} '${v.slice(0, 70)}' is not a circuit name`);
+    if (!circuitNamePattern.test(v)) throw new Error(`${key} '${v.slice(0, 70)}' is not a circuit name`);
     return v;
   };
   return { value, hex, text, int, circuit };

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { ceremonyIdPattern } from '../limits.js';
 import {
   type ArtifactRef,
   assertCircuitName,
@@ -39,7 +40,7 @@ export class HttpSource implements CeremonySource {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new TypeError(`HttpSource: server URL must be http or https, got ${url.protocol}`);
     }
-    if (typeof options.ceremony !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(options.ceremony)) {
+    if (typeof options.ceremony !== 'string' || !ceremonyIdPattern.test(options.ceremony)) {
       throw new TypeError(`HttpSource: '${String(options.ceremony)}' is not a ceremony id`);
     }
     // Accept both `http://host` and `http://host/v1`.

@@ -2,6 +2,8 @@
 // from a coordinator, or the coordinator's public read API alone (http-source.ts).
 // Sources only read and hash; the checks compare every hash with the transcript before a file is used.
 
+import { circuitNamePattern } from '../limits.js';
+
 export type PublishedFile = 'verification_key.json' | 'verifier.sol' | 'final.zkey.sha256';
 
 /** A file the transcript names by hash: a circuit's inputs, or its zkey after contribution `index`. */
@@ -42,8 +44,7 @@ export interface CeremonySource {
   close(): Promise<void>;
 }
 
-/** Circuit names end up in paths and URLs, so only the names a coordinator accepts are ever used. */
-const circuitNamePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+// Circuit names end up in paths and URLs, so only the names a coordinator accepts are ever used.
 
 export function assertCircuitName(fn: string, circuit: unknown): asserts circuit is string {
   if (typeof circuit !== 'string' || !circuitNamePattern.test(circuit)) {

@@ -119,7 +119,7 @@ describe('checkContributionChain', () => {
 
   it("refuses a delta that is not the new entry's deltaAfter", async () => {
     const info = await withDeltaOf(chain.contributions[1]!, infos[3]!, 'other-delta.zkey');
-    expectRefusal(checkContributionChain(infos[1]!, info), 'ZKEY_VERIFICATION_FAILED', /deltaAfter/);
+    expectRefusal(checkContributionChain(infos[1]!, info), 'ZKEY_HEADER_MISMATCH', /deltaAfter/);
   });
 
   it('asserts its inputs', () => {

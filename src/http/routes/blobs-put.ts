@@ -25,10 +25,6 @@ export const blobsPut: Route = (app, s) =>
         'blob',
         s.store.put(request.body as NodeJS.ReadableStream, s.config.maxBlobBytes),
       );
-      await s.db.query('INSERT INTO blobs (sha256, size) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [
-        stored.sha256,
-        stored.size,
-      ]);
       return reply.status(201).send({ sha256: stored.sha256, size: stored.size });
     },
   );

@@ -1,5 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import { createCeremony } from '../../ceremony/ceremonies.js';
+import {
+  CEREMONY_ID_SOURCE,
+  MAX_TITLE_LENGTH,
+  MAX_TURN_TIMEOUT_SECONDS,
+  MIN_TURN_TIMEOUT_SECONDS,
+} from '../../limits.js';
 import { requireCoordinator } from '../auth.js';
 import { CeremonyView, ErrorBody } from '../schemas.js';
 import type { Route } from '../types.js';
@@ -12,9 +18,11 @@ export const ceremoniesCreate: Route = (app, s) =>
         tags: ['coordinator'],
         summary: 'Create a ceremony (draft)',
         body: Type.Object({
-          id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }),
-          title: Type.String({ minLength: 1, maxLength: 200 }),
-          timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400 })),
+          id: Type.String({ pattern: CEREMONY_ID_SOURCE }),
+          title: Type.String({ minLength: 1, maxLength: MAX_TITLE_LENGTH }),
+          timeoutSeconds: Type.Optional(
+            Type.Integer({ minimum: MIN_TURN_TIMEOUT_SECONDS, maximum: MAX_TURN_TIMEOUT_SECONDS }),
+          ),
           startsAt: Type.Optional(Type.String({ format: 'date-time' })),
           endsAt: Type.Optional(Type.String({ format: 'date-time' })),
           openRegistration: Type.Optional(Type.Boolean()),

@@ -1,5 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { MAX_ITERATIONS_EXP, MIN_ITERATIONS_EXP, requestFinalize } from '../../ceremony/finalize.js';
+import { requestFinalize } from '../../ceremony/finalize.js';
+import {
+  BEACON_HEX_SOURCE,
+  MAX_BEACON_SOURCE_LENGTH,
+  MAX_ITERATIONS_EXP,
+  MIN_ITERATIONS_EXP,
+} from '../../limits.js';
 import { requireCoordinator } from '../auth.js';
 import { CeremonyParams, CeremonyView, ErrorBody } from '../schemas.js';
 import type { Route } from '../types.js';
@@ -14,8 +20,8 @@ export const ceremonyFinalize: Route = (app, s) =>
           'Close the round if open, then apply the beacon, export the outputs and finalize (background job)',
         params: CeremonyParams,
         body: Type.Object({
-          beaconHex: Type.String({ pattern: '^([0-9a-f]{2}){1,64}$' }),
-          beaconSource: Type.String({ minLength: 1, maxLength: 500 }),
+          beaconHex: Type.String({ pattern: BEACON_HEX_SOURCE }),
+          beaconSource: Type.String({ minLength: 1, maxLength: MAX_BEACON_SOURCE_LENGTH }),
           iterationsExp: Type.Integer({ minimum: MIN_ITERATIONS_EXP, maximum: MAX_ITERATIONS_EXP }),
         }),
         response: { 202: CeremonyView, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody },

@@ -1,4 +1,4 @@
-import { loadCeremony } from '../../ceremony/services.js';
+import { loadCeremony } from '../../ceremony/ceremony-row.js';
 import { CeremonyError } from '../../errors.js';
 import { cosignedCheckpoint } from '../../transcript/log.js';
 import { CeremonyParams } from '../schemas.js';

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { CeremonyError } from '../../errors.js';
+import { MAX_ID_LENGTH } from '../../limits.js';
 import { cosignedCheckpoint } from '../../transcript/log.js';
 import type { Route } from '../types.js';
 
@@ -10,7 +11,10 @@ export const checkpointsGet: Route = (app, s) =>
       schema: {
         tags: ['public'],
         summary: 'The checkpoint signed at a tree size, with the participants\u2019 cosignatures',
-        params: Type.Object({ id: Type.String({ maxLength: 63 }), size: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({
+          id: Type.String({ maxLength: MAX_ID_LENGTH }),
+          size: Type.Integer({ minimum: 1 }),
+        }),
       },
     },
     async (request, reply) => {

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { addCircuit } from '../../ceremony/circuits.js';
+import { MAX_ID_LENGTH } from '../../limits.js';
 import { requireCoordinator } from '../auth.js';
 import { CeremonyParams, CircuitView, ErrorBody, Hex32 } from '../schemas.js';
 import type { Route } from '../types.js';
@@ -13,7 +14,11 @@ export const circuitsAdd: Route = (app, s) =>
         summary:
           'Add a circuit from uploaded r1cs and ptau blobs; the initial zkey is computed in the background',
         params: CeremonyParams,
-        body: Type.Object({ name: Type.String({ maxLength: 63 }), r1csSha256: Hex32, ptauSha256: Hex32 }),
+        body: Type.Object({
+          name: Type.String({ maxLength: MAX_ID_LENGTH }),
+          r1csSha256: Hex32,
+          ptauSha256: Hex32,
+        }),
         response: { 202: CircuitView, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
       },
     },

@@ -1,3 +1,4 @@
+import { pingDatabase } from '../../db/database.js';
 import type { Route } from '../types.js';
 
 export const opsRoutes: Route = (app, s) => {
@@ -9,7 +10,7 @@ export const opsRoutes: Route = (app, s) => {
     { schema: { tags: ['operations'], summary: 'The database answers' } },
     async (_request, reply) => {
       try {
-        await s.db.query('SELECT 1');
+        await pingDatabase(s.db);
         return { status: 'ready' };
       } catch {
         return reply.status(503).send({ error: { code: 'UNAVAILABLE', message: 'database unavailable' } });

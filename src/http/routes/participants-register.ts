@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { registerParticipant } from '../../ceremony/participants.js';
+import { MAX_PARTICIPANT_NAME_LENGTH } from '../../limits.js';
 import { callerOf } from '../auth.js';
 import { CeremonyParams, ErrorBody, ParticipantView } from '../schemas.js';
 import type { Route } from '../types.js';
@@ -12,7 +13,7 @@ export const participantsRegister: Route = (app, s) =>
         tags: ['participant'],
         summary: 'Register yourself (ceremonies with open registration only)',
         params: CeremonyParams,
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }),
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: MAX_PARTICIPANT_NAME_LENGTH }) }),
         response: { 201: ParticipantView, 403: ErrorBody, 409: ErrorBody },
       },
     },

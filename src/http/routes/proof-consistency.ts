@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import * as q from '../../db/queries/transcript.js';
 import { CeremonyError } from '../../errors.js';
+import { MAX_ID_LENGTH } from '../../limits.js';
 import { proveConsistency } from '../../transcript/log.js';
 import { ErrorBody } from '../schemas.js';
 import type { Route } from '../types.js';
@@ -12,7 +13,7 @@ export const proofConsistency: Route = (app, s) =>
       schema: {
         tags: ['public'],
         summary: 'RFC 9162 consistency proof between two tree sizes',
-        params: Type.Object({ id: Type.String({ maxLength: 63 }) }),
+        params: Type.Object({ id: Type.String({ maxLength: MAX_ID_LENGTH }) }),
         querystring: Type.Object({ from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }) }),
         response: { 200: Type.Object({ proof: Type.Array(Type.String()) }), 400: ErrorBody, 404: ErrorBody },
       },

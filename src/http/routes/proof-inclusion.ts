@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import * as q from '../../db/queries/transcript.js';
 import { CeremonyError } from '../../errors.js';
+import { MAX_ID_LENGTH } from '../../limits.js';
 import { proveInclusion } from '../../transcript/log.js';
 import { ErrorBody } from '../schemas.js';
 import type { Route } from '../types.js';
@@ -12,7 +13,7 @@ export const proofInclusion: Route = (app, s) =>
       schema: {
         tags: ['public'],
         summary: 'RFC 9162 inclusion proof of entry seq in the tree of the given size',
-        params: Type.Object({ id: Type.String({ maxLength: 63 }) }),
+        params: Type.Object({ id: Type.String({ maxLength: MAX_ID_LENGTH }) }),
         querystring: Type.Object({ seq: Type.Integer({ minimum: 0 }), size: Type.Integer({ minimum: 1 }) }),
         response: {
           200: Type.Object({ leafHash: Type.String(), proof: Type.Array(Type.String()) }),

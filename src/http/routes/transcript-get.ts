@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { loadCeremony } from '../../ceremony/services.js';
+import { loadCeremony } from '../../ceremony/ceremony-row.js';
 import * as q from '../../db/queries/transcript.js';
 import { CeremonyParams } from '../schemas.js';
 import type { Route } from '../types.js';
