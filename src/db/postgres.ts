@@ -10,7 +10,8 @@ const types = {
 } as pg.CustomTypesConfig;
 
 export async function openPostgres(url: string): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, types, max: 10 });
+  // A bounded wait for a connection: with the database away, requests answer 503 instead of hanging.
+  const pool = new pg.Pool({ connectionString: url, types, max: 10, connectionTimeoutMillis: 10_000 });
   // A broken idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   await pool.query('SELECT 1');

@@ -3,7 +3,7 @@
 // Replay a run with FAULT_SEED=<the printed seed>.
 import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +53,7 @@ async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs:
 }
 
 const readyStatus = (url: string) =>
-  fetch(`${url}/readyz`).then(
+  fetch(`${url}/readyz`, { signal: AbortSignal.timeout(20_000) }).then(
     (r) => r.status,
     () => 0,
   );
@@ -105,6 +105,12 @@ describe('fault campaign', () => {
     stopped = true;
     console.log(`[faults] timeline (seed ${SEED}):\n${timeline.join('\n')}`);
     await coordinator?.kill();
+    // The coordinator's log outlives the run, for a post-mortem.
+    const kept = join(tmpdir(), `ceremony-faults-${SEED}.log`);
+    await copyFile(join(work, 'coordinator.log'), kept).then(
+      () => console.log(`[faults] coordinator log kept at ${kept}`),
+      () => undefined,
+    );
     await postgres?.destroy();
     await limited?.release();
     await rm(work, { recursive: true, force: true });
@@ -200,7 +206,7 @@ describe('fault campaign', () => {
           const pid = coordinator.pid;
           await postgres.stop();
           note('PostgreSQL stopped while a verification was running');
-          await waitUntil('/readyz is red', async () => (await readyStatus(coordinator.url)) === 503, 15_000);
+          await waitUntil('/readyz is red', async () => (await readyStatus(coordinator.url)) === 503, 60_000);
           readiness.whileDown = await readyStatus(coordinator.url);
           note(`/readyz ${readiness.whileDown} while the database is away`);
           await sleep(2000);
