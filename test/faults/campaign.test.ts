@@ -309,7 +309,7 @@ describe('fault campaign', () => {
     ).catch((err: { stdout?: string; stderr?: string }) => {
       throw new Error(`ceremony verify failed:\n${err.stdout}\n${err.stderr}`);
     });
-    expect(verify.stdout).toMatch(/checkpoint\.older\s+pass/);
+    expect(verify.stdout).toMatch(/^PASS +checkpoint\.older — all \d+ older checkpoints/m);
     note('ceremony verify --full passes');
 
     // No temp files or orphaned uploads remain in the data dir.
