@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import { purgeExpiredCredentials } from './ceremony/auth.js';
 import { listCeremonyIds } from './ceremony/ceremonies.js';
+import { ChangeFeed } from './ceremony/change-feed.js';
 import { circuitSetupJob } from './ceremony/circuits.js';
 import { verifyContributionJob } from './ceremony/contributions.js';
 import { finalizeJob } from './ceremony/finalize.js';
@@ -43,12 +44,21 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     },
     bodyLimit: 64 * 1024,
     trustProxy: false,
+    // A socket silent for longer than an upload may stall is closed; uploads enforce their own idle timer first.
+    connectionTimeout: (config.uploadIdleSeconds + 30) * 1000,
+    // No whole-request cap: a zkey upload may rightly take hours; its idle timer and the turn's deadline bound it.
+    requestTimeout: 0,
+    keepAliveTimeout: 10_000,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const db = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pgdata') });
   await migrateDatabase(db);
-  const store = new BlobStore(config.dataDir);
-  await store.init();
+  const store = new BlobStore(config.dataDir, {
+    reserveBytes: config.diskReserveBytes,
+    idleMs: config.uploadIdleSeconds * 1000,
+  });
+  const swept = await store.init();
+  if (swept > 0) app.log.warn({ swept }, 'removed temp files left by a previous run');
   const signer = await loadLogSigner({
     origin: config.origin,
     originConfigured: config.originConfigured,
@@ -59,6 +69,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
 
   let publisher: Publisher | undefined;
   let runner: JobRunner | undefined;
+  const changes = new ChangeFeed();
   const services: Services = {
     startedAt: new Date(),
     db,
@@ -66,10 +77,14 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     config,
     signer,
     metrics,
+    changes,
     clock: () => new Date(),
     log: app.log as Services['log'],
     events: {
-      ceremonyChanged: (id) => publisher?.schedule(id),
+      ceremonyChanged: (id) => {
+        publisher?.schedule(id);
+        changes.notifyCeremony(id);
+      },
       jobQueued: () => runner?.wake(),
     },
   };
@@ -111,7 +126,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     ticks += 1;
     const work =
       ticks % 60 === 0
-        ? Promise.all([tickQueues(services), purgeExpiredCredentials(services)])
+        ? Promise.all([tickQueues(services), purgeExpiredCredentials(services), store.sweepStaleParts()])
         : tickQueues(services);
     work
       .catch((err: unknown) => app.log.error({ err }, 'queue tick failed'))
@@ -125,10 +140,14 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     await runner?.start();
     for (const id of await listCeremonyIds(db)) publisher?.schedule(id);
   });
+  // Before the server waits for requests to end: a stalled upload must not hold shutdown open.
+  app.addHook('preClose', async () => {
+    await store.abortReceives();
+  });
   app.addHook('onClose', async () => {
     clearInterval(ticker);
     await runner?.stop();
-    await publisher?.flush();
+    await publisher?.stop();
     await db.close();
   });
   return { app, services, publisher };

@@ -23,6 +23,12 @@ export interface Config {
   readonly tokenTtlSeconds: number;
   readonly nonceTtlSeconds: number;
   readonly maxBlobBytes: number;
+  /** Uploads and blob puts are refused while the data dir's file system has fewer free bytes than this. */
+  readonly diskReserveBytes: number;
+  /** An upload that sends nothing for this long is cut and its temp file removed. */
+  readonly uploadIdleSeconds: number;
+  /** SIGTERM: connections still open after this long are closed outright. */
+  readonly shutdownGraceSeconds: number;
   readonly verifyConcurrency: number;
   /** A snarkjs child (setup, verification, beacon) running longer than this is killed. */
   readonly jobTimeoutSeconds: number;
@@ -30,6 +36,11 @@ export interface Config {
   readonly jobRetryDelayMs: number;
   readonly schedulerIntervalMs: number;
   readonly logLevel: string;
+  /** Open events streams (Server-Sent Events) allowed in all, and from one client address. */
+  readonly eventsMaxConnections: number;
+  readonly eventsMaxPerAddress: number;
+  /** Seconds between keep-alive comments on an idle events stream. */
+  readonly eventsKeepAliveSeconds: number;
 }
 
 export type Flags = Record<string, string | string[] | boolean | undefined>;
@@ -99,10 +110,16 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     tokenTtlSeconds: integer(env.TOKEN_TTL_SECONDS, 3600, 'token TTL', 60, 86400 * 7),
     nonceTtlSeconds: integer(env.NONCE_TTL_SECONDS, 120, 'nonce TTL', 5, 3600),
     maxBlobBytes: integer(env.MAX_BLOB_BYTES, 4 * 1024 ** 3, 'max blob bytes', 1024, 2 ** 42),
+    diskReserveBytes: integer(env.DISK_RESERVE_BYTES, 1024 ** 3, 'disk reserve bytes', 0, 2 ** 50),
+    uploadIdleSeconds: integer(env.UPLOAD_IDLE_SECONDS, 60, 'upload idle timeout', 1, 3600),
+    shutdownGraceSeconds: integer(env.SHUTDOWN_GRACE_SECONDS, 5, 'shutdown grace', 1, 300),
     verifyConcurrency: integer(env.VERIFY_CONCURRENCY, 1, 'verify concurrency', 1, 64),
     jobTimeoutSeconds: integer(env.JOB_TIMEOUT_SECONDS, 3600, 'job timeout', 10, 7 * 86400),
     jobRetryDelayMs: integer(env.JOB_RETRY_DELAY_MS, 2000, 'job retry delay', 0, 3_600_000),
     schedulerIntervalMs: integer(env.SCHEDULER_INTERVAL_MS, 1000, 'scheduler interval', 50, 60000),
     logLevel: pick(flags, env, 'log-level', 'LOG_LEVEL') ?? 'info',
+    eventsMaxConnections: integer(env.EVENTS_MAX_CONNECTIONS, 1000, 'events max connections', 1, 100000),
+    eventsMaxPerAddress: integer(env.EVENTS_MAX_PER_ADDRESS, 8, 'events max per address', 1, 10000),
+    eventsKeepAliveSeconds: integer(env.EVENTS_KEEPALIVE_SECONDS, 15, 'events keep-alive', 1, 3600),
   });
 }

@@ -1,6 +1,7 @@
-// Starts the coordinator on its port; everything else is built in app.ts.
+// Starts the coordinator on its port and stops it in bounded time; everything else is built in app.ts.
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
+import type { App } from './http/types.js';
 
 export interface RunningServer {
   url: string;
@@ -10,5 +11,18 @@ export interface RunningServer {
 export async function startServer(config: Config): Promise<RunningServer> {
   const { app } = await buildApp(config);
   const url = await app.listen({ host: config.host, port: config.port });
-  return { url, close: () => app.close() };
+  return { url, close: () => closeWithin(app, config.shutdownGraceSeconds * 1000) };
+}
+
+/**
+ * Closes the app (uploads aborted, jobs stopped, database closed) without waiting on clients: connections still
+ * open after `graceMs` (a request body that never ends, a stalled download) are cut.
+ */
+export async function closeWithin(app: App, graceMs: number): Promise<void> {
+  const cut = setTimeout(() => app.server.closeAllConnections(), graceMs);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(cut);
+  }
 }

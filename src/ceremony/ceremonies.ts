@@ -9,6 +9,7 @@ import {
   MAX_TURN_TIMEOUT_SECONDS,
   MIN_TURN_TIMEOUT_SECONDS,
 } from '../limits.js';
+import { requireDisplayText } from '../names.js';
 import { type CeremonyRow, loadCeremony, logEntry, requireState, withCeremonyLock } from './ceremony-row.js';
 import type { Services } from './services.js';
 import { endAllTurns } from './turns.js';
@@ -40,6 +41,7 @@ export async function createCeremony(
   const title = input.title.trim();
   if (title.length === 0 || title.length > MAX_TITLE_LENGTH)
     throw new CeremonyError('BAD_REQUEST', `title must be 1-${MAX_TITLE_LENGTH} characters`);
+  requireDisplayText('title', title);
   const timeoutSeconds = input.timeoutSeconds ?? DEFAULT_TURN_TIMEOUT_SECONDS;
   if (
     !Number.isInteger(timeoutSeconds) ||
@@ -134,13 +136,19 @@ interface CircuitRow {
   verification_key_sha256: string | null;
   verifier_sol_sha256: string | null;
   current_participant: string | null;
+  turn_deadline: Date | null;
+  waiting: number;
 }
 
 export async function getCeremonyView(db: Queryable, ceremonyId: string): Promise<CeremonyView> {
   const ceremony = await loadCeremony(db, ceremonyId);
   const circuits = await db.query<CircuitRow>(
     `SELECT c.*, (SELECT t.participant_id FROM turns t WHERE t.ceremony_id = c.ceremony_id
-                  AND t.circuit_name = c.name AND t.state IN ('active', 'verifying')) AS current_participant
+                  AND t.circuit_name = c.name AND t.state IN ('active', 'verifying')) AS current_participant,
+            (SELECT t.deadline FROM turns t WHERE t.ceremony_id = c.ceremony_id
+                  AND t.circuit_name = c.name AND t.state = 'active') AS turn_deadline,
+            (SELECT count(*)::int FROM turns t WHERE t.ceremony_id = c.ceremony_id
+                  AND t.circuit_name = c.name AND t.state = 'waiting') AS waiting
      FROM circuits c WHERE c.ceremony_id = $1 ORDER BY c.position`,
     [ceremonyId],
   );
@@ -180,6 +188,8 @@ export async function getCeremonyView(db: Queryable, ceremonyId: string): Promis
       verificationKeySha256: c.verification_key_sha256,
       verifierSolSha256: c.verifier_sol_sha256,
       currentParticipant: c.current_participant,
+      turnDeadline: c.turn_deadline ? new Date(c.turn_deadline).toISOString() : null,
+      waiting: c.waiting,
     })),
   };
 }
@@ -187,4 +197,11 @@ export async function getCeremonyView(db: Queryable, ceremonyId: string): Promis
 export async function listCeremonyIds(db: Queryable): Promise<string[]> {
   const rows = await db.query<{ id: string }>('SELECT id FROM ceremonies ORDER BY id');
   return rows.map((r) => r.id);
+}
+
+/** Every ceremony's view, by id (the web page's list). */
+export async function listCeremonyViews(db: Queryable): Promise<CeremonyView[]> {
+  const views: CeremonyView[] = [];
+  for (const id of await listCeremonyIds(db)) views.push(await getCeremonyView(db, id));
+  return views;
 }

@@ -5,6 +5,7 @@ import { rm, stat } from 'node:fs/promises';
 import { verifyHexSignature } from '../crypto/ed25519.js';
 import type { Queryable } from '../db/database.js';
 import { CeremonyError, type ErrorCode } from '../errors.js';
+import { requireDisplayText } from '../names.js';
 import { checkContributionChain } from '../snark/contribution-chain.js';
 import { verifyFromInit } from '../snark/runner.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
@@ -27,11 +28,17 @@ interface HeldTurn {
   index: number;
   prevZkeySha256: string;
   prevSize: number;
+  deadline: Date | null;
 }
 
 async function requireHeldTurn(s: Services, p: Participant, circuit: string): Promise<HeldTurn> {
-  const [row] = await s.db.query<{ id: number; contribution_index: number; latest_zkey_sha256: string }>(
-    `SELECT t.id, c.contribution_index, c.latest_zkey_sha256 FROM turns t
+  const [row] = await s.db.query<{
+    id: number;
+    contribution_index: number;
+    latest_zkey_sha256: string;
+    deadline: Date | null;
+  }>(
+    `SELECT t.id, t.deadline, c.contribution_index, c.latest_zkey_sha256 FROM turns t
      JOIN circuits c ON c.ceremony_id = t.ceremony_id AND c.name = t.circuit_name
      WHERE t.ceremony_id = $1 AND t.circuit_name = $2 AND t.participant_id = $3 AND t.state = 'active'`,
     [p.ceremonyId, circuit, p.participantId],
@@ -43,6 +50,7 @@ async function requireHeldTurn(s: Services, p: Participant, circuit: string): Pr
     index: row.contribution_index + 1,
     prevZkeySha256: row.latest_zkey_sha256,
     prevSize: size,
+    deadline: row.deadline,
   };
 }
 
@@ -139,12 +147,43 @@ export async function receiveContribution(
   if (input.statement !== undefined && input.statement.length > MAX_STATEMENT_LENGTH) {
     throw new CeremonyError('BAD_REQUEST', `statement is longer than ${MAX_STATEMENT_LENGTH} characters`);
   }
+  if (input.statement !== undefined) requireDisplayText('statement', input.statement, true);
   const held = await requireHeldTurn(s, p, input.circuit);
+  // One upload per turn: a holder opening many at once would multiply disk use and pin connections.
+  const release = s.store.claim(
+    `turn:${held.turnId}`,
+    `an upload for this turn on circuit '${input.circuit}' is already in progress`,
+  );
+  try {
+    return await receiveForTurn(s, p, input, held);
+  } finally {
+    release();
+  }
+}
+
+async function receiveForTurn(
+  s: Services,
+  p: Participant,
+  input: UploadInput,
+  held: HeldTurn,
+): Promise<ContributionView> {
   const maxBytes = held.prevSize + MAX_GROWTH_BYTES;
   if (input.contentLength !== undefined && input.contentLength > maxBytes) {
     throw new CeremonyError('PAYLOAD_TOO_LARGE', `a contribution to this zkey is at most ${maxBytes} bytes`);
   }
-  const file = await measureUpload(s.metrics, 'zkey', s.store.receive(input.body, maxBytes));
+  const file = await measureUpload(
+    s.metrics,
+    'zkey',
+    s.store.receive(input.body, {
+      maxBytes,
+      // The turn's time left on the domain clock, as an instant on the wall clock the stream's timers run on.
+      deadline:
+        held.deadline === null
+          ? undefined
+          : new Date(Date.now() + held.deadline.getTime() - s.clock().getTime()),
+      expectedBytes: input.contentLength,
+    }),
+  );
   const id = randomBytes(12).toString('hex');
   let failure: CeremonyError | undefined;
   let contributionHash: string | undefined;

@@ -3,23 +3,20 @@ import { parsePublicKey } from '../crypto/ed25519.js';
 import type { Queryable } from '../db/database.js';
 import { CeremonyError } from '../errors.js';
 import { MAX_PARTICIPANT_NAME_LENGTH } from '../limits.js';
+import { requireDisplayText } from '../names.js';
 import { loadCeremony, logEntry, requireState, withCeremonyLock } from './ceremony-row.js';
 import type { Services } from './services.js';
 import type { Participant } from './types.js';
 
 function checkName(name: string): string {
   const trimmed = name.trim();
-  if (
-    trimmed.length === 0 ||
-    trimmed.length > MAX_PARTICIPANT_NAME_LENGTH ||
-    [...trimmed].some((ch) => ch.charCodeAt(0) < 0x20)
-  ) {
+  if (trimmed.length === 0 || trimmed.length > MAX_PARTICIPANT_NAME_LENGTH) {
     throw new CeremonyError(
       'BAD_REQUEST',
       `participant name must be 1-${MAX_PARTICIPANT_NAME_LENGTH} printable characters`,
     );
   }
-  return trimmed;
+  return requireDisplayText('participant name', trimmed);
 }
 
 export async function registerParticipant(

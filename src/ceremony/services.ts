@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { LogSigner } from '../transcript/log-key.js';
+import type { ChangeFeed } from './change-feed.js';
 import type { Metrics } from './metrics.js';
 
 export interface Services {
@@ -15,11 +16,13 @@ export interface Services {
   readonly metrics: Metrics;
   /** When this process started: heartbeats could not arrive before it, so their grace counts from here. */
   readonly startedAt: Date;
+  /** Listeners of committed changes (the events stream); `events.ceremonyChanged` notifies it. */
+  readonly changes: ChangeFeed;
   /** The one clock of the domain: each entry point reads it once and passes that `now` down. */
   readonly clock: () => Date;
   /**
    * Hooks run after a commit, never inside a transaction: `ceremonyChanged` fires from `withCeremonyLock` (and the
-   * few changes made without it) so listeners (the publisher, a future event stream) see committed state only.
+   * few changes made without it) so listeners (the publisher, the events stream) see committed state only.
    */
   readonly events: {
     ceremonyChanged(ceremonyId: string): void;

@@ -73,6 +73,10 @@ export const CircuitView = Type.Object({
   verifierSolSha256: Nullable(Type.String()),
   /** The participant whose turn it is (or whose upload is being verified), if any. */
   currentParticipant: Nullable(Type.String()),
+  /** When the active turn ends unless its holder uploads; null when no turn is active. */
+  turnDeadline: Nullable(Type.String()),
+  /** Participants waiting for a turn on this circuit. */
+  waiting: Type.Integer(),
 });
 export type CircuitView = Static<typeof CircuitView>;
 

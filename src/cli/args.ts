@@ -45,8 +45,8 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     required: [],
   },
   demo: {
-    usage: 'demo [--participants 3] [--dir DIR]',
-    options: { participants: str, dir: str },
+    usage: 'demo [--participants 3] [--dir DIR] [--keep] [--port 0]',
+    options: { participants: str, dir: str, keep: bool, port: str },
     required: [],
   },
   keygen: { usage: 'keygen --out FILE', options: { out: str }, required: ['out'] },
@@ -92,8 +92,8 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
   },
   contribute: {
     usage:
-      'contribute --server URL --key FILE --ceremony ID [--entropy TEXT] [--statement TEXT] [--name TEXT] [--receipt-dir ./receipts]',
-    options: { ...conn, entropy: str, statement: str, name: str, 'receipt-dir': str },
+      'contribute --server URL --key FILE --ceremony ID [--entropy TEXT | --entropy-file PATH|-] [--statement TEXT] [--name TEXT] [--receipt-dir ./receipts]',
+    options: { ...conn, entropy: str, 'entropy-file': str, statement: str, name: str, 'receipt-dir': str },
     required: ['server', 'key', 'ceremony'],
   },
   download: {

@@ -1,4 +1,6 @@
 // Entry point of the `ceremony` command (bin/ceremony.js): parse, dispatch, report; returns the exit code.
+
+import { MAX_STATEMENT_LENGTH } from '../ceremony/attestation.js';
 import { isCeremonyError } from '../errors.js';
 import {
   MAX_ITERATIONS_EXP,
@@ -6,6 +8,7 @@ import {
   MIN_ITERATIONS_EXP,
   MIN_TURN_TIMEOUT_SECONDS,
 } from '../limits.js';
+import { findUnsafeCharacter } from '../names.js';
 import {
   type Flags,
   formatHelp,
@@ -18,10 +21,12 @@ import {
   UsageError,
 } from './args.js';
 import { ApiError } from './client.js';
+import { readEntropy } from './entropy.js';
 import { type CliOutput, createOutput, printResult } from './output.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
+const SHUTDOWN_HARD_LIMIT_MS = 30_000;
 
 /** Runs one command line; `output` defaults to the process's stdout and stderr. */
 export async function main(argv: string[], output?: CliOutput): Promise<number> {
@@ -51,7 +56,13 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
     case 'demo': {
       const participants = integerFlag(flags, 'participants', 3, 1, 100);
       const { runDemo } = await import('./commands/demo.js');
-      return runDemo({ participants, json: out.json, dir: optionalString(flags, 'dir') });
+      return runDemo({
+        participants,
+        json: out.json,
+        dir: optionalString(flags, 'dir'),
+        keep: flags.keep === true,
+        port: integerFlag(flags, 'port', 0, 0, 65535),
+      });
     }
     case 'verify':
       return verify(flags, out);
@@ -65,9 +76,12 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
     case 'contribute': {
       const opts = {
         ...connection(flags),
-        entropy: optionalString(flags, 'entropy'),
+        entropy: await readEntropy({
+          text: optionalString(flags, 'entropy'),
+          file: optionalString(flags, 'entropy-file'),
+        }),
         statement: statementFlag(flags),
-        name: optionalString(flags, 'name'),
+        name: displayTextFlag(flags, 'name'),
         receiptDir,
         output: out,
       };
@@ -189,11 +203,24 @@ function connection(flags: Flags): { server: string; keyFile: string; ceremony: 
 }
 
 function statementFlag(flags: Flags): string | undefined {
-  const statement = optionalString(flags, 'statement');
-  if (statement !== undefined && statement.length > 1000) {
-    throw new UsageError(`--statement is ${statement.length} characters; at most 1000 are allowed`);
+  const statement = displayTextFlag(flags, 'statement', true);
+  if (statement !== undefined && statement.length > MAX_STATEMENT_LENGTH) {
+    throw new UsageError(
+      `--statement is ${statement.length} characters; at most ${MAX_STATEMENT_LENGTH} are allowed`,
+    );
   }
   return statement;
+}
+
+/** Text the server would refuse (control characters, bidi overrides) is refused here, before any network work. */
+function displayTextFlag(flags: Flags, name: string, multiline = false): string | undefined {
+  const text = optionalString(flags, name);
+  const bad = text === undefined ? undefined : findUnsafeCharacter(text, multiline);
+  if (bad !== undefined) {
+    const code = `U+${(bad.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new UsageError(`--${name} must not contain control characters or bidi overrides (found ${code})`);
+  }
+  return text;
 }
 
 async function serve(flags: Flags, out: CliOutput): Promise<number> {
@@ -215,6 +242,11 @@ async function serve(flags: Flags, out: CliOutput): Promise<number> {
     process.on('SIGTERM', stop);
   });
   if (!out.json) out.writeStderr(`${signal}: shutting down\n`);
+  // A second signal, or a close that still hangs well past the grace period, ends the process outright.
+  const hardStop = () => process.exit(EXIT_FAILURE);
+  process.once('SIGINT', hardStop);
+  process.once('SIGTERM', hardStop);
+  setTimeout(hardStop, SHUTDOWN_HARD_LIMIT_MS).unref();
   await server.close();
   return 0;
 }

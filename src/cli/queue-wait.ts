@@ -1,5 +1,6 @@
 // Waiting in the queue: which circuits to serve, heartbeats, polling our status until the turn comes.
 import type { ParticipantCircuitStatus, ParticipantStatus } from '../ceremony/types.js';
+import { isPathName } from '../names.js';
 import { type CoordinatorClient, isTransient, sleep } from './client.js';
 import { type CliOutput, printNote } from './output.js';
 import type { Progress } from './progress.js';
@@ -17,6 +18,13 @@ export interface QueueContext {
 /** The circuits to serve, in the ceremony's order; for one circuit, the earlier ones must already be done. */
 export function selectCircuits(status: ParticipantStatus, only: string | undefined): string[] {
   const names = status.circuits.map((c) => c.circuit);
+  // Circuit names become file names in the work dir: a hostile server must not steer a write outside it.
+  const unsafe = names.find((n) => !isPathName(n));
+  if (unsafe !== undefined) {
+    throw new Error(
+      `the server named a circuit ${JSON.stringify(unsafe)}, which is not a safe file name; stopping`,
+    );
+  }
   if (only === undefined) return names;
   const at = names.indexOf(only);
   if (at < 0)

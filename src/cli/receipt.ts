@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Receipt } from '../ceremony/types.js';
 import { fromHex, isHex } from '../crypto/hex.js';
+import { isPathName } from '../names.js';
 import { leafHash, verifyInclusion } from '../transcript/merkle.js';
 import { cosignCheckpoint, parseCheckpoint, verifyNote } from '../transcript/note.js';
 import type { CoordinatorClient } from './client.js';
@@ -106,9 +107,13 @@ export function checkReceipt(receipt: Receipt, expected: ExpectedReceipt): Check
 /** Writes `<dir>/<ceremony>-<circuit>-<index>.json` and returns its absolute path. */
 export async function saveReceipt(dir: string, receipt: Receipt): Promise<string> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError('saveReceipt: dir is required');
+  if (!isPathName(receipt.ceremony) || !isPathName(receipt.circuit) || !Number.isSafeInteger(receipt.index)) {
+    throw new Error(
+      `saveReceipt: the receipt names ceremony ${JSON.stringify(receipt.ceremony)}, circuit ` +
+        `${JSON.stringify(receipt.circuit)}, index ${JSON.stringify(receipt.index)}: not a safe file name`,
+    );
+  }
   const name = `${receipt.ceremony}-${receipt.circuit}-${receipt.index}.json`;
-  if (/[/\\]|^\.\.?$/.test(name) || name.includes('..'))
-    throw new Error(`saveReceipt: unsafe file name ${name}`);
   const path = resolve(join(dir, name));
   await mkdir(resolve(dir), { recursive: true });
   await writeFile(path, `${JSON.stringify(receipt, null, 2)}\n`);

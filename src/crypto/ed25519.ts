@@ -1,5 +1,5 @@
 // Ed25519 keys, signatures and key files: the only place the coordinator touches Ed25519 directly.
-import { createPublicKey, verify as opensslVerify, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -56,25 +56,6 @@ export function verifySignature(signature: Uint8Array, message: Uint8Array, publ
   } catch {
     return false;
   }
-}
-
-/**
- * A verifier bound to one (already validated) public key, for checking many signatures: OpenSSL answers first.
- * OpenSSL's check is cofactorless and needs s < L and R to be the canonical encoding of sB - kA, so whatever it
- * accepts the strict noble check accepts too; every signature OpenSSL refuses is decided by noble.
- */
-export function makeSignatureVerifier(
-  publicKey: Uint8Array,
-): (signature: Uint8Array, message: Uint8Array) => boolean {
-  if (publicKey.length !== 32)
-    throw new TypeError(`makeSignatureVerifier: expected a 32-byte key, got ${publicKey.length}`);
-  const keyObject = createPublicKey({
-    key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') },
-    format: 'jwk',
-  });
-  return (signature, message) =>
-    (signature.length === 64 && opensslVerify(null, message, keyObject, signature)) ||
-    verifySignature(signature, message, publicKey);
 }
 
 /** Verifies a hex signature; false when it is not 64 bytes of lowercase hex. */

@@ -4,8 +4,11 @@ import { isCeremonyError } from '../errors.js';
 
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    // A refused upload's body is still coming: close the connection rather than read or wait for the rest.
+    if (!request.raw.complete) reply.header('connection', 'close');
     if (isCeremonyError(err)) {
-      if (err.status >= 500) request.log.error({ err }, 'request failed');
+      // UNAVAILABLE is a shutdown or a database outage, already reported where it happens.
+      if (err.status >= 500 && err.code !== 'UNAVAILABLE') request.log.error({ err }, 'request failed');
       return reply.status(err.status).send({ error: { code: err.code, message: err.message } });
     }
     if (err.validation) {

@@ -7,7 +7,14 @@ import { CeremonyError } from '../errors.js';
 export async function sendStoredFile(
   request: FastifyRequest,
   reply: FastifyReply,
-  file: { path: string; sha256: string; contentType: string; downloadName?: string; mutable?: boolean },
+  file: {
+    path: string;
+    sha256: string;
+    contentType: string;
+    downloadName?: string;
+    /** Only for URLs whose content can never change (named by hash or index); others revalidate by ETag. */
+    immutable?: boolean;
+  },
 ): Promise<FastifyReply> {
   const { size } = await stat(file.path).catch(() => {
     throw new CeremonyError('NOT_FOUND', 'file is not in the store');
@@ -16,10 +23,10 @@ export async function sendStoredFile(
   reply
     .header('ETag', etag)
     .header('Accept-Ranges', 'bytes')
-    .header('Cache-Control', 'public, max-age=31536000, immutable');
+    .header('Cache-Control', file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
   reply.header('Content-Type', file.contentType);
   if (file.downloadName) reply.header('Content-Disposition', `attachment; filename="${file.downloadName}"`);
-  if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+  if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).send();
   const range = request.headers.range;
   if (range !== undefined) {
     const match = /^bytes=(\d*)-(\d*)$/.exec(range);
@@ -47,4 +54,13 @@ export async function sendStoredFile(
   }
   reply.header('Content-Length', size);
   return reply.send(createReadStream(file.path));
+}
+
+/** `If-None-Match` may list several tags, weak ones included (RFC 9110 §13.1.2: weak comparison). */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t === etag || t === `W/${etag}`;
+  });
 }

@@ -2,12 +2,13 @@
 // fsyncs, then renames into place, so a crash leaves either the whole file or none.
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CeremonyError } from '../errors.js';
 import { sha256File } from './file-hash.js';
+import { armWatchdog, describeWriteError, type IntakeLimits, requireFreeSpace } from './intake.js';
 
 export interface StoredFile {
   path: string;
@@ -15,18 +16,33 @@ export interface StoredFile {
   size: number;
 }
 
+export interface BlobStoreOptions {
+  /** Uploads and blob puts are refused while fewer bytes than this are free. */
+  reserveBytes: number;
+  /** A stream that sends nothing for this long is cut. */
+  idleMs: number;
+}
+
+export type ReceiveLimits = Omit<IntakeLimits, 'idleMs'>;
+
 const sha256Pattern = /^[0-9a-f]{64}$/;
+// A received file waits only seconds for its checks before it is renamed; one this old belongs to no request.
+const STALE_TEMP_MS = 15 * 60_000;
 
 /** Counts and hashes bytes as they pass; fails the stream once more than `maxBytes` arrive. */
 class HashingLimiter extends Transform {
   readonly hash = createHash('sha256');
   size = 0;
 
-  constructor(private readonly maxBytes: number) {
+  constructor(
+    private readonly maxBytes: number,
+    private readonly onChunk: () => void,
+  ) {
     super();
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.onChunk();
     this.size += chunk.length;
     if (this.size > this.maxBytes) {
       done(new CeremonyError('PAYLOAD_TOO_LARGE', `body exceeds the limit of ${this.maxBytes} bytes`));
@@ -48,17 +64,60 @@ export async function fsyncPath(path: string): Promise<void> {
 
 export class BlobStore {
   readonly tmpDir: string;
+  /** Streams being received, by temp path: aborted on shutdown, spared by the sweeper. */
+  private readonly inFlight = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+  private readonly claims = new Set<string>();
+  private closing = false;
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    readonly options: BlobStoreOptions,
+  ) {
     this.tmpDir = join(root, 'tmp');
   }
 
-  async init(): Promise<void> {
-    // One coordinator owns the data dir, so whatever tmp/ holds at start was cut short by a crash.
-    await rm(this.tmpDir, { recursive: true, force: true });
+  /** Creates the folders and removes every temp file a previous run left (no stream or job can own one yet). */
+  async init(): Promise<number> {
     await mkdir(this.tmpDir, { recursive: true });
     await mkdir(join(this.root, 'blobs'), { recursive: true });
     await mkdir(join(this.root, 'uploads'), { recursive: true });
+    return this.sweepTemp(0, () => true);
+  }
+
+  /** Removes `.part` files that no stream owns and that have not changed for a while; returns how many. */
+  async sweepStaleParts(now = Date.now()): Promise<number> {
+    return this.sweepTemp(now - STALE_TEMP_MS, (name) => name.endsWith('.part'));
+  }
+
+  private async sweepTemp(olderThanMs: number, matches: (name: string) => boolean): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.tmpDir)) {
+      const path = join(this.tmpDir, name);
+      if (!matches(name) || this.inFlight.has(path)) continue;
+      const info = await stat(path).catch(() => undefined);
+      if (info === undefined || (olderThanMs > 0 && info.mtimeMs > olderThanMs)) continue;
+      await rm(path, { force: true, recursive: true });
+      removed += 1;
+    }
+    return removed;
+  }
+
+  /**
+   * Claims `key` for one writer at a time; the second claimant is refused at once. Synchronous, so two requests
+   * racing cannot both win. Returns the release.
+   */
+  claim(key: string, busyMessage: string): () => void {
+    if (this.claims.has(key)) throw new CeremonyError('UPLOAD_IN_PROGRESS', busyMessage);
+    this.claims.add(key);
+    return () => this.claims.delete(key);
+  }
+
+  /** Cuts every stream being received (their temp files are removed) and refuses new ones. */
+  async abortReceives(): Promise<void> {
+    this.closing = true;
+    const reason = new CeremonyError('UNAVAILABLE', 'the server is shutting down');
+    for (const { controller } of this.inFlight.values()) controller.abort(reason);
+    await Promise.allSettled([...this.inFlight.values()].map((r) => r.done));
   }
 
   pathOf(sha256: string): string {
@@ -77,17 +136,33 @@ export class BlobStore {
     );
   }
 
-  /** Streams `source` into a durable temp file, computing SHA-256 and size in the same pass. */
-  async receive(source: NodeJS.ReadableStream, maxBytes: number): Promise<StoredFile> {
+  /**
+   * Streams `source` into a durable temp file, computing SHA-256 and size in the same pass. Refused before a byte
+   * is written when disk space is below the reserve; cut (temp file removed) on a stall, the deadline or shutdown.
+   */
+  async receive(source: NodeJS.ReadableStream, limits: ReceiveLimits): Promise<StoredFile> {
+    if (this.closing) throw new CeremonyError('UNAVAILABLE', 'the server is shutting down');
+    await requireFreeSpace(this.tmpDir, this.options.reserveBytes, limits.expectedBytes ?? 0);
     const path = join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
-    const limiter = new HashingLimiter(maxBytes);
-    try {
-      await pipeline(source, limiter, createWriteStream(path, { flags: 'wx' }));
-      await fsyncPath(path);
-    } catch (err) {
-      await rm(path, { force: true });
-      throw err;
-    }
+    const controller = new AbortController();
+    const watchdog = armWatchdog(controller, this.options.idleMs, limits.deadline);
+    const limiter = new HashingLimiter(limits.maxBytes, watchdog.touch);
+    const done = (async () => {
+      try {
+        await pipeline(source, limiter, createWriteStream(path, { flags: 'wx' }), {
+          signal: controller.signal,
+        });
+        await fsyncPath(path);
+      } catch (err) {
+        await rm(path, { force: true });
+        throw controller.signal.aborted ? controller.signal.reason : describeWriteError(err);
+      } finally {
+        watchdog.stop();
+        this.inFlight.delete(path);
+      }
+    })();
+    this.inFlight.set(path, { controller, done });
+    await done;
     return { path, sha256: limiter.hash.digest('hex'), size: limiter.size };
   }
 
@@ -125,8 +200,8 @@ export class BlobStore {
   }
 
   /** Streams `source` straight into the content store. */
-  async put(source: NodeJS.ReadableStream, maxBytes: number): Promise<StoredFile> {
-    const file = await this.receive(source, maxBytes);
+  async put(source: NodeJS.ReadableStream, limits: ReceiveLimits): Promise<StoredFile> {
+    const file = await this.receive(source, limits);
     return { ...file, path: await this.adopt(file) };
   }
 

@@ -1,15 +1,10 @@
 // C2SP signed-note, tlog-checkpoint and tlog-cosignature/v1 (Ed25519): the text formats a log and its
 // witnesses exchange. Parsers are strict so that two readers can never disagree on what a note says.
-import { equalBytes } from '@noble/curves/utils.js';
+import { concatBytes, equalBytes } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import {
-  keyPairFromSecret,
-  makeSignatureVerifier,
-  parsePublicKey,
-  sign,
-  verifySignature,
-} from '../crypto/ed25519.js';
+import { keyPairFromSecret, parsePublicKey, sign, verifySignature } from '../crypto/ed25519.js';
 import { toHex } from '../crypto/hex.js';
+import { makeSignatureVerifier } from '../crypto/signature-verifier.js';
 
 export interface Checkpoint {
   origin: string;
@@ -39,14 +34,17 @@ const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\
 // Go's unicode.IsSpace, which C2SP key names exclude: JavaScript's \s plus NEL (U+0085).
 const spaceOrPlus = /[\s\u0085+]/u;
 
+// btoa/atob rather than Buffer: the web page's audit runs this module in the browser.
 function encodeBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('base64');
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }
 
 /** Strict RFC 4648 base64: padded, and the only encoding that re-encodes to the same text. */
 function decodeBase64(text: string): Uint8Array | null {
   if (!base64Pattern.test(text)) return null;
-  const bytes = new Uint8Array(Buffer.from(text, 'base64'));
+  const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
   return encodeBase64(bytes) === text ? bytes : null;
 }
 
@@ -182,7 +180,7 @@ export function parseVerifierKey(vkey: string): { name: string; keyId: Uint8Arra
 }
 
 function formatSignatureLine(name: string, keyId: Uint8Array, ...parts: Uint8Array[]): string {
-  const bytes = new Uint8Array(Buffer.concat([keyId, ...parts]));
+  const bytes = concatBytes(keyId, ...parts);
   return `${SIGNATURE_PREFIX}${name} ${encodeBase64(bytes)}\n`;
 }
 

@@ -1,5 +1,5 @@
-// The coordinator's public read API (docs/PROTOCOL.md section 3) as an audit source. Large files stream to a temp
-// directory with their SHA-256 computed in the same pass; nothing here trusts what it downloads.
+// The coordinator's public read API (docs/PROTOCOL.md section 3) as an audit source: the log via HttpLogSource;
+// large files stream to a temp directory with their SHA-256 computed in the same pass. Nothing here trusts them.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { ceremonyIdPattern } from '../limits.js';
+import { HttpLogSource } from './http-log-source.js';
 import {
   type ArtifactRef,
   assertCircuitName,
@@ -16,114 +16,16 @@ import {
   describeArtifact,
   type LocalArtifact,
   type PublishedFile,
-  type SourceHead,
 } from './sources.js';
 
-const SMALL_REQUEST_TIMEOUT_MS = 60_000;
-const CHECKPOINT_FETCHES_IN_FLIGHT = 8;
-/** Appends may land between reading the transcript and the checkpoint; a few re-reads find a matching pair. */
-const HEAD_ATTEMPTS = 3;
-
-export class HttpSource implements CeremonySource {
-  readonly label: string;
-  readonly ceremonyId: string;
-  readonly #base: string;
+export class HttpSource extends HttpLogSource implements CeremonySource {
   #tempDir: Promise<string> | undefined;
-
-  constructor(options: { server: string; ceremony: string }) {
-    let url: URL;
-    try {
-      url = new URL(options?.server);
-    } catch {
-      throw new TypeError(`HttpSource: '${String(options?.server)}' is not a URL`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new TypeError(`HttpSource: server URL must be http or https, got ${url.protocol}`);
-    }
-    if (typeof options.ceremony !== 'string' || !ceremonyIdPattern.test(options.ceremony)) {
-      throw new TypeError(`HttpSource: '${String(options.ceremony)}' is not a ceremony id`);
-    }
-    // Accept both `http://host` and `http://host/v1`.
-    this.#base = `${url.href.replace(/\/+$/, '').replace(/\/v1$/, '')}/v1`;
-    this.ceremonyId = options.ceremony;
-    this.label = `${this.#base.slice(0, -3)} ceremony ${options.ceremony}`;
-  }
-
-  #ceremonyUrl(path: string): string {
-    return `${this.#base}/ceremonies/${this.ceremonyId}${path}`;
-  }
-
-  /** GET; undefined on 404, an error naming the URL on any other failure. */
-  async #get(url: string, timeout = true): Promise<Response | undefined> {
-    let response: Response;
-    try {
-      response = await fetch(url, timeout ? { signal: AbortSignal.timeout(SMALL_REQUEST_TIMEOUT_MS) } : {});
-    } catch (err) {
-      throw new Error(`GET ${url} failed: ${(err as Error).message}`);
-    }
-    if (response.status === 404) {
-      await response.body?.cancel();
-      return undefined;
-    }
-    if (!response.ok) {
-      const text = (await response.text()).slice(0, 200);
-      throw new Error(`GET ${url} answered ${response.status}: ${text}`);
-    }
-    return response;
-  }
-
-  async #getText(url: string): Promise<string | undefined> {
-    return (await this.#get(url))?.text();
-  }
-
-  async readHead(): Promise<SourceHead> {
-    let head: SourceHead | undefined;
-    for (let attempt = 0; attempt < HEAD_ATTEMPTS; attempt++) {
-      const transcript = await this.#getText(this.#ceremonyUrl('/transcript'));
-      if (transcript === undefined)
-        throw new Error(`HttpSource: no ceremony '${this.ceremonyId}' at ${this.label}`);
-      const checkpoint = await this.#getText(this.#ceremonyUrl('/checkpoint'));
-      head = { transcript, checkpoint };
-      if (checkpoint === undefined || sizeOfNote(checkpoint) === countLines(transcript)) break;
-    }
-    return head!;
-  }
-
-  async readCheckpoints(knownSize: number): Promise<Map<number, string>> {
-    const notes = new Map<number, string>();
-    let next = 1;
-    const worker = async () => {
-      while (next <= knownSize) {
-        const size = next++;
-        const note = await this.#getText(this.#ceremonyUrl(`/checkpoints/${size}`));
-        if (note !== undefined) notes.set(size, note);
-      }
-    };
-    await Promise.all(Array.from({ length: CHECKPOINT_FETCHES_IN_FLIGHT }, worker));
-    return new Map([...notes.entries()].sort((a, b) => a[0] - b[0]));
-  }
-
-  async readLogKey(): Promise<string | undefined> {
-    return (await this.#getText(`${this.#base}/log-key`))?.trim();
-  }
-
-  async readConsistencyProof(from: number, to: number): Promise<string[] | undefined> {
-    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 1 || from > to) return undefined;
-    const response = await this.#get(this.#ceremonyUrl(`/proof/consistency?from=${from}&to=${to}`)).catch(
-      () => undefined,
-    );
-    const body = (await response?.json().catch(() => undefined)) as { proof?: unknown } | undefined;
-    const proof = body?.proof;
-    return Array.isArray(proof) && proof.every((h) => typeof h === 'string')
-      ? (proof as string[])
-      : undefined;
-  }
 
   async readPublished(circuit: string, file: PublishedFile): Promise<Uint8Array | undefined> {
     assertCircuitName('HttpSource.readPublished', circuit);
     // The coordinator serves the outputs themselves; the final zkey's hash is in the transcript.
     if (file === 'final.zkey.sha256') return undefined;
-    const response = await this.#get(this.#ceremonyUrl(`/circuits/${circuit}/${file}`));
+    const response = await this.get(this.ceremonyUrl(`/circuits/${circuit}/${file}`));
     return response ? new Uint8Array(await response.arrayBuffer()) : undefined;
   }
 
@@ -133,8 +35,8 @@ export class HttpSource implements CeremonySource {
   ): Promise<LocalArtifact | undefined> {
     assertCircuitName('HttpSource.fetchArtifact', ref.circuit);
     const path = ref.kind === 'zkey' ? `zkeys/${ref.index}` : ref.kind;
-    const url = this.#ceremonyUrl(`/circuits/${ref.circuit}/${path}`);
-    const response = await this.#get(url, false);
+    const url = this.ceremonyUrl(`/circuits/${ref.circuit}/${path}`);
+    const response = await this.get(url, false);
     if (!response?.body) return undefined;
     onProgress?.(`fetching ${describeArtifact(ref)}`);
     this.#tempDir ??= mkdtemp(join(tmpdir(), 'ceremony-verify-'));
@@ -158,16 +60,4 @@ export class HttpSource implements CeremonySource {
     this.#tempDir = undefined;
     if (dir) await rm(await dir, { recursive: true, force: true });
   }
-}
-
-function countLines(text: string): number {
-  let count = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count++;
-  return count;
-}
-
-/** The tree size a checkpoint note states, or -1 when it does not parse (the checks will say why). */
-function sizeOfNote(note: string): number {
-  const match = /^[^\n]*\n(0|[1-9][0-9]*)\n/.exec(note);
-  return match ? Number(match[1]) : -1;
 }

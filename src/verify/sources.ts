@@ -27,7 +27,8 @@ export interface SourceHead {
   checkpoint: string | undefined;
 }
 
-export interface CeremonySource {
+/** What the log checks read: the transcript, checkpoints, log key and proofs (the browser's audit reads only this). */
+export interface LogSource {
   /** How the report names this source. */
   readonly label: string;
   /** The ceremony id, when the source was told it. */
@@ -38,6 +39,9 @@ export interface CeremonySource {
   readLogKey(): Promise<string | undefined>;
   /** An RFC 9162 consistency proof (hex) from the coordinator, when one is reachable. */
   readConsistencyProof(from: number, to: number): Promise<string[] | undefined>;
+}
+
+export interface CeremonySource extends LogSource {
   readPublished(circuit: string, file: PublishedFile): Promise<Uint8Array | undefined>;
   fetchArtifact(ref: ArtifactRef, onProgress?: (message: string) => void): Promise<LocalArtifact | undefined>;
   /** Removes downloaded files. */

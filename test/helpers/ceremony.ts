@@ -46,12 +46,14 @@ export interface TestCeremony {
 }
 
 export async function setupCeremony(
-  server: TestServer,
+  server: Pick<TestServer, 'url' | 'coordinator'>,
   spec: {
     id: string;
     circuits: CircuitSpec[];
     participants: number;
     timeoutSeconds?: number;
+    startsAt?: string;
+    endsAt?: string;
     open?: boolean;
   },
 ): Promise<TestCeremony> {
@@ -69,6 +71,8 @@ export async function setupCeremony(
     ...adminOptions,
     title: `Test ceremony ${spec.id}`,
     timeoutSeconds: spec.timeoutSeconds ?? 300,
+    startsAt: spec.startsAt,
+    endsAt: spec.endsAt,
   });
   for (const circuit of spec.circuits) await admin.addCircuit({ ...adminOptions, ...circuit });
   const participants: TestParticipant[] = [];

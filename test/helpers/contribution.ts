@@ -44,13 +44,14 @@ export interface UploadAnswer {
   state?: string;
 }
 
-/** PUTs a zkey as the body of a contribution, streamed, with its attestation header. */
+/** PUTs a zkey as the body of a contribution, streamed, with its attestation (and optional statement) header. */
 export async function uploadZkey(
   url: string,
   token: string,
   target: { ceremony: string; circuit: string },
   path: string,
   attestation: string,
+  statement?: string,
 ): Promise<ApiAnswer<UploadAnswer>> {
   return call<UploadAnswer>(
     url,
@@ -63,6 +64,9 @@ export async function uploadZkey(
         'content-type': 'application/octet-stream',
         'content-length': String((await stat(path)).size),
         'x-ceremony-attestation': attestation,
+        ...(statement === undefined
+          ? {}
+          : { 'x-ceremony-statement': Buffer.from(statement, 'utf8').toString('base64') }),
       },
     },
   );
@@ -73,17 +77,25 @@ export interface Verdict {
   reason: { code: string } | null;
 }
 
-/** Polls a contribution until it is no longer being verified (30 s at most). */
+/** Polls a contribution until it is no longer being verified; fails if it still is after `limitMs`. */
 export async function waitForVerdict(
   url: string,
   ceremony: string,
   contributionId: string,
+  limitMs = 60_000,
 ): Promise<Verdict> {
-  let verdict: Verdict = { state: 'verifying', reason: null };
-  for (let i = 0; i < 150 && verdict.state === 'verifying'; i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    verdict = (await call<Verdict>(url, 'GET', `/v1/ceremonies/${ceremony}/contributions/${contributionId}`))
-      .body;
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const answer = await call<Verdict>(
+      url,
+      'GET',
+      `/v1/ceremonies/${ceremony}/contributions/${contributionId}`,
+    );
+    if (answer.status !== 200)
+      throw new Error(`waitForVerdict: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
+    if (answer.body.state !== 'verifying') return answer.body;
+    if (Date.now() > deadline)
+      throw new Error(`waitForVerdict: contribution ${contributionId} still verifying after ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
   }
-  return verdict;
 }

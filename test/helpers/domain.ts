@@ -1,9 +1,11 @@
 // The domain without HTTP: real database (PGlite, or Postgres when DATABASE_URL is set), real store and log key,
 // and a clock the test moves by hand, so queue rules run in milliseconds and never depend on timing.
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { ChangeFeed } from '../../src/ceremony/change-feed.js';
 import { createMetrics } from '../../src/ceremony/metrics.js';
 import type { Services } from '../../src/ceremony/services.js';
 import { loadConfig } from '../../src/config.js';
@@ -33,7 +35,10 @@ export async function createTestDomain(env: Record<string, string> = {}): Promis
   const config = loadConfig({}, { DATA_DIR: dataDir, COORDINATOR_PUBLIC_KEYS: coordinatorKey, ...env });
   const db = await openDatabase(database.url ? { url: database.url } : {});
   await migrateDatabase(db);
-  const store = new BlobStore(dataDir);
+  const store = new BlobStore(dataDir, {
+    reserveBytes: config.diskReserveBytes,
+    idleMs: config.uploadIdleSeconds * 1000,
+  });
   await store.init();
   const signer = await loadLogSigner({ origin: 'test.ceremony.local', dataDir, seedHex: undefined });
   let now = epoch;
@@ -46,6 +51,7 @@ export async function createTestDomain(env: Record<string, string> = {}): Promis
     metrics: createMetrics(),
     clock: () => new Date(now),
     startedAt: new Date(epoch),
+    changes: new ChangeFeed(),
     events: { ceremonyChanged: () => undefined, jobQueued: () => undefined },
   };
   return {

@@ -72,6 +72,13 @@ describe('a three-participant ceremony over HTTP with two circuits', () => {
     const lines = transcript.body.trimEnd().split('\n');
     const entries = lines.map((l) => decodeEntryLine(l).entry);
     expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i));
+    // Each prev is the RFC 9162 leaf hash (SHA-256 of 0x00 and the line) of the line before; entry 0 has zeros.
+    const leafHashOf = (line: string) =>
+      createHash('sha256')
+        .update(Buffer.from([0]))
+        .update(line, 'utf8')
+        .digest('hex');
+    expect(entries.map((e) => e.prev)).toEqual(['0'.repeat(64), ...lines.slice(0, -1).map(leafHashOf)]);
     const types = entries.map((e) => e.type);
     expect(types.filter((t) => t === 'contribution.accepted')).toHaveLength(6);
     expect(types.slice(0, 3)).toEqual(['ceremony.created', 'circuit.added', 'circuit.added']);
@@ -102,9 +109,20 @@ describe('a three-participant ceremony over HTTP with two circuits', () => {
   });
 
   it('closes the round and logs it', async () => {
+    const transcript = async () =>
+      (await call<string>(server.url, 'GET', '/v1/ceremonies/three/transcript')).body.trimEnd().split('\n');
+    const treeSize = async () =>
+      Number((await call<string>(server.url, 'GET', '/v1/ceremonies/three/checkpoint')).body.split('\n')[1]);
+    const before = await transcript();
+    expect(await treeSize()).toBe(before.length);
     const closed = await admin.closeCeremony(ceremony.adminOptions);
     expect(closed.state).toBe('closed');
-    const checkpoint = await call<string>(server.url, 'GET', '/v1/ceremonies/three/checkpoint');
-    expect(checkpoint.body.split('\n')[0]).toBe('test.ceremony.local/ceremonies/three');
+    const after = await transcript();
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after.slice(before.length).map((l) => decodeEntryLine(l).entry.type)).toEqual(['ceremony.closed']);
+    // The signed checkpoint covers the new entry.
+    expect(await treeSize()).toBe(after.length);
+    const view = await call<{ state: string }>(server.url, 'GET', '/v1/ceremonies/three');
+    expect(view.body.state).toBe('closed');
   });
 });

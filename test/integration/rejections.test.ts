@@ -1,9 +1,12 @@
 import { copyFile, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair, type KeyPair } from '../../src/crypto/ed25519.js';
+import { attestationMessage } from '../../src/ceremony/attestation.js';
+import { generateKeyPair, type KeyPair, sign } from '../../src/crypto/ed25519.js';
+import { toHex } from '../../src/crypto/hex.js';
 import { contribute, createInitialZkey } from '../../src/snark/runner.js';
 import { readZkeyInfo } from '../../src/snark/zkey-file.js';
+import { sha256File } from '../../src/storage/file-hash.js';
 import { decodeEntryLine } from '../../src/transcript/entry.js';
 import { call, loginAs } from '../helpers/api.js';
 import {
@@ -64,19 +67,58 @@ describe('contributions that must be refused', () => {
   const upload = (p: TestParticipant, path: string, attestation: string) =>
     uploadZkey(server.url, token(p), { ceremony: 'rejects', circuit: 'mulchain' }, path, attestation);
 
-  /** Uploads and expects a quick refusal that changes nothing but the log and the released turn. */
+  const myState = async (p: TestParticipant) => {
+    const me = await call<{ circuits: { state: string }[] }>(server.url, 'GET', '/v1/ceremonies/rejects/me', {
+      token: token(p),
+    });
+    return me.body.circuits[0]?.state;
+  };
+  const currentParticipant = async () => {
+    const view = await call<{ circuits: { currentParticipant: string | null }[] }>(
+      server.url,
+      'GET',
+      '/v1/ceremonies/rejects',
+    );
+    return view.body.circuits[0]?.currentParticipant;
+  };
+  /** A fresh contribution of `p` on top of zkey0, in a file of this test's own. */
+  const contributeFresh = async (p: TestParticipant, file: string) => {
+    const out = join(work, file);
+    await contribute(zkey0, out, p.name, `${p.name} entropy for ${file}`);
+    return out;
+  };
+
+  /** Uploads and expects a quick refusal that changes nothing but the log and, when logged, releases the turn. */
   const expectRefused = async (
     p: TestParticipant,
     path: string,
     attestation: string,
     code: string,
     status = 422,
+    statement?: string,
   ) => {
     const before = await circuitState();
-    const answer = await upload(p, path, attestation);
+    const holder = await currentParticipant();
+    const answer = await uploadZkey(
+      server.url,
+      token(p),
+      { ceremony: 'rejects', circuit: 'mulchain' },
+      path,
+      attestation,
+      statement,
+    );
     expect(answer.status).toBe(status);
     expect(answer.body.error?.code).toBe(code);
     expect(await circuitState()).toEqual(before);
+    // Refused before the body is read (not the turn holder, too large): nothing logged, the holder keeps the turn.
+    if (code === 'NOT_YOUR_TURN' || code === 'PAYLOAD_TOO_LARGE') {
+      expect(await currentParticipant()).toBe(holder);
+      return;
+    }
+    // The refused turn is over: nobody holds the circuit and the participant is out of line until joining again.
+    expect(holder).toBe(p.participantId);
+    expect(await currentParticipant()).toBeNull();
+    expect(await myState(p)).toBe('none');
   };
 
   beforeAll(async () => {
@@ -88,7 +130,7 @@ describe('contributions that must be refused', () => {
     work = ceremony.workDir;
     zkey0 = join(work, 'zkey0.zkey');
     await downloadZkey(server.url, 'rejects', 'mulchain', 0, zkey0);
-  });
+  }, 600_000);
   afterAll(async () => {
     await server?.destroy();
   });
@@ -107,6 +149,7 @@ describe('contributions that must be refused', () => {
     await createInitialZkey(affine.r1cs, affine.ptau, other0);
     const other1 = join(work, 'affine1.zkey');
     await contribute(other0, other1, 'alice', 'entropy');
+    expect(await joinQueue(alice)).toBe('active');
     await expectRefused(alice, other1, await attest(other1, alice.keys), 'ZKEY_WRONG_CIRCUIT');
   });
 
@@ -116,9 +159,8 @@ describe('contributions that must be refused', () => {
   });
 
   it('refuses a truncated file', async () => {
+    const good = await contributeFresh(alice, 'alice-for-truncation.zkey');
     expect(await joinQueue(alice)).toBe('active');
-    const good = join(work, 'alice-good.zkey');
-    await contribute(zkey0, good, 'alice', 'entropy');
     const truncated = join(work, 'truncated.zkey');
     const bytes = await readFile(good);
     await writeFile(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
@@ -134,15 +176,15 @@ describe('contributions that must be refused', () => {
   });
 
   it('refuses a contribution whose attestation is signed by another key', async () => {
+    const good = await contributeFresh(alice, 'alice-other-key.zkey');
     expect(await joinQueue(alice)).toBe('active');
-    const good = join(work, 'alice-good.zkey');
     await expectRefused(alice, good, await attest(good, generateKeyPair()), 'BAD_ATTESTATION');
   });
 
   it('rejects a tampered zkey after snarkjs verification, logging the reason', async () => {
     expect(await joinQueue(alice)).toBe('active');
     const tampered = join(work, 'tampered.zkey');
-    await copyFile(join(work, 'alice-good.zkey'), tampered);
+    await copyFile(await contributeFresh(alice, 'alice-to-tamper.zkey'), tampered);
     // Flip one byte inside the H section: the contribution record stays intact, the points no longer match.
     const info = await readZkeyInfo(tampered);
     const h = info.sections.find((s) => s.id === 9);
@@ -163,12 +205,12 @@ describe('contributions that must be refused', () => {
   });
 
   it('accepts the honest contribution afterwards, then refuses one built on the older zkey', async () => {
+    const good = await contributeFresh(alice, 'alice-honest.zkey');
     expect(await joinQueue(alice)).toBe('active');
-    const good = join(work, 'alice-good.zkey');
     const accepted = await upload(alice, good, await attest(good, alice.keys));
     expect(accepted.status).toBe(202);
-    for (let i = 0; i < 100 && (await circuitState()).contributionIndex === 0; i++)
-      await new Promise((r) => setTimeout(r, 200));
+    const verdict = await waitForVerdict(server.url, 'rejects', accepted.body.contributionId ?? '');
+    expect(verdict.state).toBe('accepted');
     expect((await circuitState()).contributionIndex).toBe(1);
 
     expect(await joinQueue(bob)).toBe('active');
@@ -177,7 +219,53 @@ describe('contributions that must be refused', () => {
     await expectRefused(bob, forked, await attest(forked, bob.keys), 'ZKEY_NOT_EXTENDING');
   });
 
-  it('logs each refusal of a contribution with its own reason, and releases the turn each time', async () => {
+  it('refuses an attestation by the right key that names anything but what is in the file', async () => {
+    const state = await circuitState();
+    const base = join(work, 'bob-base.zkey');
+    await downloadZkey(server.url, 'rejects', 'mulchain', state.contributionIndex, base);
+    const good = join(work, 'bob-misattested.zkey');
+    await contribute(base, good, 'bob', 'bob entropy for the attestation lies');
+    const honest = {
+      ceremony: 'rejects',
+      circuit: 'mulchain',
+      index: state.contributionIndex + 1,
+      prevZkeySha256: state.latestZkeySha256,
+      zkeySha256: await sha256File(good),
+      contributionHash: (await readZkeyInfo(good)).contributions.at(-1)?.contributionHash ?? '',
+    };
+    const signed = (fields: Parameters<typeof attestationMessage>[0]) =>
+      toHex(sign(attestationMessage(fields), bob.keys.secretKey));
+    const flipHex = (hex: string) => `${hex[0] === '0' ? '1' : '0'}${hex.slice(1)}`;
+    const lies = [
+      { ...honest, contributionHash: flipHex(honest.contributionHash) },
+      { ...honest, zkeySha256: flipHex(honest.zkeySha256) },
+      { ...honest, index: honest.index + 1 },
+      { ...honest, statement: 'I rolled dice in a Faraday cage' },
+    ];
+    for (const lie of lies) {
+      expect(await joinQueue(bob)).toBe('active');
+      await expectRefused(bob, good, signed(lie), 'BAD_ATTESTATION');
+    }
+    // A statement sent with the upload must be the one signed.
+    expect(await joinQueue(bob)).toBe('active');
+    const statement = 'I used dice';
+    await expectRefused(bob, good, signed({ ...honest, statement }), 'BAD_ATTESTATION', 422, 'I used a coin');
+    // The same file with the honest attestation passes the quick checks: the lies alone were refused.
+    expect(await joinQueue(bob)).toBe('active');
+    const answer = await uploadZkey(
+      server.url,
+      token(bob),
+      { ceremony: 'rejects', circuit: 'mulchain' },
+      good,
+      signed({ ...honest, statement }),
+      statement,
+    );
+    expect(answer.status).toBe(202);
+    const verdict = await waitForVerdict(server.url, 'rejects', answer.body.contributionId ?? '');
+    expect(verdict.state).toBe('accepted');
+  });
+
+  it('logs each refusal of a contribution with its own reason', async () => {
     const entries = await entryTypes();
     const reasons = entries.filter((e) => e.type === 'contribution.rejected').map((e) => e.body.reason);
     expect(reasons).toEqual([
@@ -187,8 +275,9 @@ describe('contributions that must be refused', () => {
       'BAD_ATTESTATION',
       'ZKEY_VERIFICATION_FAILED',
       'ZKEY_NOT_EXTENDING',
+      ...Array<string>(5).fill('BAD_ATTESTATION'),
     ]);
-    expect(entries.filter((e) => e.type === 'contribution.accepted')).toHaveLength(1);
+    expect(entries.filter((e) => e.type === 'contribution.accepted')).toHaveLength(2);
     const view = await call<{ circuits: { currentParticipant: string | null }[] }>(
       server.url,
       'GET',

@@ -1,7 +1,7 @@
 // `ceremony verify` on a real finished ceremony (3 participants, mulchain-1021 + pot10, beacon, outputs): it passes
 // through the API and from the published files, and names the check that catches each kind of tampering — also
 // when a coordinator holding the log key rewrites the transcript and re-signs every checkpoint.
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { createMemoryOutput } from '../../src/cli/output.js';
 import { generateKeyPair, keyPairFromSecret, sign } from '../../src/crypto/ed25519.js';
 import { fromHex, toHex } from '../../src/crypto/hex.js';
 import { applyBeacon } from '../../src/snark/runner.js';
+import { readZkeyInfo } from '../../src/snark/zkey-file.js';
 import { sha256File } from '../../src/storage/file-hash.js';
 import { encodeEntry, type TranscriptEntry } from '../../src/transcript/entry.js';
 import { MemoryTree } from '../../src/transcript/merkle.js';
@@ -26,6 +27,7 @@ import { DirectorySource } from '../../src/verify/dir-source.js';
 import { HttpSource } from '../../src/verify/http-source.js';
 import type { AuditOptions, AuditReport, CheckName } from '../../src/verify/types.js';
 import { type FinishedCeremony, makeFinishedCeremony } from '../helpers/finished-ceremony.js';
+import { writeEditedCopy } from '../helpers/zkeys.js';
 
 const CIRCUIT = 'mulchain';
 let done: FinishedCeremony;
@@ -353,4 +355,54 @@ describe('ceremony verify on a real finished ceremony', () => {
     expect(failing(report)).toEqual(['contributions.attestations']);
     expect(check(report, 'contributions.attestations').detail).toContain('mulchain #2 by p2 (bob)');
   });
+
+  it('names final.proofs-of-knowledge for a final zkey whose first proof of knowledge was swapped, log rewritten to name it', async () => {
+    const dir = await copyArchive();
+    const finalZkey = join(dir, CIRCUIT, 'final.zkey');
+    const info = await readZkeyInfo(finalZkey);
+    const s10 = info.sections.find((section) => section.id === 10)!;
+    // Contribution #1's g2_spx replaced by #3's: a valid point, but no longer alice's proof of knowledge.
+    await writeEditedCopy(finalZkey, join(dir, CIRCUIT), 'final.zkey', (bytes) => {
+      bytes.set(info.contributions[2]!.g2Spx, s10.offset + 68 + 192);
+      return bytes;
+    });
+    const sha = await sha256File(finalZkey);
+    await rewriteLog(dir, (entries) => {
+      entryOfType(entries, 'beacon.applied').body.zkeySha256 = sha;
+      const finalized = entryOfType(entries, 'ceremony.finalized').body.circuits as {
+        finalZkeySha256: string;
+      }[];
+      finalized[0]!.finalZkeySha256 = sha;
+    });
+    await writeFile(join(dir, CIRCUIT, 'final.zkey.sha256'), `${sha}\n`);
+    const report = await auditDir(dir);
+    expect(check(report, 'final.proofs-of-knowledge').status).toBe('fail');
+    expect(check(report, 'final.proofs-of-knowledge').detail).toMatch(/proof of knowledge fails/);
+    expect(report.ok).toBe(false);
+  }, 600_000);
+
+  it('names intermediate.zkeys (--full) for an intermediate zkey whose points were altered, log rewritten to name it', async () => {
+    const dir = await copyArchive();
+    await mkdir(join(dir, CIRCUIT, 'zkeys'), { recursive: true });
+    const original = join(await tempDir(), 'zkey-2.zkey');
+    await download(`/circuits/${CIRCUIT}/zkeys/2`, original);
+    for (const index of [1, 3])
+      await download(`/circuits/${CIRCUIT}/zkeys/${index}`, join(dir, CIRCUIT, 'zkeys', `${index}.zkey`));
+    const h = (await readZkeyInfo(original)).sections.find((section) => section.id === 9)!;
+    // One byte inside the H section: the contribution records stay intact, the points no longer match.
+    const tampered = await writeEditedCopy(original, join(dir, CIRCUIT, 'zkeys'), '2.zkey', (bytes) => {
+      const at = h.offset + Math.floor(h.size / 2);
+      bytes[at] = bytes[at]! ^ 0x01;
+      return bytes;
+    });
+    const sha = await sha256File(tampered);
+    await rewriteLog(dir, (entries) => {
+      entryOfType(entries, 'contribution.accepted', 2).body.zkeySha256 = sha;
+      entryOfType(entries, 'contribution.accepted', 3).body.prevZkeySha256 = sha;
+    });
+    const report = await auditDir(dir, { full: true });
+    expect(check(report, 'intermediate.zkeys').status).toBe('fail');
+    expect(check(report, 'intermediate.zkeys').detail).toContain('mulchain #2: snarkjs verifyFromInit fails');
+    expect(check(report, 'intermediate.zkeys').detail).not.toContain('#1');
+  }, 600_000);
 });

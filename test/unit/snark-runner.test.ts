@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CeremonyError } from '../../src/errors.js';
@@ -44,6 +46,43 @@ async function expectCeremonyError(promise: Promise<unknown>, code: string, mess
   expect(err).toBeInstanceOf(CeremonyError);
   expect((err as CeremonyError).code).toBe(code);
   expect((err as CeremonyError).message).toMatch(message);
+}
+
+/** Pids of this process's live children (Linux /proc). */
+function childPids(): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat = '';
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after the parenthesised command: state, ppid, ...
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(ppid) === process.pid && state !== 'Z') pids.push(Number(name));
+  }
+  return pids;
+}
+
+/** Starts a job and returns it with the pid of the child it forked (fork is synchronous, so it exists at once). */
+function startJob<T>(start: () => Promise<T>): { job: Promise<T>; pid: number } {
+  const before = new Set(childPids());
+  const job = start();
+  const started = childPids().filter((pid) => !before.has(pid));
+  if (started.length !== 1) throw new Error(`startJob: expected one new child, found ${started.length}`);
+  return { job, pid: started[0]! };
+}
+
+/** Waits until `pid` no longer runs (gone, or a zombie awaiting its reaping); fails after a few seconds. */
+async function waitForProcessGone(pid: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    if (stat === undefined || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`waitForProcessGone: child ${pid} still runs`);
 }
 
 async function expectJobError(promise: Promise<unknown>, failure: string, message: RegExp): Promise<void> {
@@ -97,9 +136,15 @@ describe('r1cs and ptau headers', () => {
 describe('snarkjs jobs in a child process', () => {
   it('creates the same initial zkey as snarkjs in-process, and refuses a too-small ptau', async () => {
     const out = join(dir, 'init.zkey');
+    const started = performance.now();
     const stats = await createInitialZkey(r1cs1021, pot10, out);
+    const elapsedMs = performance.now() - started;
+    // The job's own clock lies inside the caller's; a unit slip (seconds, microseconds) breaks this.
     expect(stats.durationMs).toBeGreaterThan(0);
-    expect(stats.maxRssBytes).toBeGreaterThan(10 * 1024 * 1024);
+    expect(stats.durationMs).toBeLessThanOrEqual(elapsedMs);
+    // Peak RSS is in bytes (the OS reports KiB): a Node child with snarkjs loaded holds tens of MiB, less than the machine.
+    expect(stats.maxRssBytes).toBeGreaterThan(20 * 1024 * 1024);
+    expect(stats.maxRssBytes).toBeLessThan(totalmem());
     expect((await readFile(out)).equals(await readFile(chain.init))).toBe(true);
     const big = join(dir, 'big.zkey');
     await expectCeremonyError(
@@ -179,15 +224,17 @@ describe('snarkjs jobs in a child process', () => {
   });
 
   it('kills the child on timeout and on abort', async () => {
-    await expectJobError(
-      verifyFromR1cs(r1cs1021, pot10, chain.init, { timeoutMs: 50 }),
-      'timeout',
-      /timed out/,
-    );
+    const timedOut = startJob(() => verifyFromR1cs(r1cs1021, pot10, chain.init, { timeoutMs: 50 }));
+    await expectJobError(timedOut.job, 'timeout', /timed out/);
+    await waitForProcessGone(timedOut.pid);
+
     const controller = new AbortController();
-    const running = verifyFromR1cs(r1cs1021, pot10, chain.init, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 50);
-    await expectJobError(running, 'aborted', /aborted/);
+    const running = startJob(() =>
+      verifyFromR1cs(r1cs1021, pot10, chain.init, { signal: controller.signal }),
+    );
+    controller.abort();
+    await expectJobError(running.job, 'aborted', /aborted/);
+    await waitForProcessGone(running.pid);
     await expectJobError(
       verifyFromInit(chain.init, pot10, chain.init, { signal: controller.signal }),
       'aborted',
@@ -196,8 +243,12 @@ describe('snarkjs jobs in a child process', () => {
   });
 
   it('passes a heap limit to the child', async () => {
-    const verdict = await verifyFromInit(chain.init, pot10, chain.contributions[0]!, { maxOldSpaceMb: 512 });
-    expect(verdict.ok).toBe(true);
+    const running = startJob(() =>
+      verifyFromInit(chain.init, pot10, chain.contributions[0]!, { maxOldSpaceMb: 512 }),
+    );
+    const argv = readFileSync(`/proc/${running.pid}/cmdline`, 'utf8').split('\0');
+    expect(argv).toContain('--max-old-space-size=512');
+    expect((await running.job).ok).toBe(true);
     await expect(verifyFromInit(chain.init, pot10, chain.init, { maxOldSpaceMb: 1 })).rejects.toThrow(
       /maxOldSpaceMb/,
     );

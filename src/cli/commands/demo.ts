@@ -32,6 +32,10 @@ export interface DemoOptions {
   dir?: string;
   /** Print nothing (benchmarks). */
   quiet?: boolean;
+  /** Keep the server up after the demo (`--keep`) until SIGINT or SIGTERM, to look at the web page. */
+  keep?: boolean;
+  /** Port to listen on (`--port`; 0 = any free port). */
+  port?: number;
   /** Runs while the finished ceremony's server is still up (benchmarks audit it with --full). */
   onFinished?: (serverUrl: string) => Promise<void>;
 }
@@ -59,7 +63,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const config = loadConfig(
     {},
     {
-      PORT: '0',
+      PORT: String(opts.port ?? 0),
       HOST: '127.0.0.1',
       DATA_DIR: join(dir, 'data'),
       TRANSCRIPTS_DIR: join(dir, 'ceremony-transcripts'),
@@ -71,6 +75,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   );
   say(`[1/6] coordinator on embedded Postgres (PGlite) in ${dir}`);
   const server = await startServer(config);
+  const pageUrl = `${server.url}/#/c/${CEREMONY_ID}`;
+  say(
+    `      web page: ${pageUrl} (live while the demo runs${opts.keep ? ', and after it with --keep' : ''})`,
+  );
   try {
     const adminOptions = {
       server: server.url,
@@ -186,13 +194,30 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
         `published files: ${published}`,
         `audit them again, offline: ceremony verify --dir ${published}`,
         `demo finished in ${elapsed()}: ${report.ok ? 'every check passed' : 'SOME CHECKS FAILED'}`,
+        `web page: ${pageUrl}  (audit in your browser: ${server.url}/#/c/${CEREMONY_ID}/audit)`,
       ];
       out.writeStdout(`${lines.join('\n')}\n`);
+    }
+    if (opts.keep) {
+      say(`server kept up at ${server.url}; press Ctrl-C to stop it`);
+      await waitForStopSignal();
     }
     return report.ok ? 0 : 1;
   } finally {
     await server.close();
   }
+}
+
+function waitForStopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }
 
 /** Copies the final zkey, r1cs and ptau beside the published files, so `verify --dir` needs no server. */

@@ -20,10 +20,14 @@ export const blobsPut: Route = (app, s) =>
     },
     async (request, reply) => {
       await requireCoordinator(s, request);
+      const length = request.headers['content-length'];
       const stored = await measureUpload(
         s.metrics,
         'blob',
-        s.store.put(request.body as NodeJS.ReadableStream, s.config.maxBlobBytes),
+        s.store.put(request.body as NodeJS.ReadableStream, {
+          maxBytes: s.config.maxBlobBytes,
+          expectedBytes: length === undefined ? undefined : Number(length),
+        }),
       );
       return reply.status(201).send({ sha256: stored.sha256, size: stored.size });
     },

@@ -4,7 +4,9 @@ import { authChallenge } from './auth-challenge.js';
 import { authLogin } from './auth-login.js';
 import { blobsPut } from './blobs-put.js';
 import { ceremoniesCreate } from './ceremonies-create.js';
+import { ceremoniesList } from './ceremonies-list.js';
 import { ceremonyClose } from './ceremony-close.js';
+import { ceremonyEvents } from './ceremony-events.js';
 import { ceremonyFinalize } from './ceremony-finalize.js';
 import { ceremonyGet } from './ceremony-get.js';
 import { ceremonyOpen } from './ceremony-open.js';
@@ -26,6 +28,7 @@ import { proofInclusion } from './proof-inclusion.js';
 import { queueJoin } from './queue-join.js';
 import { queueLeave } from './queue-leave.js';
 import { transcriptGet } from './transcript-get.js';
+import { webPage } from './web-page.js';
 import { zkeyGet } from './zkey-get.js';
 
 export const routes: Route[] = [
@@ -35,7 +38,9 @@ export const routes: Route[] = [
   logKeyGet,
   blobsPut,
   ceremoniesCreate,
+  ceremoniesList,
   ceremonyGet,
+  ceremonyEvents,
   ceremonyOpen,
   ceremonyClose,
   ceremonyFinalize,
@@ -56,4 +61,5 @@ export const routes: Route[] = [
   proofConsistency,
   zkeyGet,
   circuitFileGet,
+  webPage,
 ];

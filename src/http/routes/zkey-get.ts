@@ -28,7 +28,8 @@ export const zkeyGet: Route = (app, s) =>
         sha256,
         contentType: 'application/octet-stream',
         downloadName: `${id}-${name}-${label}.zkey`,
-        mutable: index === 'latest',
+        // `latest` moves with every accepted contribution; an index or `final`, once it exists, never changes.
+        immutable: index !== 'latest',
       });
     },
   );

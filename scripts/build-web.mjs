@@ -1,0 +1,53 @@
+// Builds the web page into dist/web: one ES module bundle (esbuild), the stylesheet and index.html.
+// Shared domain modules go in as they are; the few Node-only imports they name are swapped (see src/web/shims).
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const web = join(root, 'src/web');
+const out = join(root, 'dist/web');
+
+const browserShims = {
+  name: 'browser-shims',
+  setup(b) {
+    b.onResolve({ filter: /^node:(fs\/promises|path|crypto)$/ }, () => ({
+      path: join(web, 'shims/node-unavailable.ts'),
+    }));
+    b.onResolve({ filter: /crypto\/signature-verifier\.js$/ }, () => ({
+      path: join(web, 'shims/signature-verifier.ts'),
+    }));
+  },
+};
+
+await mkdir(join(out, 'assets'), { recursive: true });
+const result = await build({
+  entryPoints: [join(web, 'main.ts')],
+  outfile: join(out, 'assets/app.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['es2022'],
+  minify: true,
+  sourcemap: true,
+  legalComments: 'none',
+  metafile: true,
+  plugins: [browserShims],
+  logLevel: 'warning',
+});
+const leaked = Object.keys(result.metafile.inputs).filter((input) => input.startsWith('node:'));
+if (leaked.length > 0) throw new Error(`build-web: Node modules reached the bundle: ${leaked.join(', ')}`);
+// Node's Buffer global does not exist in browsers: a shared module that uses it would fail only at run time.
+const bundled = await readFile(join(out, 'assets/app.js'), 'utf8');
+if (/\bBuffer\.(from|concat|alloc)\(/.test(bundled))
+  throw new Error("build-web: the bundle uses Node's Buffer");
+await build({
+  entryPoints: [join(web, 'style.css')],
+  outfile: join(out, 'assets/app.css'),
+  bundle: true,
+  minify: true,
+  logLevel: 'warning',
+});
+await copyFile(join(web, 'index.html'), join(out, 'index.html'));
+await writeFile(join(out, 'meta.json'), JSON.stringify(result.metafile));

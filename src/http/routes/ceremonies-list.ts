@@ -1,0 +1,17 @@
+import { Type } from '@sinclair/typebox';
+import { listCeremonyViews } from '../../ceremony/ceremonies.js';
+import { CeremonyView } from '../schemas.js';
+import type { Route } from '../types.js';
+
+export const ceremoniesList: Route = (app, s) =>
+  app.get(
+    '/v1/ceremonies',
+    {
+      schema: {
+        tags: ['public'],
+        summary: 'Every ceremony, by id',
+        response: { 200: Type.Object({ ceremonies: Type.Array(CeremonyView) }) },
+      },
+    },
+    async () => ({ ceremonies: await listCeremonyViews(s.db) }),
+  );

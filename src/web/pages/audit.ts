@@ -1,0 +1,143 @@
+// The audit, in the browser: the log checks of `ceremony verify`, run by the same modules on what this server serves.
+import { HttpLogSource } from '../../verify/http-log-source.js';
+import { auditLog } from '../../verify/log-audit.js';
+import { CHECK_NAMES, FINAL_CHECKS } from '../../verify/types.js';
+import { fill, formatTime, h, hash } from '../dom.js';
+import {
+  checkpointSize,
+  keepCheckpoint,
+  pinLogKey,
+  readKeptCheckpoint,
+  readPinnedKey,
+} from './audit-store.js';
+import { listContributions } from './ceremony-stats.js';
+import { checkList } from './check-list.js';
+import { ceremonyTabs, errorBlock, setTitle } from './common.js';
+
+export function renderAudit(main: HTMLElement, id: string): undefined {
+  setTitle(`${id} audit`);
+  const keyInput = h('input', {
+    type: 'text',
+    id: 'log-key',
+    name: 'log-key',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    placeholder: 'name+hash+base64 key, as announced by the coordinator',
+    value: readPinnedKey(id) ?? '',
+  });
+  const remember = h('input', { type: 'checkbox', id: 'remember-key', checked: true });
+  const results = h('div', { 'aria-live': 'polite' });
+  const button = h('button', { type: 'submit', class: 'primary' }, 'Run the audit');
+  const form = h(
+    'form',
+    {
+      class: 'panel',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        void run();
+      },
+    },
+    h('label', { for: 'log-key' }, 'Log key to check the checkpoints under (pinned)'),
+    keyInput,
+    h(
+      'p',
+      null,
+      remember,
+      ' ',
+      h('label', { for: 'remember-key', class: 'inline' }, 'Remember this key in this browser'),
+    ),
+    button,
+  );
+  fill(
+    main,
+    h('h1', null, 'Audit'),
+    h('p', { class: 'sub' }, 'Ceremony ', h('code', null, id)),
+    ceremonyTabs(id, 'audit'),
+    h(
+      'p',
+      null,
+      'Your browser fetches the transcript, checkpoints and log key from this server and checks them itself, with the same code as ',
+      h('code', null, 'ceremony verify'),
+      '.',
+    ),
+    form,
+    results,
+  );
+
+  async function run(): Promise<void> {
+    button.disabled = true;
+    fill(results, h('p', null, 'Auditing…'));
+    const pinned = keyInput.value.trim() || undefined;
+    if (pinned && remember.checked) pinLogKey(id, pinned);
+    const kept = readKeptCheckpoint(id);
+    try {
+      const started = performance.now();
+      const source = new HttpLogSource({ server: location.origin, ceremony: id });
+      const audit = await auditLog(source, { logKey: pinned, checkpoint: kept });
+      const ms = Math.round(performance.now() - started);
+      const checks = CHECK_NAMES.filter((name) => audit.results.has(name)).map((name) => ({
+        name,
+        ...audit.results.get(name)!,
+      }));
+      const failed = checks.filter((c) => c.status === 'fail');
+      if (failed.length === 0 && audit.checkpoint) keepCheckpoint(id, audit.checkpoint);
+      const contributions = listContributions(audit.ledger);
+      fill(
+        results,
+        h(
+          'p',
+          { class: 'summary', id: 'audit-summary', 'data-ok': failed.length === 0 ? 'true' : 'false' },
+          failed.length === 0
+            ? `All ${checks.filter((c) => c.status === 'pass').length} checks passed.`
+            : `${failed.length} check(s) failed: ${failed.map((c) => c.name).join(', ')}.`,
+        ),
+        h(
+          'p',
+          { id: 'audit-timing', 'data-ms': ms },
+          `${audit.ledger.lines.length} entries audited in ${ms} ms. `,
+          kept
+            ? `Compared with the checkpoint of ${checkpointSize(kept)} entries kept from an earlier visit.`
+            : 'No checkpoint kept from an earlier visit; this one is kept if the audit passes.',
+        ),
+        pinned
+          ? null
+          : h(
+              'p',
+              null,
+              'No key pinned: checkpoints were checked under the key this server publishes',
+              audit.logKey ? [' (', h('code', null, audit.logKey), ')'] : '',
+              '. Compare it with the key the coordinator announced, then pin it above.',
+            ),
+        checkList(checks),
+        h(
+          'p',
+          null,
+          `Not run in the browser (they need snarkjs and the final zkey): ${FINAL_CHECKS.join(', ')}, receipt, intermediate.zkeys. Run `,
+          h('code', null, `npx ceremony verify --server ${location.origin} --ceremony ${id}`),
+          '.',
+        ),
+        h('h2', null, 'Contributions in the log'),
+        contributions.length === 0
+          ? h('p', null, 'None yet.')
+          : h(
+              'ul',
+              null,
+              contributions.map((c) =>
+                h(
+                  'li',
+                  null,
+                  `${c.circuit} #${c.index} by ${c.participant}, ${formatTime(c.time)}: `,
+                  hash(c.contributionHash),
+                ),
+              ),
+            ),
+      );
+    } catch (err) {
+      fill(results, errorBlock(err));
+    } finally {
+      button.disabled = false;
+    }
+  }
+  void run();
+  return undefined;
+}

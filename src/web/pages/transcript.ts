@@ -1,0 +1,103 @@
+// The transcript: every entry decoded, each with a link to its inclusion proof in the current tree.
+import { type Ledger, readLedger } from '../../verify/ledger.js';
+import { ceremonyPath, getText, watchCeremony } from '../api.js';
+import { fill, formatTime, h } from '../dom.js';
+import { ceremonyTabs, errorBlock, setTitle } from './common.js';
+
+function summarize(body: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const key of ['circuit', 'participantId', 'name', 'index', 'reason', 'beaconSource']) {
+    const value = body[key];
+    if (typeof value === 'string' || typeof value === 'number') parts.push(`${key} ${value}`);
+  }
+  return parts.join(', ');
+}
+
+function rows(id: string, ledger: Ledger): HTMLElement[] {
+  const size = ledger.lines.length;
+  return ledger.lines.map((line) => {
+    const e = line.entry;
+    const proof = ceremonyPath(id, `/proof/inclusion?seq=${line.position}&size=${size}`);
+    return h(
+      'tr',
+      { id: `seq-${line.position}` },
+      h('td', null, e ? e.seq : line.position),
+      h('td', null, e ? formatTime(e.time) : '—'),
+      h(
+        'td',
+        null,
+        e ? h('code', null, e.type) : h('span', { class: 'error' }, `not canonical: ${line.problem}`),
+      ),
+      h(
+        'td',
+        null,
+        e ? summarize(e.body) : '',
+        h(
+          'details',
+          null,
+          h('summary', null, 'Entry'),
+          h('pre', null, e ? JSON.stringify(e.body, null, 2) : line.line),
+        ),
+      ),
+      h(
+        'td',
+        null,
+        h('a', { href: proof, 'aria-label': `inclusion proof of entry ${line.position}` }, 'proof'),
+      ),
+    );
+  });
+}
+
+export function renderTranscript(main: HTMLElement, id: string): () => void {
+  setTitle(`${id} transcript`);
+  const body = h('div', null, h('p', null, 'Loading…'));
+  fill(
+    main,
+    h('h1', null, 'Transcript'),
+    h('p', { class: 'sub' }, 'Ceremony ', h('code', null, id)),
+    ceremonyTabs(id, 'transcript'),
+    body,
+  );
+  let shown = -1;
+  const load = async (size: number) => {
+    if (size === shown) return;
+    shown = size;
+    try {
+      const ledger = readLedger(await getText(ceremonyPath(id, '/transcript')), id);
+      fill(
+        body,
+        h(
+          'p',
+          null,
+          `${ledger.lines.length} entries. Each proof link gives the RFC 9162 inclusion proof of that entry in the tree of ${ledger.lines.length} entries.`,
+        ),
+        h(
+          'div',
+          { class: 'scroll' },
+          h(
+            'table',
+            null,
+            h('caption', { class: 'visually-hidden' }, 'Transcript entries'),
+            h(
+              'thead',
+              null,
+              h(
+                'tr',
+                null,
+                ['Seq', 'Time', 'Type', 'Body', 'Inclusion'].map((t) => h('th', { scope: 'col' }, t)),
+              ),
+            ),
+            h('tbody', null, rows(id, ledger)),
+          ),
+        ),
+      );
+    } catch (err) {
+      fill(body, errorBlock(err));
+    }
+  };
+  return watchCeremony(
+    id,
+    (view) => void load(view.transcriptSize),
+    () => {},
+  );
+}
