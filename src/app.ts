@@ -77,6 +77,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   let runner: JobRunner | undefined;
   const changes = new ChangeFeed();
   const services: Services = {
+    startedAt: new Date(),
     db,
     store,
     config,

@@ -1,6 +1,7 @@
 // Background jobs kept in the database, so work in flight (setup, verification, finalization) survives a restart.
 // The runner alone decides retry or settle: a kind supplies `run` (the work) and `settle` (the public record of a
 // failure that will not be retried); retries wait with exponential back-off.
+import { setTimeout as wait } from 'node:timers/promises';
 import type { Queryable } from '../db/database.js';
 import {
   claimDueJob,
@@ -146,8 +147,23 @@ export class JobRunner {
           await scheduleJobRetry(this.s.db, job.id, lastError, new Date(now.getTime() + delay), now);
         }
       } catch (err) {
-        // Settling failed too (database away?): the job stays 'running' and is tried again at the next start.
         this.s.log.error({ err, job: job.id }, 'settling a failed job failed');
+        await this.requeueOnceReachable(job.id, lastError);
+      }
+    }
+  }
+
+  /** Left 'running', the job would hold its turn until the next restart: queue it again once the database is back. */
+  private async requeueOnceReachable(id: number, lastError: string): Promise<void> {
+    for (let delay = 1000; !this.stopped; delay = Math.min(delay * 2, 30_000)) {
+      await wait(delay, undefined, { signal: this.abort.signal }).catch(() => undefined);
+      if (this.stopped) return;
+      try {
+        const now = this.s.clock();
+        await scheduleJobRetry(this.s.db, id, lastError, now, now);
+        return;
+      } catch {
+        // Still away: try again after a longer pause.
       }
     }
   }

@@ -15,6 +15,8 @@ export interface Services {
   readonly signer: LogSigner;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** When this process started: heartbeats could not arrive before it, so their grace counts from here. */
+  readonly startedAt: Date;
   /** Listeners of committed changes (the events stream); `events.ceremonyChanged` notifies it. */
   readonly changes: ChangeFeed;
   /**

@@ -119,7 +119,9 @@ export async function advanceTurns(
   now: Date,
 ): Promise<void> {
   if (ceremony.state !== 'open') return;
-  const staleBefore = new Date(now.getTime() - s.config.heartbeatGraceSeconds * 1000);
+  // Silence while the coordinator itself was down (a crash, a restart) must not cost anyone their place.
+  const graceStart = now.getTime() - s.config.heartbeatGraceSeconds * 1000;
+  const staleBefore = new Date(graceStart <= s.startedAt.getTime() ? 0 : graceStart);
   const overdue = await tx.query<TurnRef & { deadline: Date }>(
     `SELECT t.id, t.circuit_name, t.participant_id, t.deadline
      FROM turns t JOIN participants p USING (ceremony_id, participant_id)

@@ -153,12 +153,12 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
   },
   verify: {
     usage:
-      'verify (--server URL --ceremony ID | --dir PATH [--server URL]) [--checkpoint FILE] [--receipt FILE] [--log-key VKEY] [--full]',
+      'verify (--server URL --ceremony ID | --dir PATH [--server URL]) [--checkpoint FILE]... [--receipt FILE] [--log-key VKEY] [--full]',
     options: {
       server: str,
       ceremony: str,
       dir: str,
-      checkpoint: str,
+      checkpoint: { type: 'string', multiple: true },
       receipt: str,
       'log-key': str,
       full: bool,
@@ -234,6 +234,16 @@ export function optionalString(flags: Flags, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new UsageError(`--${name} expects a value`);
   return value;
+}
+
+/** Every value of a repeatable flag, in the order given; empty when absent. */
+export function stringList(flags: Flags, name: string): string[] {
+  const value = flags[name];
+  if (value === undefined) return [];
+  const values = Array.isArray(value) ? value : [value];
+  if (!values.every((v): v is string => typeof v === 'string'))
+    throw new UsageError(`--${name} expects a value`);
+  return values;
 }
 
 export function requiredString(flags: Flags, name: string): string {

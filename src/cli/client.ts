@@ -11,7 +11,10 @@ import { acceptableOrigin, authMessage } from '../ceremony/auth-message.js';
 import { type KeyPair, sign } from '../crypto/ed25519.js';
 import { isHex, toHex } from '../crypto/hex.js';
 
-const RETRY_DELAYS_MS = [500, 1500, 4000];
+// A server never reached is likely a wrong address: fail within seconds.
+const FIRST_CONTACT_RETRY_DELAYS_MS = [500, 1500, 4000];
+// One that answered before and went away is likely restarting (crash, deploy, database failover): about a minute.
+const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15_000, 15_000, 15_000];
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 
 /** An error answer from the coordinator, or a transport failure (status 0). */
@@ -46,6 +49,8 @@ export class CoordinatorClient {
   readonly baseUrl: string;
   private token: string | undefined;
   private keys: KeyPair | undefined;
+  /** Whether the server has answered this client at least once. */
+  private reached = false;
 
   constructor(baseUrl: string) {
     let url: URL;
@@ -71,6 +76,14 @@ export class CoordinatorClient {
   /** Logs in; `register` joins a ceremony open to all in the same step when the server does not know the key. */
   async login(keys: KeyPair, register?: { ceremony: string; name: string }): Promise<LoginResult> {
     if (keys?.secretKey?.length !== 32) throw new TypeError('login: expected an Ed25519 key pair');
+    // Challenge and login retry as a pair: a nonce the server consumed before it went away is useless.
+    return this.withRetries(() => this.loginOnce(keys, register));
+  }
+
+  private async loginOnce(
+    keys: KeyPair,
+    register?: { ceremony: string; name: string },
+  ): Promise<LoginResult> {
     const publicKey = toHex(keys.publicKey);
     const { nonce, origin } = await this.requestJson<{ nonce: string; origin: string }>(
       'POST',
@@ -107,6 +120,11 @@ export class CoordinatorClient {
 
   postJson<T>(path: string, body: unknown = {}): Promise<T> {
     return this.requestJson<T>('POST', path, body);
+  }
+
+  /** A POST the server treats as idempotent (joining the queue): retried like a GET when the server is away. */
+  postIdempotentJson<T>(path: string, body: unknown = {}): Promise<T> {
+    return this.requestJson<T>('POST', path, body, true, true);
   }
 
   deleteJson<T>(path: string): Promise<T> {
@@ -200,8 +218,14 @@ export class CoordinatorClient {
     return JSON.parse(answer.body) as T;
   }
 
-  private async requestJson<T>(method: string, path: string, body?: unknown, relogin = true): Promise<T> {
-    const response = await this.send(method, path, body, relogin);
+  private async requestJson<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    relogin = true,
+    retry = method === 'GET',
+  ): Promise<T> {
+    const response = await this.send(method, path, body, relogin, retry);
     const text = await response.text();
     try {
       return (text.length === 0 ? {} : JSON.parse(text)) as T;
@@ -214,16 +238,16 @@ export class CoordinatorClient {
     }
   }
 
-  /** One request with the bearer token; retries transport failures on GET and re-logs in once on 401. */
+  /** One request with the bearer token; retries transport failures when `retry` and re-logs in once on 401. */
   private async send(
     method: string,
     path: string,
     body: unknown,
     relogin: boolean,
-    retry = true,
+    retry = method === 'GET',
   ): Promise<Response> {
-    const attempt = () => this.fetchOnce(method, path, body);
-    let response = method === 'GET' && retry ? await this.withRetries(attempt) : await attempt();
+    const attempt = () => this.fetchOnce(method, path, body, retry);
+    let response = retry ? await this.withRetries(attempt) : await attempt();
     // A rate-limited request waits as the server asks (briefly) and goes again.
     for (let waited = 0; response.status === 429 && waited < 3; waited++) {
       const seconds = Number(response.headers.get('retry-after'));
@@ -241,7 +265,12 @@ export class CoordinatorClient {
     return response;
   }
 
-  private async fetchOnce(method: string, path: string, body: unknown): Promise<Response> {
+  private async fetchOnce(
+    method: string,
+    path: string,
+    body: unknown,
+    retryable: boolean,
+  ): Promise<Response> {
     const url = this.apiUrl(path);
     const headers: Record<string, string> = {};
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
@@ -256,7 +285,8 @@ export class CoordinatorClient {
     } catch (err) {
       throw transportError(url, err);
     }
-    if (method === 'GET' && RETRYABLE_STATUS.has(response.status)) {
+    this.reached = true;
+    if (retryable && RETRYABLE_STATUS.has(response.status)) {
       throw toApiError(response.status, await response.text());
     }
     return response;
@@ -267,9 +297,8 @@ export class CoordinatorClient {
       try {
         return await attempt();
       } catch (err) {
-        const transient = err instanceof ApiError && (err.status === 0 || RETRYABLE_STATUS.has(err.status));
-        const delay = RETRY_DELAYS_MS[i];
-        if (!transient || err.code === 'HASH_MISMATCH' || delay === undefined) throw err;
+        const delay = (this.reached ? RETRY_DELAYS_MS : FIRST_CONTACT_RETRY_DELAYS_MS)[i];
+        if (!isTransient(err) || delay === undefined) throw err;
         await sleep(delay);
       }
     }
@@ -321,6 +350,15 @@ export class CoordinatorClient {
       file.pipe(req);
     });
   }
+}
+
+/** The server was away or overloaded (not an answer about the request itself): worth trying again. */
+export function isTransient(err: unknown): err is ApiError {
+  return (
+    err instanceof ApiError &&
+    err.code !== 'HASH_MISMATCH' &&
+    (err.status === 0 || RETRYABLE_STATUS.has(err.status))
+  );
 }
 
 /** `"<hex>"` or `W/"<hex>"` → hex; undefined when the header is absent or not a SHA-256. */

@@ -17,6 +17,7 @@ import {
   type ParsedCommand,
   parseCommandLine,
   requiredString,
+  stringList,
   UsageError,
 } from './args.js';
 import { ApiError } from './client.js';
@@ -305,7 +306,7 @@ async function verify(flags: Flags, out: CliOutput): Promise<number> {
     server,
     ceremony,
     dir,
-    checkpoint: optionalString(flags, 'checkpoint'),
+    checkpoint: stringList(flags, 'checkpoint'),
     receipt: optionalString(flags, 'receipt'),
     logKey: optionalString(flags, 'log-key'),
     full: flags.full === true,

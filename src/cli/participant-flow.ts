@@ -9,10 +9,16 @@ import { type KeyPair, sign } from '../crypto/ed25519.js';
 import { toHex } from '../crypto/hex.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
 import { sha256File } from '../storage/file-hash.js';
-import { ApiError, CoordinatorClient, sleep } from './client.js';
+import { ApiError, CoordinatorClient, isTransient, sleep } from './client.js';
 import { type CliOutput, printNote } from './output.js';
 import { createProgress, type Progress } from './progress.js';
-import { leaveRemainingTurns, selectCircuits, startHeartbeat, waitForTurn } from './queue-wait.js';
+import {
+  leaveRemainingTurns,
+  pollThroughOutages,
+  selectCircuits,
+  startHeartbeat,
+  waitForTurn,
+} from './queue-wait.js';
 import { checkReceipt, cosignReceipt, saveReceipt } from './receipt.js';
 
 /** Everything the zkey producer needs for one turn. */
@@ -89,7 +95,7 @@ export async function runParticipantFlow(opts: ParticipantFlowOptions): Promise<
   const client = new CoordinatorClient(opts.server);
   const base = `/ceremonies/${encodeURIComponent(opts.ceremony)}`;
   await logInAndRegister(client, base, opts);
-  const status = await client.postJson<ParticipantStatus>(`${base}/queue`);
+  const status = await client.postIdempotentJson<ParticipantStatus>(`${base}/queue`);
   const heartbeat = startHeartbeat(client, base, status.heartbeatIntervalSeconds);
   const workDir = await mkdtemp(join(tmpdir(), 'ceremony-'));
   const ctx: FlowContext = {
@@ -183,7 +189,7 @@ async function serveCircuit(ctx: FlowContext, circuit: string): Promise<Contribu
     ...(opts.statement === undefined ? {} : { statement: opts.statement }),
   };
   const attestation = toHex(sign(attestationMessage(fields), opts.keys.secretKey));
-  const contributionId = await submitContribution(ctx, turn, zkeyPath, attestation);
+  const contributionId = await submitUntilFiled(ctx, turn, zkeyPath, attestation);
   ctx.leaveOnFailure = false;
   const view = await waitForVerdict(ctx, circuit, contributionId);
   return finishContribution(ctx, circuit, view, { zkeySha256, contributionHash });
@@ -225,6 +231,32 @@ async function inspectZkey(ctx: FlowContext, turn: Turn, zkeyPath: string) {
     );
   }
   return { zkeySha256, contributionHash: last.contributionHash };
+}
+
+// Uploads tried in one turn when the connection keeps breaking before the server answers.
+const MAX_UPLOAD_ATTEMPTS = 5;
+
+/** Uploads; when the connection broke, asks what became of it: filed (wait for it) or not (upload again). */
+async function submitUntilFiled(ctx: FlowContext, turn: Turn, zkeyPath: string, attestation: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await submitContribution(ctx, turn, zkeyPath, attestation);
+    } catch (err) {
+      if (!isTransient(err) || attempt >= MAX_UPLOAD_ATTEMPTS) throw err;
+      const status = await pollThroughOutages<ParticipantStatus>(
+        ctx.client,
+        `${ctx.base}/me`,
+        ctx.opts.output,
+      );
+      const mine = status.circuits.find((c) => c.circuit === turn.circuit);
+      if (mine?.state === 'verifying' && mine.contributionId !== null) return mine.contributionId;
+      if (mine?.state !== 'active' || mine.latestIndex !== turn.latestIndex) throw err;
+      printNote(
+        ctx.opts.output,
+        `circuit ${turn.circuit}: the upload did not reach the server (${err.message}); uploading again`,
+      );
+    }
+  }
 }
 
 async function submitContribution(
@@ -273,8 +305,10 @@ async function waitForVerdict(
   const spinner = ctx.progress.spinner(`circuit ${circuit}: waiting for verification…`);
   try {
     for (;;) {
-      const view = await ctx.client.getJson<ContributionView>(
+      const view = await pollThroughOutages<ContributionView>(
+        ctx.client,
         `${ctx.base}/contributions/${encodeURIComponent(contributionId)}`,
+        ctx.opts.output,
       );
       if (view.state !== 'verifying') return view;
       await sleep(ctx.opts.pollIntervalMs ?? 1000);

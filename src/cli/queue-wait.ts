@@ -1,7 +1,7 @@
 // Waiting in the queue: which circuits to serve, heartbeats, polling our status until the turn comes.
 import type { ParticipantCircuitStatus, ParticipantStatus } from '../ceremony/types.js';
 import { isPathName } from '../names.js';
-import { type CoordinatorClient, sleep } from './client.js';
+import { type CoordinatorClient, isTransient, sleep } from './client.js';
 import { type CliOutput, printNote } from './output.js';
 import type { Progress } from './progress.js';
 
@@ -67,11 +67,33 @@ export async function waitForTurn(ctx: QueueContext, circuit: string): Promise<P
         spinner.setLabel(`circuit ${circuit}: ${ahead}…`);
       }
       await sleep(ctx.opts.pollIntervalMs ?? 1000);
-      status = await ctx.client.getJson<ParticipantStatus>(`${ctx.base}/me`);
+      status = await pollThroughOutages<ParticipantStatus>(ctx.client, `${ctx.base}/me`, ctx.opts.output);
       ctx.status = status;
     }
   } finally {
     spinner.stop();
+  }
+}
+
+// Whoever waits (in line, for a verdict) waits out a coordinator outage too, but not forever.
+const MAX_OUTAGE_MS = 10 * 60 * 1000;
+
+/** GETs `path`; while the coordinator is unreachable, says so once and keeps trying for up to 10 minutes. */
+export async function pollThroughOutages<T>(
+  client: CoordinatorClient,
+  path: string,
+  output: CliOutput,
+): Promise<T> {
+  const since = Date.now();
+  let told = false;
+  for (;;) {
+    try {
+      return await client.getJson<T>(path);
+    } catch (err) {
+      if (!isTransient(err) || Date.now() - since > MAX_OUTAGE_MS) throw err;
+      if (!told) printNote(output, `the coordinator is unreachable (${err.message}); still waiting`);
+      told = true;
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // Database over a real Postgres server through a `pg` pool.
 import pg from 'pg';
 import type { Database, Queryable } from './database.js';
+import { mapDatabaseError } from './errors.js';
 
 // Counters and sizes here stay far below 2^53, so int8 columns are read as numbers, as PGlite does.
 const types = {
@@ -9,15 +10,21 @@ const types = {
 } as pg.CustomTypesConfig;
 
 export async function openPostgres(url: string): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, types, max: 10 });
+  // A bounded wait for a connection: with the database away, requests answer 503 instead of hanging.
+  const pool = new pg.Pool({ connectionString: url, types, max: 10, connectionTimeoutMillis: 10_000 });
   // A broken idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   await pool.query('SELECT 1');
 
   const queryOn =
     (client: pg.Pool | pg.PoolClient) =>
-    async <T extends object>(sql: string, params?: readonly unknown[]): Promise<T[]> =>
-      (await client.query(sql, params as unknown[])).rows as T[];
+    async <T extends object>(sql: string, params?: readonly unknown[]): Promise<T[]> => {
+      try {
+        return (await client.query(sql, params as unknown[])).rows as T[];
+      } catch (err) {
+        throw mapDatabaseError(err);
+      }
+    };
 
   return {
     kind: 'postgres',
@@ -29,11 +36,15 @@ export async function openPostgres(url: string): Promise<Database> {
       max: pool.options.max ?? 10,
     }),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((err: unknown) => {
+        throw mapDatabaseError(err);
+      });
       try {
         await client.query('BEGIN');
         const result = await fn({ query: queryOn(client) });
-        await client.query('COMMIT');
+        await client.query('COMMIT').catch((err: unknown) => {
+          throw mapDatabaseError(err);
+        });
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);

@@ -6,7 +6,7 @@ import { type Ledger, readLedger } from './ledger.js';
 import {
   checkCanonical,
   checkHistory,
-  checkOlder,
+  checkOlderAll,
   checkRestores,
   checkRoot,
   checkSequence,
@@ -26,6 +26,11 @@ export interface LogAudit {
 }
 
 /** Runs `run`; a check that throws fails with the reason. */
+function listCheckpoints(checkpoint: string | readonly string[] | undefined): readonly string[] {
+  if (checkpoint === undefined) return [];
+  return typeof checkpoint === 'string' ? [checkpoint] : checkpoint;
+}
+
 export async function guarded(run: () => Verdict | Promise<Verdict>): Promise<Verdict> {
   try {
     return await run();
@@ -76,7 +81,9 @@ export async function auditLog(
     history = await source.readCheckpoints(ledger.lines.length);
     return checkHistory(ledger, history, logKey);
   });
-  await run('checkpoint.older', () => checkOlder({ ledger, note: options.checkpoint, logKey, readProof }));
+  await run('checkpoint.older', () =>
+    checkOlderAll({ ledger, notes: listCheckpoints(options.checkpoint), logKey, readProof }),
+  );
   await run('log.restores', () => checkRestores(ledger));
   const notes: [string, string][] = [...history].map(([size, note]) => [String(size), note]);
   if (head.checkpoint !== undefined) notes.push(['latest', head.checkpoint]);

@@ -256,3 +256,22 @@ export async function checkOlder(input: OlderCheckpointInput): Promise<Verdict> 
     `the older checkpoint (size ${m}) is signed by the log key and is a prefix of the transcript${proofNote}`,
   );
 }
+
+/** Every older checkpoint the auditor kept must be consistent; a failure names which one (1-based, as given). */
+export async function checkOlderAll(
+  input: Omit<OlderCheckpointInput, 'note'> & { notes: readonly string[] },
+): Promise<Verdict> {
+  const { notes, ...rest } = input;
+  if (notes.length <= 1) return checkOlder({ ...rest, note: notes[0] });
+  const sizes: number[] = [];
+  for (const [i, note] of notes.entries()) {
+    const verdict = await checkOlder({ ...rest, note });
+    if (verdict.status !== 'pass')
+      return fail(`older checkpoint ${i + 1} of ${notes.length}: ${verdict.detail}`);
+    sizes.push(parseCheckpoint(verifyNote(note, rest.logKey ?? '').body).size);
+  }
+  const range = `sizes ${Math.min(...sizes)} to ${Math.max(...sizes)}`;
+  return pass(
+    `all ${notes.length} older checkpoints (${range}) are signed by the log key and are prefixes of the transcript`,
+  );
+}

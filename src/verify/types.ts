@@ -62,8 +62,8 @@ export interface AuditReport {
 }
 
 export interface AuditOptions {
-  /** Text of an older signed checkpoint the auditor kept (`--checkpoint FILE`). */
-  checkpoint?: string;
+  /** Text(s) of older signed checkpoints the auditor kept (`--checkpoint FILE`, repeatable). */
+  checkpoint?: string | readonly string[];
   /** JSON text of a participant's receipt (`--receipt FILE`). */
   receipt?: string;
   /** Re-verify every intermediate zkey and recompute the initial zkey (`--full`). */

@@ -52,6 +52,7 @@ export async function createTestDomain(env: Record<string, string> = {}): Promis
     metrics: createMetrics(),
     steps: { verifier: new StepService(), passed: new Set() },
     clock: () => new Date(now),
+    startedAt: new Date(epoch),
     changes: new ChangeFeed(),
     events: { ceremonyChanged: () => undefined, jobQueued: () => undefined },
   };

@@ -17,7 +17,7 @@ import { toHex } from '../../src/crypto/hex.js';
 import { decodeEntryLine } from '../../src/transcript/entry.js';
 import { createTestDomain, type TestDomain } from '../helpers/domain.js';
 
-type Action = 'join' | 'leave' | 'heartbeat' | 'tick' | 'upload' | 'accept' | 'reject' | 'close';
+type Action = 'join' | 'leave' | 'heartbeat' | 'tick' | 'upload' | 'accept' | 'reject' | 'close' | 'restart';
 
 interface Step {
   /** Seconds after the epoch of the test clock. */
@@ -73,6 +73,22 @@ const cases: Case[] = [
       { at: 25, do: 'heartbeat', who: 'b' },
       { at: 30, do: 'tick', holders: ['a'] },
       { at: 31, do: 'tick', holders: ['b'], states: { c: ['none'] } },
+    ],
+    expired: [['a', 'c1', 'heartbeat']],
+  },
+  {
+    name: 'a coordinator restart does not count its own downtime as silence',
+    circuits: ['c1'],
+    who: ['a', 'b'],
+    timeoutSeconds: 600,
+    steps: [
+      { at: 0, do: 'join', who: 'a' },
+      { at: 0, do: 'join', who: 'b', holders: ['a'] },
+      // Down from a few seconds in until 60 s: nobody could heartbeat; the grace starts again at the restart.
+      { at: 60, do: 'restart' },
+      { at: 61, do: 'tick', holders: ['a'], states: { b: ['waiting'] } },
+      { at: 90, do: 'tick', holders: ['a'], states: { b: ['waiting'] } },
+      { at: 91, do: 'tick', holders: ['-'], states: { a: ['none'], b: ['none'] } },
     ],
     expired: [['a', 'c1', 'heartbeat']],
   },
@@ -214,7 +230,7 @@ describe('queue rules on an injected clock', () => {
 
   cases.forEach((c, caseIndex) => {
     it(c.name, async () => {
-      const s = domain.services;
+      let s = domain.services;
       const ceremonyId = `rules-${caseIndex}`;
       domain.setClock(-10);
       await createCeremony(s, domain.coordinatorKey, {
@@ -279,6 +295,9 @@ describe('queue rules on an injected clock', () => {
             break;
           case 'tick':
             await tickQueues(s);
+            break;
+          case 'restart':
+            s = { ...s, startedAt: domain.at(step.at) };
             break;
           case 'close':
             await closeCeremony(s, ceremonyId);

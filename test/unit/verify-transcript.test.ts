@@ -346,6 +346,26 @@ describe('auditCeremony on a synthetic published directory', () => {
     expect(detailOf(beyond, 'checkpoint.older')).toContain('the log was truncated');
   });
 
+  it('checks every older checkpoint given: all prefixes pass, one fork among them fails and is named', async () => {
+    const scenario = makeScenario();
+    const log = await publish(encodeItems(scenario.items));
+    const kept = [2, 3, 4].map((size) => log.checkpoints.get(size)!);
+    const all = await audit(log.dir, { checkpoint: kept });
+    expect(statusOf(all, 'checkpoint.older')).toBe('pass');
+    expect(detailOf(all, 'checkpoint.older')).toContain('all 3 older checkpoints (sizes 2 to 4)');
+
+    const forkItems = structuredClone(scenario.items);
+    forkItems[2]!.body.name = 'mallory';
+    const forkTree = new MemoryTree(encodeItems(forkItems).map((e) => e.leafHash));
+    const withFork = await audit(log.dir, {
+      checkpoint: [...kept, signCheckpoint(forkTree, 4, log.logKeys)],
+    });
+    expect(statusOf(withFork, 'checkpoint.older')).toBe('fail');
+    expect(detailOf(withFork, 'checkpoint.older')).toMatch(
+      /^older checkpoint 4 of 4: .*first 4 entries have root/,
+    );
+  });
+
   it('names contributions.attestations for an attestation made with another key', async () => {
     const intruder = generateKeyPair();
     const log = await publish(

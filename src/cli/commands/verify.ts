@@ -11,8 +11,8 @@ export interface VerifyOptions {
   server?: string;
   ceremony?: string;
   dir?: string;
-  /** Path of an older signed checkpoint to check consistency from. */
-  checkpoint?: string;
+  /** Path(s) of older signed checkpoints (`--checkpoint`, repeatable) to check consistency from. */
+  checkpoint?: string | readonly string[];
   /** Path of a participant's receipt. */
   receipt?: string;
   /** The log's verifier key, obtained out of band, to pin instead of trusting the published one. */
@@ -40,7 +40,9 @@ export async function runVerify(opts: VerifyOptions): Promise<number> {
       'verify: give --server URL --ceremony ID, or --dir PATH (with --server URL for missing files)',
     );
   }
-  const checkpoint = await readInput('--checkpoint', opts.checkpoint);
+  const checkpoints: string[] = [];
+  for (const path of typeof opts.checkpoint === 'string' ? [opts.checkpoint] : (opts.checkpoint ?? []))
+    checkpoints.push((await readInput('--checkpoint', path)) ?? '');
   const receipt = await readInput('--receipt', opts.receipt);
   const output = opts.output ?? createOutput(opts.json === true);
   const spinner = output.interactive ? createProgress(output).spinner('verifying') : undefined;
@@ -48,7 +50,7 @@ export async function runVerify(opts: VerifyOptions): Promise<number> {
   const source = openSource(opts);
   try {
     report = await auditCeremony(source, {
-      checkpoint,
+      checkpoint: checkpoints,
       receipt,
       full: opts.full === true,
       ...(opts.logKey === undefined ? {} : { logKey: opts.logKey }),
