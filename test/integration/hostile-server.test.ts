@@ -15,7 +15,7 @@ const hostileName = '../../x';
 
 function answer(path: string, method: string): unknown {
   if (path === '/v1/auth/challenge')
-    return { nonce: 'ab'.repeat(16), expiresAt: new Date(Date.now() + 60_000) };
+    return { nonce: 'ab'.repeat(16), origin: '127.0.0.1', expiresAt: new Date(Date.now() + 60_000) };
   if (path === '/v1/auth/login')
     return { token: 'tok', expiresAt: new Date(Date.now() + 60_000), coordinator: false };
   if (path === '/v1/ceremonies/evil') return { id: 'evil', openRegistration: false };

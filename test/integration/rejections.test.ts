@@ -1,4 +1,5 @@
 import { copyFile, open, readFile, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attestationMessage } from '../../src/ceremony/attestation.js';
@@ -140,7 +141,11 @@ describe('contributions that must be refused', () => {
     const entriesBefore = (await entryTypes()).length;
     const next = join(work, 'carol.zkey');
     await contribute(zkey0, next, 'carol', 'carol entropy');
-    await expectRefused(carol, next, await attest(next, carol.keys), 'NOT_YOUR_TURN', 409);
+    // The turn is checked before a byte of the body is read, and the refused connection is closed: a body that fits
+    // in the socket's buffers keeps the client from failing its own write before it reads the 409.
+    const head = join(work, 'carol-head.zkey');
+    await writeFile(head, (await readFile(next)).subarray(0, 32 * 1024));
+    await expectRefused(carol, head, await attest(next, carol.keys), 'NOT_YOUR_TURN', 409);
     expect((await entryTypes()).length).toBe(entriesBefore);
   });
 
@@ -172,7 +177,21 @@ describe('contributions that must be refused', () => {
     const padded = join(work, 'padded.zkey');
     const bytes = await readFile(zkey0);
     await writeFile(padded, Buffer.concat([bytes, Buffer.alloc(100_000)]));
-    await expectRefused(alice, padded, '00'.repeat(64), 'PAYLOAD_TOO_LARGE', 413);
+    const before = await circuitState();
+    const entriesBefore = (await entryTypes()).length;
+    // Refused on the announced length before the body is read, and the connection closed: a client reads the 413
+    // while it is still sending, so this one sends a first chunk only and then waits for the answer.
+    const answer = await announceAndWait(
+      `${server.url}/v1/ceremonies/rejects/circuits/mulchain/contribution`,
+      { authorization: `Bearer ${token(alice)}`, 'x-ceremony-attestation': '00'.repeat(64) },
+      (await readFile(padded)).length,
+      bytes.subarray(0, 32 * 1024),
+    );
+    expect(answer.status).toBe(413);
+    expect((JSON.parse(answer.body) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await circuitState()).toEqual(before);
+    expect((await entryTypes()).length).toBe(entriesBefore);
+    expect(await currentParticipant()).toBe(alice.participantId);
   });
 
   it('refuses a contribution whose attestation is signed by another key', async () => {
@@ -291,3 +310,35 @@ describe('contributions that must be refused', () => {
     expect(view.body.circuits[0]?.currentParticipant).toBeNull();
   });
 });
+
+/** PUTs with a `content-length` of `announced`, sends `first` only, and resolves with the server's answer. */
+function announceAndWait(
+  url: string,
+  headers: Record<string, string>,
+  announced: number,
+  first: Uint8Array,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'PUT',
+      headers: {
+        ...headers,
+        'content-type': 'application/octet-stream',
+        'content-length': String(announced),
+      },
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on('error', reject);
+    req.write(first);
+  });
+}

@@ -29,7 +29,11 @@ let server: TestServer;
 beforeAll(async () => {
   // Raw clients here send no heartbeats: a long grace keeps a loaded machine from expiring their turns; failed
   // verifier tries are retried at once.
-  server = await startTestServer({ env: { HEARTBEAT_GRACE_SECONDS: '3600', JOB_RETRY_DELAY_MS: '0' } });
+  // CROSS_CHECK_EVERY=1: every contribution also runs snarkjs verifyFromInit, so a verification is still in flight at
+  // the close, and a missing ptau makes the verifier fail as a broken one would.
+  server = await startTestServer({
+    env: { HEARTBEAT_GRACE_SECONDS: '3600', JOB_RETRY_DELAY_MS: '0', CROSS_CHECK_EVERY: '1' },
+  });
 }, 600_000);
 afterAll(async () => {
   await server?.destroy();

@@ -118,7 +118,14 @@ describe('secrets of a whole ceremony run through the ceremony command', () => {
         'trace',
         ...(database.url ? ['--database-url', database.url] : []),
       ],
-      { env: { ...process.env, SCHEDULER_INTERVAL_MS: '200', HEARTBEAT_INTERVAL_SECONDS: '1' } },
+      {
+        env: {
+          ...process.env,
+          SCHEDULER_INTERVAL_MS: '200',
+          HEARTBEAT_INTERVAL_SECONDS: '1',
+          RATE_LIMIT: 'off',
+        },
+      },
     );
     server.stdout?.on('data', (chunk: Buffer) => {
       serverOutput.stdout += chunk.toString('utf8');
