@@ -95,6 +95,8 @@ describe('fault campaign', () => {
         CEREMONY_ORIGIN: 'faults.ceremony.local',
         LOG_LEVEL: 'warn',
         RATE_LIMIT: 'off',
+        // No free-space reserve on the small tmpfs: the campaign fills the disk itself, to meet ENOSPC mid-write.
+        DISK_RESERVE_BYTES: '0',
       },
       join(work, 'coordinator.log'),
     );
