@@ -302,26 +302,36 @@ async function loadVerifying(s: Services, contributionId: string): Promise<Contr
   return c.state === 'verifying' ? c : undefined;
 }
 
-/** Rejects a contribution still being verified, in one transaction with its entry and the queue moving on. */
-async function rejectVerifying(
+/** What `rejectInTx` needs to reject contribution `c` with `code`. */
+function rejectionOf(c: ContributionRow, code: ErrorCode, message: string) {
+  return {
+    id: c.id,
+    circuit: c.circuit_name,
+    participantId: c.participant_id,
+    turnId: c.turn_id,
+    zkeySha256: c.zkey_sha256,
+    code,
+    message,
+  };
+}
+
+/**
+ * Rejects a contribution still being verified, in one transaction with its entry and the queue moving on; false when
+ * it was already settled.
+ */
+export async function rejectVerifying(
   s: Services,
-  c: ContributionRow,
+  ceremonyId: string,
+  contributionId: string,
   code: ErrorCode,
   message: string,
   now: Date,
-): Promise<void> {
-  await withCeremonyLock(s, c.ceremony_id, async (tx, ceremony) => {
-    const current = await loadContribution(tx, c.ceremony_id, c.id);
-    if (current.state !== 'verifying') return;
-    await rejectInTx(tx, s, ceremony, now, {
-      id: c.id,
-      circuit: c.circuit_name,
-      participantId: c.participant_id,
-      turnId: c.turn_id,
-      zkeySha256: c.zkey_sha256,
-      code,
-      message,
-    });
+): Promise<boolean> {
+  return withCeremonyLock(s, ceremonyId, async (tx, ceremony) => {
+    const c = await loadContribution(tx, ceremonyId, contributionId);
+    if (c.state !== 'verifying') return false;
+    await rejectInTx(tx, s, ceremony, now, rejectionOf(c, code, message));
+    return true;
   });
 }
 
@@ -380,17 +390,15 @@ export const verifyContributionJob: JobKind<VerifyPayload> = {
       const stillHead =
         head?.contribution_index === c.idx - 1 && head.latest_zkey_sha256 === c.prev_zkey_sha256;
       if (!result.ok || !stillHead) {
-        await rejectInTx(tx, s, ceremony, now, {
-          id: c.id,
-          circuit: c.circuit_name,
-          participantId: c.participant_id,
-          turnId: c.turn_id,
-          zkeySha256: c.zkey_sha256,
-          code: result.ok ? 'CIRCUIT_MOVED_ON' : 'ZKEY_VERIFICATION_FAILED',
-          message: result.ok
-            ? 'the circuit moved on before verification finished'
-            : (result.reason ?? 'verification failed'),
-        });
+        await rejectInTx(
+          tx,
+          s,
+          ceremony,
+          now,
+          result.ok
+            ? rejectionOf(c, 'CIRCUIT_MOVED_ON', 'the circuit moved on before verification finished')
+            : rejectionOf(c, 'ZKEY_VERIFICATION_FAILED', result.reason ?? 'verification failed'),
+        );
         prepareNext = c.prev_zkey_sha256;
         return;
       }
@@ -431,7 +439,7 @@ export const verifyContributionJob: JobKind<VerifyPayload> = {
       { err: failure.error, contribution: c.id },
       'verification failed to run; rejecting the contribution',
     );
-    await rejectVerifying(s, c, 'VERIFIER_ERROR', failure.publicMessage, s.clock());
+    await rejectVerifying(s, c.ceremony_id, c.id, 'VERIFIER_ERROR', failure.publicMessage, s.clock());
     await rm(s.store.uploadPath(c.id), { force: true });
   },
 };

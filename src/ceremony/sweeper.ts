@@ -1,6 +1,5 @@
 // Settles work whose background job is dead (failed on its last try, or gone), so nothing stays held forever.
-import { withCeremonyLock } from './ceremony-row.js';
-import { rejectInTx } from './contributions.js';
+import { rejectVerifying } from './contributions.js';
 import type { Services } from './services.js';
 
 // A job that can still run: queued, or running now.
@@ -20,29 +19,10 @@ export async function settleDeadJobs(s: Services): Promise<SweepResult> {
        ${LIVE_JOB} AND j.kind = 'contribution.verify' AND j.payload->>'contributionId' = k.id)`,
   );
   for (const c of stuck) {
-    await withCeremonyLock(s, c.ceremony_id, async (tx, ceremony) => {
-      const [row] = await tx.query<{
-        circuit_name: string;
-        participant_id: string;
-        turn_id: number;
-        zkey_sha256: string;
-        state: string;
-      }>(
-        'SELECT circuit_name, participant_id, turn_id, zkey_sha256, state FROM contributions WHERE id = $1',
-        [c.id],
-      );
-      if (row?.state !== 'verifying') return;
-      await rejectInTx(tx, s, ceremony, s.clock(), {
-        id: c.id,
-        circuit: row.circuit_name,
-        participantId: row.participant_id,
-        turnId: row.turn_id,
-        zkeySha256: row.zkey_sha256,
-        code: 'VERIFIER_ERROR',
-        message: 'the verification could not be completed (the server gave up on it); join again to retry',
-      });
+    const message = 'the verification could not be completed (the server gave up on it); join again to retry';
+    if (await rejectVerifying(s, c.ceremony_id, c.id, 'VERIFIER_ERROR', message, s.clock())) {
       result.contributions.push(c.id);
-    });
+    }
   }
   const circuits = await s.db.query<{ ceremony_id: string; name: string }>(
     `UPDATE circuits c SET status = 'failed', error = 'computing the initial zkey stopped: retry the circuit'
