@@ -72,6 +72,8 @@ export class ContributionSession {
     const { opts } = this;
     await this.logIn();
     const status = await this.request<ParticipantStatus>('POST', `${this.base}/queue`, {});
+    this.status = status;
+    this.step(`Joined the queue as ${status.name} (${status.participantId}).`);
     this.startHeartbeat(status.heartbeatIntervalSeconds);
     try {
       for (const c of status.circuits) await this.serveCircuit(c.circuit);
