@@ -22,6 +22,7 @@ export type SessionEvent =
   | { kind: 'turn'; circuit: string; index: number; deadline: string | null }
   | { kind: 'progress'; what: 'download' | 'upload'; done: number; total: number | undefined }
   | { kind: 'computing'; circuit: string }
+  | { kind: 'computed'; circuit: string; ms: number }
   | { kind: 'receipt'; receipt: Receipt; text: string; fileName: string }
   | { kind: 'done' };
 
@@ -140,11 +141,12 @@ export class ContributionSession {
     this.opts.onEvent({ kind: 'turn', circuit, index, deadline: mine.deadline });
     const prev = await this.download(circuit, mine.latestZkeySha256);
     this.opts.onEvent({ kind: 'computing', circuit });
-    const { zkey, contributionHash } = await computeContribution(
+    const { zkey, contributionHash, ms } = await computeContribution(
       prev,
       this.participantName(),
       this.entropy(),
     );
+    this.opts.onEvent({ kind: 'computed', circuit, ms });
     const zkeySha256 = await sha256Hex(zkey);
     const { statement } = this.opts;
     const fields = {

@@ -157,6 +157,15 @@ export function renderContribute(main: HTMLElement, id: string): () => void {
       }
       case 'computing':
         return setStatus('computing', `circuit ${event.circuit}: computing your contribution in this tab…`);
+      case 'computed':
+        log.append(
+          h(
+            'li',
+            { class: 'computed', 'data-ms': Math.round(event.ms) },
+            `Circuit ${event.circuit}: contributed in ${(event.ms / 1000).toFixed(1)} s.`,
+          ),
+        );
+        return setStatus('uploading', `circuit ${event.circuit}: uploading your contribution…`);
       case 'receipt':
         receipts.append(
           h(
@@ -324,6 +333,7 @@ const stateWord: Record<string, string> = {
   waiting: 'Waiting',
   turn: 'Your turn',
   computing: 'Computing',
+  uploading: 'Uploading',
   verifying: 'Verifying',
   done: 'Done',
   failed: 'Failed',
