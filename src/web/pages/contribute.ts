@@ -8,6 +8,8 @@ import { ContributionSession, type SessionEvent } from '../contribute/session.js
 import { fill, formatTime, h } from '../dom.js';
 import { ceremonyTabs, setTitle } from './common.js';
 
+const SAFETY_LOOK_MS = 30_000;
+
 /** Circuits the page may contribute to, or the reason it may not (the CLI command is shown instead). */
 function tooLarge(view: CeremonyView): string | undefined {
   const max = view.webContributeMaxConstraints ?? 0;
@@ -49,7 +51,21 @@ export function renderContribute(main: HTMLElement, id: string): () => void {
   let keys: KeyPair | undefined;
   let session: ContributionSession | undefined;
   const waiters: (() => void)[] = [];
-  const nextChange = () => new Promise<void>((resolve) => waiters.push(resolve));
+  // A change that lands while the session reads its status must still wake its next wait, or a turn could be missed.
+  let missed = false;
+  const nextChange = () =>
+    new Promise<void>((resolve) => {
+      if (missed) {
+        missed = false;
+        return resolve();
+      }
+      // The stream may miss a change (a dropped connection): look again after a while all the same.
+      const timer = setTimeout(resolve, SAFETY_LOOK_MS);
+      waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
 
   const status = h('p', {
     id: 'contribute-status',
@@ -76,7 +92,9 @@ export function renderContribute(main: HTMLElement, id: string): () => void {
         ? h(
             'p',
             { class: 'warning' },
-            'Save this key file now: it is the only copy, and `ceremony contribute --key` reads it too.',
+            'Save this key file now: it is the only copy. ',
+            h('code', null, 'ceremony contribute --key'),
+            ' reads it too.',
           )
         : null,
       saveLink(
@@ -312,6 +330,7 @@ export function renderContribute(main: HTMLElement, id: string): () => void {
         shownState = next.state;
         renderShell();
       }
+      if (waiters.length === 0) missed = true;
       for (const wake of waiters.splice(0)) wake();
     },
     (live) => {
