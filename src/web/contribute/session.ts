@@ -62,6 +62,8 @@ export class ContributionSession {
   private token: string | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
+  /** True until an upload is in verification: leaving then would cut short our own verdict. */
+  private leaveOnFailure = true;
   private readonly base: string;
 
   constructor(private readonly opts: SessionOptions) {
@@ -79,12 +81,19 @@ export class ContributionSession {
     try {
       for (const c of status.circuits) await this.serveCircuit(c.circuit);
       opts.onEvent({ kind: 'done' });
+    } catch (err) {
+      // As the CLI: a failure before an upload is in verification gives the turn back at once.
+      if (this.leaveOnFailure) await this.request('DELETE', `${this.base}/queue`).catch(() => undefined);
+      throw err;
     } finally {
       this.stop();
     }
   }
 
-  /** Stops heartbeats: like a silent CLI, the turn is then lost once the coordinator's grace runs out. */
+  /**
+   * Stops heartbeats: like a silent CLI, the turn is then lost once the coordinator's grace runs out. A session
+   * waiting in line when the page is left gives its place back at once (its wait ends with an error).
+   */
   stop(): void {
     this.stopped = true;
     clearInterval(this.heartbeat);
@@ -134,8 +143,11 @@ export class ContributionSession {
   private async serveCircuit(circuit: string): Promise<void> {
     const mine = await this.waitForTurn(circuit);
     if (mine.state === 'done') return this.step(`Circuit ${circuit}: already contributed.`);
-    if (mine.state === 'verifying' && mine.contributionId !== null)
+    if (mine.state === 'verifying' && mine.contributionId !== null) {
+      this.leaveOnFailure = false;
       return this.finish(circuit, await this.waitForVerdict(mine.contributionId));
+    }
+    this.leaveOnFailure = true;
     if (mine.latestZkeySha256 === null) throw new Error(`circuit ${circuit}: the server sent no zkey hash`);
     const index = mine.latestIndex + 1;
     this.opts.onEvent({ kind: 'turn', circuit, index, deadline: mine.deadline });
@@ -159,7 +171,9 @@ export class ContributionSession {
       ...(statement ? { statement } : {}),
     };
     const attestation = toHex(sign(attestationMessage(fields), this.opts.keys.secretKey));
+    if (this.stopped) throw new Error('stopped: the page was left');
     const filed = await this.upload(circuit, zkey, attestation);
+    this.leaveOnFailure = false;
     if (filed.index !== index)
       throw new Error(`the server filed the upload as #${filed.index}, expected #${index}`);
     const view = filed.state === 'verifying' ? await this.waitForVerdict(filed.contributionId) : filed;
@@ -179,7 +193,7 @@ export class ContributionSession {
   private async waitForTurn(circuit: string): Promise<ParticipantCircuitStatus> {
     let shown: number | null | undefined;
     for (;;) {
-      if (this.stopped) throw new Error('stopped');
+      if (this.stopped) throw new Error('stopped: the page was left');
       this.status = await this.request<ParticipantStatus>('GET', `${this.base}/me`);
       const mine = this.status.circuits.find((c) => c.circuit === circuit);
       if (mine === undefined) throw new Error(`circuit ${circuit} is not part of this ceremony`);

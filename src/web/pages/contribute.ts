@@ -155,7 +155,7 @@ export function renderContribute(main: HTMLElement, id: string): () => void {
             event.position === null || event.position === 0
               ? 'you are next in line'
               : `${event.position} turn(s) ahead of you`
-          }. Keep this tab open: closing it gives up your place.`,
+          }. Keep this tab on this page: closing it or leaving the page gives up your place.`,
         );
       case 'turn':
         log.append(h('li', null, `Circuit ${event.circuit}: your turn (contribution #${event.index}).`));
