@@ -13,7 +13,14 @@ import { type KeyPair, sign } from '../../crypto/ed25519.js';
 import { toHex } from '../../crypto/hex.js';
 import { cosignCheckpoint } from '../../transcript/note.js';
 import { ceremonyPath } from '../api.js';
-import type { ContributeReply, ContributeRequest } from './worker.js';
+import {
+  ApiError,
+  base64Utf8,
+  computeContribution,
+  parseJson,
+  sha256Hex,
+  toApiError,
+} from './worker-client.js';
 
 /** What the page shows while the session runs. */
 export type SessionEvent =
@@ -40,18 +47,6 @@ export interface SessionOptions {
   nextChange: () => Promise<void>;
 }
 
-/** An answer from the coordinator that is an error: its catalogue code, and its message for people. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
-
 /** The snarkjs name field holds at most 64 characters (the CLI cuts the same). */
 const MAX_ZKEY_NAME = 64;
 const VERDICT_POLL_MS = 1000;
@@ -64,6 +59,7 @@ export class ContributionSession {
   private stopped = false;
   /** True until an upload is in verification: leaving then would cut short our own verdict. */
   private leaveOnFailure = true;
+  private status: ParticipantStatus | undefined;
   private readonly base: string;
 
   constructor(private readonly opts: SessionOptions) {
@@ -180,8 +176,9 @@ export class ContributionSession {
     return this.finish(circuit, view, { zkeySha256, contributionHash });
   }
 
-  private participantName = (): string => this.status?.name.slice(0, MAX_ZKEY_NAME) ?? 'browser';
-  private status: ParticipantStatus | undefined;
+  private participantName(): string {
+    return this.status?.name.slice(0, MAX_ZKEY_NAME) ?? 'browser';
+  }
 
   private entropy(): string {
     // As the CLI: 64 fresh random bytes as hex, then the participant's text; snarkjs adds 64 more of its own.
@@ -342,52 +339,4 @@ export class ContributionSession {
     if (!response.ok) throw toApiError(response.status, parsed);
     return parsed as T;
   }
-}
-
-/** Runs snarkjs in the contribution worker; the worker is ended afterwards, its memory with it. */
-export function computeContribution(
-  zkey: ArrayBuffer,
-  name: string,
-  entropy: string,
-): Promise<{ zkey: ArrayBuffer; contributionHash: string; ms: number }> {
-  const worker = new Worker('/assets/contribute-worker.js', { type: 'module', name: 'contribute' });
-  return new Promise((resolve, reject) => {
-    worker.onmessage = (event: MessageEvent<ContributeReply>) => {
-      worker.terminate();
-      const reply = event.data;
-      if (reply.ok) resolve(reply);
-      else reject(new Error(`the contribution failed: ${reply.error}`));
-    };
-    worker.onerror = (event) => {
-      worker.terminate();
-      reject(new Error(`the contribution worker failed: ${event.message}`));
-    };
-    const request: ContributeRequest = { zkey, name, entropy };
-    worker.postMessage(request, [zkey]);
-  });
-}
-
-export async function sha256Hex(data: ArrayBuffer): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', data)));
-}
-
-function base64Utf8(text: string): string {
-  let binary = '';
-  for (const b of new TextEncoder().encode(text)) binary += String.fromCharCode(b);
-  return btoa(binary);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return text.length === 0 ? {} : JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function toApiError(status: number, body: unknown): ApiError {
-  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  const code = typeof error?.code === 'string' ? error.code : `HTTP_${status}`;
-  const message = typeof error?.message === 'string' ? error.message : `the server answered HTTP ${status}`;
-  return new ApiError(status, code, message);
 }
