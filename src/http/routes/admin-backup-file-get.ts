@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { findBackupFile } from '../../backup/create.js';
+import { fileSource } from '../../storage/fs-blobs.js';
 import { requireCoordinator } from '../auth.js';
 import { sendStoredFile } from '../send-file.js';
 import type { Route } from '../types.js';
@@ -21,7 +22,7 @@ export const adminBackupFileGet: Route = (app, s) =>
       await requireCoordinator(s, request);
       const { absolute, file } = await findBackupFile(s, request.params.backupId, request.params['*']);
       return sendStoredFile(request, reply, {
-        path: absolute,
+        source: await fileSource(absolute),
         sha256: file.sha256,
         contentType: 'application/octet-stream',
       });
