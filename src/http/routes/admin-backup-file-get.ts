@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
 import { findBackupFile } from '../../backup/create.js';
-import { fileSource } from '../../storage/fs-blobs.js';
 import { requireCoordinator } from '../auth.js';
 import { sendStoredFile } from '../send-file.js';
 import type { Route } from '../types.js';
@@ -20,9 +19,9 @@ export const adminBackupFileGet: Route = (app, s) =>
     },
     async (request, reply) => {
       await requireCoordinator(s, request);
-      const { absolute, file } = await findBackupFile(s, request.params.backupId, request.params['*']);
+      const { source, file } = await findBackupFile(s, request.params.backupId, request.params['*']);
       return sendStoredFile(request, reply, {
-        source: await fileSource(absolute),
+        source,
         sha256: file.sha256,
         contentType: 'application/octet-stream',
       });
