@@ -20,7 +20,7 @@ import { BlobStore } from '../../src/storage/blob-store.js';
 import { sha256File } from '../../src/storage/file-hash.js';
 import { S3Blobs } from '../../src/storage/s3-blobs.js';
 import { call, loginAs } from '../helpers/api.js';
-import { contributeAs, mulchain, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
+import { affine, contributeAs, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { startTestS3, type TestS3 } from '../helpers/s3-server.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -33,7 +33,7 @@ describe('blobs in an S3-compatible bucket', () => {
   let s3: TestS3;
   let server: TestServer;
   let ceremony: TestCeremony;
-  const zkeyUrl = (index: string) => `${server.url}/v1/ceremonies/s3/circuits/mulchain/zkeys/${index}`;
+  const zkeyUrl = (index: string) => `${server.url}/v1/ceremonies/s3/circuits/affine/zkeys/${index}`;
 
   beforeAll(async () => {
     s3 = await startTestS3();
@@ -46,7 +46,7 @@ describe('blobs in an S3-compatible bucket', () => {
   });
 
   it('runs a ceremony with every blob in the bucket and none under the data dir', async () => {
-    ceremony = await setupCeremony(server, { id: 's3', circuits: [mulchain], participants: 2 });
+    ceremony = await setupCeremony(server, { id: 's3', circuits: [affine], participants: 2 });
     const accepted: string[] = [];
     // The CLI's contribute flow downloads `latest` through the presigned redirect and checks its SHA-256.
     for (const p of ceremony.participants) {
@@ -55,7 +55,7 @@ describe('blobs in an S3-compatible bucket', () => {
     }
     expect(accepted).toHaveLength(2);
     const keys = await s3.keys(BUCKET);
-    for (const sha of [await sha256File(mulchain.r1cs), await sha256File(mulchain.ptau), ...accepted])
+    for (const sha of [await sha256File(affine.r1cs), await sha256File(affine.ptau), ...accepted])
       expect(keys).toContain(sha);
     expect(existsSync(join(server.dataDir, 'blobs'))).toBe(false);
     const { body } = await call<{ circuits: { contributionIndex: number; initialZkeySha256: string }[] }>(
@@ -85,15 +85,15 @@ describe('blobs in an S3-compatible bucket', () => {
     const work = await mkdtemp(join(tmpdir(), 'ceremony-s3-download-'));
     const got = await new CoordinatorClient(server.url).downloadToFile(
       join(work, 'latest.zkey'),
-      '/ceremonies/s3/circuits/mulchain/zkeys/latest',
+      '/ceremonies/s3/circuits/affine/zkeys/latest',
     );
     expect(got).toMatchObject({ sha256: sha, checked: true, size: whole.length });
     await rm(work, { recursive: true, force: true });
   });
 
   it('streams a circuit file from the bucket with its ETag and a Range', async () => {
-    const r1cs = await readFile(mulchain.r1cs);
-    const url = `${server.url}/v1/ceremonies/s3/circuits/mulchain/r1cs`;
+    const r1cs = await readFile(affine.r1cs);
+    const url = `${server.url}/v1/ceremonies/s3/circuits/affine/r1cs`;
     const part = await fetch(url, { headers: { range: 'bytes=4-11' } });
     expect(part.status).toBe(206);
     expect(part.headers.get('etag')).toBe(`"${sha256Of(r1cs)}"`);
@@ -189,7 +189,7 @@ describe('blobs in an S3-compatible bucket', () => {
       const url = await restored.app.listen({ host: '127.0.0.1', port: 0 });
       const got = await new CoordinatorClient(url).downloadToFile(
         join(work, 'latest.zkey'),
-        '/ceremonies/s3/circuits/mulchain/zkeys/latest',
+        '/ceremonies/s3/circuits/affine/zkeys/latest',
       );
       expect(`"${got.sha256}"`).toBe(latest.headers.get('etag'));
     } finally {
