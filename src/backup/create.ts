@@ -58,8 +58,7 @@ async function describeFile(root: string, path: string): Promise<BackupFile> {
   const { size } = await stat(full);
   const name = basename(path);
   // Content-addressed blobs are named by their SHA-256; the CLI checks the bytes it receives against it.
-  const sha256 =
-    path.startsWith(BLOBS_PREFIX) && SHA256_NAME.test(name) ? name : await sha256File(full);
+  const sha256 = path.startsWith(BLOBS_PREFIX) && SHA256_NAME.test(name) ? name : await sha256File(full);
   return { path, size, sha256 };
 }
 
