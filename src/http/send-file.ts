@@ -56,7 +56,7 @@ export async function sendStoredFile(
 }
 
 /** `If-None-Match` may list several tags, weak ones included (RFC 9110 §13.1.2: weak comparison). */
-function matchesEtag(header: string | undefined, etag: string): boolean {
+export function matchesEtag(header: string | undefined, etag: string): boolean {
   if (header === undefined) return false;
   return header.split(',').some((tag) => {
     const t = tag.trim();

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { resolveZkey } from '../../ceremony/published-files.js';
 import { CeremonyId, CircuitName } from '../schemas.js';
-import { sendStoredFile } from '../send-file.js';
+import { matchesEtag, sendStoredFile } from '../send-file.js';
 import type { Route } from '../types.js';
 
 export const zkeyGet: Route = (app, s) =>
@@ -28,10 +28,10 @@ export const zkeyGet: Route = (app, s) =>
       const presigned = await s.store.presignDownload(sha256, downloadName);
       if (presigned !== undefined) {
         // The ETag still names the SHA-256 the client must get; the store's own ETag is not one.
-        return reply
-          .header('ETag', `"${sha256}"`)
-          .header('Cache-Control', 'no-store')
-          .redirect(presigned, 302);
+        const etag = `"${sha256}"`;
+        reply.header('ETag', etag).header('Cache-Control', 'no-store');
+        if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).send();
+        return reply.redirect(presigned, 302);
       }
       return sendStoredFile(request, reply, {
         source: await s.store.source(sha256),
