@@ -13,6 +13,7 @@ export interface TestS3 {
   createBucket(name: string): Promise<void>;
   /** Every key in the bucket. */
   keys(bucket: string): Promise<string[]>;
+  /** Stops the server and removes its files; a second call does nothing. */
   close(): Promise<void>;
 }
 
@@ -31,6 +32,7 @@ export async function startTestS3(): Promise<TestS3> {
     forcePathStyle: true,
     credentials: CREDENTIALS,
   });
+  let closed = false;
   return {
     endpoint,
     envFor: (bucket, more = {}) => ({
@@ -51,6 +53,8 @@ export async function startTestS3(): Promise<TestS3> {
       return (page.Contents ?? []).map((o) => o.Key ?? '').sort();
     },
     close: async () => {
+      if (closed) return;
+      closed = true;
       client.destroy();
       await server.close();
       await rm(dir, { recursive: true, force: true });

@@ -198,4 +198,12 @@ describe('blobs in an S3-compatible bucket', () => {
       await rm(work, { recursive: true, force: true });
     }
   });
+
+  it('answers 503 UNAVAILABLE with Retry-After while the bucket does not answer', async () => {
+    await s3.close();
+    const answer = await fetch(`${server.url}/v1/ceremonies/s3/circuits/affine/r1cs`);
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get('retry-after')).toBe('5');
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('UNAVAILABLE');
+  });
 });
