@@ -26,6 +26,7 @@ import { routes } from './http/routes/index.js';
 import type { App } from './http/types.js';
 import { StepService } from './snark/step-verify/step-service.js';
 import { BlobStore } from './storage/blob-store.js';
+import { openBlobBackend } from './storage/open-blob-backend.js';
 import { loadLogSigner } from './transcript/log-key.js';
 import { Publisher } from './transcript/publisher.js';
 
@@ -58,10 +59,14 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
 
   const db = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pgdata') });
   await migrateDatabase(db);
-  const store = new BlobStore(config.dataDir, {
-    reserveBytes: config.diskReserveBytes,
-    idleMs: config.uploadIdleSeconds * 1000,
-  });
+  const backend = await openBlobBackend(config.blobStore, config.dataDir, (err, what) =>
+    app.log.error({ err }, what),
+  );
+  const store = new BlobStore(
+    config.dataDir,
+    { reserveBytes: config.diskReserveBytes, idleMs: config.uploadIdleSeconds * 1000 },
+    backend,
+  );
   const swept = await store.init();
   if (swept > 0) app.log.warn({ swept }, 'removed temp files left by a previous run');
   await clearBackupStaging(config.dataDir);

@@ -23,6 +23,29 @@ const DEFAULT_LIMITS: Record<LimitClass, LimitRule> = {
   upload: { perIp: 60, perKey: 10 },
 };
 
+/** The S3-compatible bucket of `BLOB_STORE=s3`. */
+export interface S3Config {
+  /** Left out for AWS itself; set for any other S3-compatible server. */
+  readonly endpoint: string | undefined;
+  readonly bucket: string;
+  readonly region: string;
+  /** Left out: the SDK's default chain (environment, shared files, instance role). */
+  readonly accessKeyId: string | undefined;
+  readonly secretAccessKey: string | undefined;
+  readonly forcePathStyle: boolean;
+  /** Prepended to every key (`<prefix><sha256>`), so one bucket can serve several coordinators. */
+  readonly prefix: string;
+  /** Multipart part size; one put holds two parts in memory at most. */
+  readonly partBytes: number;
+  /** Bound of the local copies of blobs kept for snarkjs and the verifiers (least recently used evicted). */
+  readonly cacheBytes: number;
+  /** `GET …/zkeys/:index` answers 302 to a presigned URL instead of streaming the zkey. */
+  readonly presignDownloads: boolean;
+  readonly presignExpirySeconds: number;
+}
+
+export type BlobStoreConfig = { readonly kind: 'fs' } | ({ readonly kind: 's3' } & S3Config);
+
 export interface Config {
   readonly host: string;
   readonly port: number;
@@ -69,6 +92,8 @@ export interface Config {
   readonly rateLimits: Readonly<Record<LimitClass, LimitRule>> | null;
   /** A participant who left the queue may join again only this long after. */
   readonly rejoinCooldownSeconds: number;
+  /** Where blobs (r1cs, ptau, zkeys, exports) rest: the data dir, or an S3-compatible bucket. */
+  readonly blobStore: BlobStoreConfig;
 }
 
 export type Flags = Record<string, string | string[] | boolean | undefined>;
@@ -81,7 +106,13 @@ function pick(flags: Flags, env: NodeJS.ProcessEnv, flag: string, envName: strin
   return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
 }
 
-function integer(raw: string | undefined, fallback: number, what: string, min: number, max: number): number {
+export function integer(
+  raw: string | undefined,
+  fallback: number,
+  what: string,
+  min: number,
+  max: number,
+): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
@@ -113,6 +144,49 @@ function parseRateLimits(
     limits[group] = { perIp: Number(match[1]), perKey: Number(match[2]) };
   }
   return Object.freeze(limits);
+}
+
+function onOff(raw: string | undefined, fallback: boolean, name: string): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new Error(`config: ${name} must be 'on' or 'off', got '${raw}'`);
+}
+
+/** `BLOB_STORE=fs|s3` and, for s3, the bucket's `S3_*` settings (also read by `ceremony restore`). */
+export function loadBlobStoreConfig(env: NodeJS.ProcessEnv): BlobStoreConfig {
+  const kind = env.BLOB_STORE || 'fs';
+  if (kind === 'fs') return Object.freeze({ kind: 'fs' });
+  if (kind !== 's3') throw new Error(`config: BLOB_STORE must be 'fs' or 's3', got '${kind}'`);
+  const bucket = env.S3_BUCKET ?? '';
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+    throw new Error(
+      `config: BLOB_STORE=s3 needs S3_BUCKET, a bucket name of 3 to 63 characters, got '${bucket}'`,
+    );
+  const accessKeyId = env.S3_ACCESS_KEY_ID || undefined;
+  const secretAccessKey = env.S3_SECRET_ACCESS_KEY || undefined;
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined))
+    throw new Error('config: give both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither');
+  const endpoint = env.S3_ENDPOINT || undefined;
+  if (endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(endpoint))
+    throw new Error(`config: S3_ENDPOINT must be an http(s) URL, got '${endpoint}'`);
+  const prefix = env.S3_PREFIX ?? '';
+  if (!/^[A-Za-z0-9._/-]{0,200}$/.test(prefix))
+    throw new Error('config: S3_PREFIX may hold only letters, digits and . _ / - (200 at most)');
+  return Object.freeze({
+    kind: 's3',
+    endpoint,
+    bucket,
+    region: env.S3_REGION || 'us-east-1',
+    accessKeyId,
+    secretAccessKey,
+    forcePathStyle: onOff(env.S3_FORCE_PATH_STYLE, endpoint !== undefined, 'S3_FORCE_PATH_STYLE'),
+    prefix,
+    partBytes: integer(env.S3_PART_BYTES, 8 * 1024 ** 2, 'S3 part bytes', 5 * 1024 ** 2, 5 * 1024 ** 3),
+    cacheBytes: integer(env.BLOB_CACHE_BYTES, 16 * 1024 ** 3, 'blob cache bytes', 0, 2 ** 50),
+    presignDownloads: onOff(env.S3_PRESIGN_DOWNLOADS, false, 'S3_PRESIGN_DOWNLOADS'),
+    presignExpirySeconds: integer(env.S3_PRESIGN_EXPIRY_SECONDS, 300, 'S3 presign expiry', 10, 3600),
+  } as const);
 }
 
 /** Reads flags (CLI names, e.g. `data-dir`) first, then environment variables, then defaults. */
@@ -184,5 +258,6 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     ),
     rateLimits: parseRateLimits(env, heartbeatIntervalSeconds),
     rejoinCooldownSeconds: integer(env.REJOIN_COOLDOWN_SECONDS, 30, 'rejoin cool-down', 0, 86400),
+    blobStore: loadBlobStoreConfig(env),
   });
 }

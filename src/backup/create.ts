@@ -1,5 +1,6 @@
 // Online backup, on the coordinator: one database snapshot plus every data-dir and published file, frozen by hard
-// links in a staging directory that the coordinator's CLI then downloads file by file.
+// links in a staging directory that the coordinator's CLI then downloads file by file. With BLOB_STORE=s3 the
+// blobs are listed from the bucket instead and streamed from it to the CLI under the same paths (`data/blobs/…`).
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, sep } from 'node:path';
@@ -7,8 +8,10 @@ import type { Services } from '../ceremony/services.js';
 import { writeDatabaseSnapshot } from '../db/snapshot.js';
 import { CeremonyError } from '../errors.js';
 import { writeFileAtomic } from '../storage/atomic-write.js';
+import { type BlobSource, SHA256_NAME } from '../storage/blob-backend.js';
 import { sha256File } from '../storage/file-hash.js';
 import { freezeFiles, listFiles } from '../storage/file-tree.js';
+import { fileSource } from '../storage/fs-blobs.js';
 import {
   BACKUP_FORMAT,
   BACKUP_ID_PATTERN,
@@ -23,8 +26,12 @@ import {
 
 /** Under the data dir, never itself backed up; emptied at every start (a backup in flight died with the server). */
 export const STAGING_DIR = 'backup-staging';
-/** Data-dir entries that are not state: the embedded database (copied as a snapshot instead) and temp files. */
-const NOT_STATE = ['pgdata', 'tmp', STAGING_DIR];
+/**
+ * Data-dir entries that are not state: the embedded database (copied as a snapshot instead), temp files, and the
+ * local copies of bucket blobs (the bucket's listing stands for them).
+ */
+const NOT_STATE = ['pgdata', 'tmp', STAGING_DIR, 'blob-cache'];
+const BLOBS_PREFIX = `${DATA_PREFIX}blobs/`;
 
 function stagingOf(s: Services, backupId: string): string {
   if (!BACKUP_ID_PATTERN.test(backupId)) throw new CeremonyError('NOT_FOUND', `no backup '${backupId}'`);
@@ -51,8 +58,7 @@ async function describeFile(root: string, path: string): Promise<BackupFile> {
   const { size } = await stat(full);
   const name = basename(path);
   // Content-addressed blobs are named by their SHA-256; the CLI checks the bytes it receives against it.
-  const sha256 =
-    path.startsWith(`${DATA_PREFIX}blobs/`) && /^[0-9a-f]{64}$/.test(name) ? name : await sha256File(full);
+  const sha256 = path.startsWith(BLOBS_PREFIX) && SHA256_NAME.test(name) ? name : await sha256File(full);
   return { path, size, sha256 };
 }
 
@@ -83,6 +89,11 @@ export async function createBackup(s: Services, now = new Date()): Promise<Backu
     ];
     const files: BackupFile[] = [{ path: DATABASE_FILE, size: snapshot.size, sha256: snapshot.sha256 }];
     for (const path of paths) files.push(await describeFile(staging, path));
+    // Bucket blobs are never removed, and each is put before a row names it: a listing after the snapshot has all.
+    if (s.store.backend.kind === 's3') {
+      for await (const blob of s.store.backend.list())
+        files.push({ path: blobPath(blob.sha256), size: blob.size, sha256: blob.sha256 });
+    }
     const manifest: BackupManifest = {
       format: BACKUP_FORMAT,
       backupId,
@@ -100,19 +111,26 @@ export async function createBackup(s: Services, now = new Date()): Promise<Backu
   }
 }
 
-/** The staged file of a backup: its absolute path and manifest entry. */
+function blobPath(sha256: string): string {
+  return `${BLOBS_PREFIX}${sha256.slice(0, 2)}/${sha256}`;
+}
+
+/** A file of a staged backup: where to read it (staged, or in the bucket) and its manifest entry. */
 export async function findBackupFile(
   s: Services,
   backupId: string,
   path: string,
-): Promise<{ absolute: string; file: BackupFile }> {
+): Promise<{ source: BlobSource | undefined; file: BackupFile }> {
   const staging = stagingOf(s, backupId);
   const text = await readFile(join(staging, MANIFEST_FILE), 'utf8').catch(() => {
     throw new CeremonyError('NOT_FOUND', `no backup '${backupId}' is staged`);
   });
   const file = parseManifest(text).files.find((f) => f.path === path);
   if (file === undefined) throw new CeremonyError('NOT_FOUND', `backup '${backupId}' has no file '${path}'`);
-  return { absolute: join(staging, ...file.path.split('/')), file };
+  const staged = await fileSource(join(staging, ...file.path.split('/')));
+  if (staged !== undefined || s.store.backend.kind !== 's3' || !file.path.startsWith(BLOBS_PREFIX))
+    return { source: staged, file };
+  return { source: await s.store.source(file.sha256), file };
 }
 
 /** Drops a staged backup once the CLI has it (the links only cost directory entries, but keep no stale ones). */

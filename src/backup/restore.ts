@@ -1,7 +1,9 @@
 // Offline restore, before `serve`: check the whole backup, then fill an empty data dir and database from it and
-// append a signed `log.restored` entry to every ceremony still running, so auditors see the rollback.
+// append a signed `log.restored` entry to every ceremony still running, so auditors see the rollback. With an
+// object store configured (BLOB_STORE=s3) the backup's blobs are put into the bucket instead of the data dir.
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BlobStoreConfig } from '../config.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { listMigrationVersions, migrateDatabase } from '../db/migrate.js';
 import { selectCeremonyStates } from '../db/queries/backup.js';
@@ -13,7 +15,9 @@ import {
   readSnapshotHeader,
 } from '../db/snapshot.js';
 import { CeremonyError } from '../errors.js';
+import type { BlobBackend } from '../storage/blob-backend.js';
 import { copyFileDurably, isEmptyDir } from '../storage/file-tree.js';
+import { openBlobBackend } from '../storage/open-blob-backend.js';
 import { appendEntry } from '../transcript/log.js';
 import { loadLogSigner } from '../transcript/log-key.js';
 import { verifyNote } from '../transcript/note.js';
@@ -36,6 +40,8 @@ export interface RestoreOptions {
   transcriptsDir?: string;
   /** The checkpoint key seed when the backed-up server had it from LOG_KEY rather than its data dir. */
   logKeySeedHex?: string;
+  /** Where blobs go: the data dir when absent or `fs`; with `s3`, the bucket (objects already there are kept). */
+  blobStore?: BlobStoreConfig;
   /** Empty a non-empty target first. */
   force?: boolean;
   now?: Date;
@@ -95,10 +101,22 @@ async function checkBackup(options: RestoreOptions): Promise<BackupManifest> {
   return manifest;
 }
 
-async function copyFiles(options: RestoreOptions, manifest: BackupManifest): Promise<number> {
+async function copyFiles(
+  options: RestoreOptions,
+  manifest: BackupManifest,
+  bucket: BlobBackend | undefined,
+): Promise<number> {
   let copied = 0;
   for (const file of manifest.files) {
     const source = join(options.from, ...file.path.split('/'));
+    if (bucket !== undefined && file.path.startsWith(`${DATA_PREFIX}blobs/`)) {
+      // The backend takes the file over (it moves it into its cache): hand it a copy, never the backup's own.
+      const temp = join(options.dataDir, 'tmp', `${file.sha256}.restore`);
+      await copyFileDurably(source, temp);
+      await bucket.putFile(temp, file.sha256);
+      copied += 1;
+      continue;
+    }
     let target: string | undefined;
     if (file.path.startsWith(DATA_PREFIX))
       target = join(options.dataDir, ...file.path.slice(DATA_PREFIX.length).split('/'));
@@ -116,7 +134,12 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   const db = options.databaseUrl ? await openDatabase({ url: options.databaseUrl }) : undefined;
   try {
     await requireEmptyTargets(options, db);
-    const files = await copyFiles(options, manifest);
+    let bucket: BlobBackend | undefined;
+    if (options.blobStore?.kind === 's3') {
+      bucket = await openBlobBackend(options.blobStore, options.dataDir, () => {});
+      await bucket.init();
+    }
+    const files = await copyFiles(options, manifest, bucket);
     const target = db ?? (await openDatabase({ dataDir: join(options.dataDir, 'pgdata') }));
     try {
       const header = await readSnapshotHeader(join(options.from, DATABASE_FILE));

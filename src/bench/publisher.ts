@@ -9,6 +9,7 @@ import pg from 'pg';
 import { openDatabase } from '../db/database.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { BlobStore } from '../storage/blob-store.js';
+import { FsBlobs } from '../storage/fs-blobs.js';
 import { appendEntry } from '../transcript/log.js';
 import { loadLogSigner } from '../transcript/log-key.js';
 import { Publisher } from '../transcript/publisher.js';
@@ -61,7 +62,7 @@ async function measure(n: number): Promise<Row> {
       dataDir: work,
       seedHex: undefined,
     });
-    const store = new BlobStore(work, { reserveBytes: 0, idleMs: 60_000 });
+    const store = new BlobStore(work, { reserveBytes: 0, idleMs: 60_000 }, new FsBlobs(work));
     await store.init();
     const publisher = new Publisher(db, store, signer, join(work, 'transcripts'), (err) => {
       throw err;

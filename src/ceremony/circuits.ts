@@ -7,6 +7,7 @@ import { getCeremonyView } from './ceremonies.js';
 import { logEntry, requireState, withCeremonyLock } from './ceremony-row.js';
 import { enqueueJob, type JobKind } from './jobs.js';
 import type { Services } from './services.js';
+import { prepareStep } from './streamed-step.js';
 import type { CircuitView } from './types.js';
 
 /** Circuit outputs are published under ceremony-transcripts/<id>/<circuit>/, beside these. */
@@ -33,8 +34,8 @@ export async function addCircuit(
     }
   }
   const { constraints, power } = await checkCircuitInputs(
-    s.store.pathOf(input.r1csSha256),
-    s.store.pathOf(input.ptauSha256),
+    await s.store.localPath(input.r1csSha256),
+    await s.store.localPath(input.ptauSha256),
   );
   await withCeremonyLock(s, ceremonyId, async (tx, ceremony) => {
     requireState(ceremony, ['draft'], 'add a circuit');
@@ -75,7 +76,12 @@ export const circuitSetupJob: JobKind<SetupPayload> = {
     if (row?.status !== 'preparing') return;
     const out = s.store.tempPath('.zkey');
     try {
-      await createInitialZkey(s.store.pathOf(row.r1cs_sha256), s.store.pathOf(row.ptau_sha256), out, job);
+      await createInitialZkey(
+        await s.store.localPath(row.r1cs_sha256),
+        await s.store.localPath(row.ptau_sha256),
+        out,
+        job,
+      );
     } catch (err) {
       await rm(out, { force: true });
       throw err;
@@ -108,7 +114,7 @@ export const circuitSetupJob: JobKind<SetupPayload> = {
       });
     });
     // The first upload's step check needs the initial zkey's side: compute it while participants queue.
-    s.steps.verifier.prepare(sha256, s.store.pathOf(sha256));
+    prepareStep(s, sha256);
   },
 
   async settle(s, payload, failure) {

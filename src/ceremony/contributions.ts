@@ -15,7 +15,7 @@ import { enqueueJob, type JobKind } from './jobs.js';
 import { measureUpload } from './metrics.js';
 import { buildReceipt } from './receipts.js';
 import type { Services } from './services.js';
-import { type StepOutcome, tapUpload, verifyContributionStep } from './streamed-step.js';
+import { prepareStep, type StepOutcome, tapUpload, verifyContributionStep } from './streamed-step.js';
 import { advanceTurns, endTurn, markTurnVerifying, readTurnState } from './turns.js';
 import type { ContributionView, Participant } from './types.js';
 
@@ -45,7 +45,10 @@ async function requireHeldTurn(s: Services, p: Participant, circuit: string): Pr
     [p.ceremonyId, circuit, p.participantId],
   );
   if (!row) throw new CeremonyError('NOT_YOUR_TURN', `it is not your turn on circuit '${circuit}'`);
-  const { size } = await stat(s.store.pathOf(row.latest_zkey_sha256));
+  const latest = await s.store.source(row.latest_zkey_sha256);
+  if (latest === undefined)
+    throw new CeremonyError('INTERNAL', `zkey ${row.latest_zkey_sha256} is not stored`);
+  const { size } = latest;
   return {
     turnId: row.id,
     index: row.contribution_index + 1,
@@ -78,7 +81,7 @@ async function checkUpload(
       'the upload is the current zkey itself: contribute to it first',
     );
   }
-  const prev = await readZkeyInfo(s.store.pathOf(held.prevZkeySha256));
+  const prev = await readZkeyInfo(await s.store.localPath(held.prevZkeySha256));
   const next = await readZkeyInfo(file.path);
   const verdict = checkContributionChain(prev, next);
   if (!verdict.ok) throw new CeremonyError(verdict.code, verdict.message);
@@ -252,7 +255,7 @@ async function receiveForTurn(
   }
   if (failure) {
     // The refused attempt used up zkey_prev's secret scalars: prepare fresh ones for the next upload.
-    s.steps.verifier.prepare(held.prevZkeySha256, s.store.pathOf(held.prevZkeySha256));
+    prepareStep(s, held.prevZkeySha256);
     throw failure;
   }
   // The job commits this verdict at once; without it (verifier unavailable) the job checks the stored file.
@@ -351,7 +354,7 @@ export const verifyContributionJob: JobKind<VerifyPayload> = {
     // A crash between moving the file into the store and committing leaves it under its hash: verify that copy.
     const path = await stat(uploaded).then(
       () => uploaded,
-      () => s.store.pathOf(c.zkey_sha256),
+      () => s.store.localPath(c.zkey_sha256),
     );
     let result: StepOutcome;
     try {
@@ -360,8 +363,8 @@ export const verifyContributionJob: JobKind<VerifyPayload> = {
         c,
         path,
         {
-          zkeyPath: s.store.pathOf(circuit.initial_zkey_sha256),
-          ptauPath: s.store.pathOf(circuit.ptau_sha256),
+          zkeyPath: await s.store.localPath(circuit.initial_zkey_sha256),
+          ptauPath: await s.store.localPath(circuit.ptau_sha256),
         },
         job,
       );
@@ -428,7 +431,7 @@ export const verifyContributionJob: JobKind<VerifyPayload> = {
       prepareNext = c.zkey_sha256;
     });
     await rm(uploaded, { force: true });
-    if (prepareNext) s.steps.verifier.prepare(prepareNext, s.store.pathOf(prepareNext));
+    if (prepareNext) prepareStep(s, prepareNext);
   },
 
   // The verifier itself kept failing (crash, out of memory, timeout): the circuit must not stay held forever.

@@ -139,7 +139,7 @@ async function finalizeCircuits(s: Services, id: string, job: JobContext): Promi
     const out = s.store.tempPath('.zkey');
     try {
       const applied = await applyBeacon(
-        s.store.pathOf(circuit.latest_zkey_sha256),
+        await s.store.localPath(circuit.latest_zkey_sha256),
         out,
         'beacon',
         beacon.beaconHex,
@@ -147,8 +147,8 @@ async function finalizeCircuits(s: Services, id: string, job: JobContext): Promi
         { signal, timeoutMs },
       );
       const check = await verifyFromInit(
-        s.store.pathOf(circuit.initial_zkey_sha256),
-        s.store.pathOf(circuit.ptau_sha256),
+        await s.store.localPath(circuit.initial_zkey_sha256),
+        await s.store.localPath(circuit.ptau_sha256),
         out,
         { signal, timeoutMs },
       );
@@ -193,7 +193,7 @@ async function finalizeCircuits(s: Services, id: string, job: JobContext): Promi
     [id],
   );
   for (const circuit of finals) {
-    const zkey = s.store.pathOf(circuit.final_zkey_sha256);
+    const zkey = await s.store.localPath(circuit.final_zkey_sha256);
     const { verificationKey } = await exportVerificationKey(zkey, { signal, timeoutMs });
     const { solidity } = await exportSolidityVerifier(zkey, { signal, timeoutMs });
     outputs.push({

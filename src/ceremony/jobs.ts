@@ -54,9 +54,13 @@ export async function enqueueJob(
   await insertJob(tx, kind, payload);
 }
 
-/** A catalogue refusal would only repeat, so it settles at once; anything else is retried until attempts run out. */
+/**
+ * A catalogue refusal would only repeat, so it settles at once; anything else, and `UNAVAILABLE` (the database or the
+ * object store away for a moment), is retried until attempts run out.
+ */
 export function isFinalFailure(error: unknown, attempts: number): boolean {
-  return error instanceof CeremonyError || attempts >= MAX_JOB_ATTEMPTS;
+  const refusal = error instanceof CeremonyError && error.code !== 'UNAVAILABLE';
+  return refusal || attempts >= MAX_JOB_ATTEMPTS;
 }
 
 export function publicMessageOf(error: unknown, fallback: string): string {

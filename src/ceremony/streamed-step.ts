@@ -16,11 +16,20 @@ export interface UploadTap {
 // The body is not read while the upload waits: a longer wait would hold the participant's turn idle.
 const PREPARE_WAIT_MS = 3000;
 
+/** Starts computing the step verifier's side of this zkey ahead of the next upload (its local copy fetched first). */
+export function prepareStep(s: Services, sha256: string): void {
+  s.store.localPath(sha256).then(
+    (path) => s.steps.verifier.prepare(sha256, path),
+    // The next upload's begin() fetches it again and reports what failed.
+    (err: unknown) => s.log.warn({ err, zkey: sha256 }, 'zkey could not be fetched for the step verifier'),
+  );
+}
+
 /** Starts the streamed check of an upload on top of the zkey with this hash. */
 export async function tapUpload(s: Services, prevSha256: string): Promise<UploadTap> {
   let step: StreamedStep | undefined;
   try {
-    step = await s.steps.verifier.begin(prevSha256, s.store.pathOf(prevSha256), PREPARE_WAIT_MS);
+    step = await s.steps.verifier.begin(prevSha256, await s.store.localPath(prevSha256), PREPARE_WAIT_MS);
   } catch (err) {
     s.log.warn({ err }, 'streaming verifier unavailable; the verification job will check the file');
   }
@@ -68,7 +77,7 @@ export async function verifyContributionStep(
   let durationMs = 0;
   let maxRssBytes = 0;
   if (!s.steps.passed.has(c.id)) {
-    const step = await verifyStepFromFiles(s.store.pathOf(c.prev_zkey_sha256), path, opts);
+    const step = await verifyStepFromFiles(await s.store.localPath(c.prev_zkey_sha256), path, opts);
     durationMs += step.durationMs;
     maxRssBytes = Math.max(maxRssBytes, step.maxRssBytes);
     if (!step.ok) {

@@ -16,6 +16,8 @@ const FIRST_CONTACT_RETRY_DELAYS_MS = [500, 1500, 4000];
 // One that answered before and went away is likely restarting (crash, deploy, database failover): about a minute.
 const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15_000, 15_000, 15_000];
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
+// A zkey download may be sent on to a presigned object-store URL.
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 
 /** An error answer from the coordinator, or a transport failure (status 0). */
 export class ApiError extends Error {
@@ -149,11 +151,10 @@ export class CoordinatorClient {
     }
     const absolute = this.apiUrl(url);
     return this.withRetries(async () => {
-      const response = await this.send('GET', absolute, undefined, true, false);
+      const { response, etag } = await this.openDownload(absolute);
       if (response.body === null) throw new ApiError(0, 'BAD_RESPONSE', `empty body from ${absolute}`);
       const length = Number(response.headers.get('content-length'));
       const total = Number.isFinite(length) && length > 0 ? length : undefined;
-      const etag = parseEtag(response.headers.get('etag'));
       const hash = createHash('sha256');
       let size = 0;
       const meter = new Transform({
@@ -198,6 +199,37 @@ export class CoordinatorClient {
         throw err;
       }
     });
+  }
+
+  /**
+   * The download's response and the SHA-256 the coordinator names in its ETag. A redirect (a presigned object-store
+   * URL) is followed here, without the bearer token, and the coordinator's ETag still decides: the store's own ETag
+   * is not a SHA-256.
+   */
+  private async openDownload(absolute: string): Promise<{ response: Response; etag: string | undefined }> {
+    const first = await this.send('GET', absolute, undefined, true, false, 'manual');
+    const etag = parseEtag(first.headers.get('etag'));
+    const location = first.headers.get('location');
+    if (!REDIRECT_STATUS.has(first.status)) return { response: first, etag };
+    await first.body?.cancel();
+    if (location === null)
+      throw new ApiError(first.status, 'BAD_RESPONSE', `redirect without Location from ${absolute}`);
+    const target = new URL(location, absolute);
+    let response: Response;
+    try {
+      response = await fetch(target, { redirect: 'follow' });
+    } catch (err) {
+      throw transportError(target.origin, err);
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new ApiError(
+        response.status,
+        'DOWNLOAD_FAILED',
+        `the redirected download of ${absolute} answered ${response.status}`,
+      );
+    }
+    return { response, etag };
   }
 
   /** Streams a file as the request body (default PUT) and returns the parsed JSON answer. */
@@ -245,8 +277,9 @@ export class CoordinatorClient {
     body: unknown,
     relogin: boolean,
     retry = method === 'GET',
+    redirect: 'follow' | 'manual' = 'follow',
   ): Promise<Response> {
-    const attempt = () => this.fetchOnce(method, path, body, retry);
+    const attempt = () => this.fetchOnce(method, path, body, retry, redirect);
     let response = retry ? await this.withRetries(attempt) : await attempt();
     // A rate-limited request waits as the server asks (briefly) and goes again.
     for (let waited = 0; response.status === 429 && waited < 3; waited++) {
@@ -261,7 +294,8 @@ export class CoordinatorClient {
       await this.login(this.keys);
       response = await attempt();
     }
-    if (!response.ok) throw toApiError(response.status, await response.text());
+    if (!response.ok && !(redirect === 'manual' && REDIRECT_STATUS.has(response.status)))
+      throw toApiError(response.status, await response.text());
     return response;
   }
 
@@ -270,6 +304,7 @@ export class CoordinatorClient {
     path: string,
     body: unknown,
     retryable: boolean,
+    redirect: 'follow' | 'manual' = 'follow',
   ): Promise<Response> {
     const url = this.apiUrl(path);
     const headers: Record<string, string> = {};
@@ -281,6 +316,7 @@ export class CoordinatorClient {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
+        redirect,
       });
     } catch (err) {
       throw transportError(url, err);

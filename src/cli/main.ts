@@ -133,12 +133,14 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
     }
     case 'restore': {
       const { formatRestore, runRestore } = await import('./commands/restore.js');
+      const { loadBlobStoreConfig } = await import('../config.js');
       const result = await runRestore({
         from: requiredString(flags, 'from'),
         dataDir: requiredString(flags, 'data-dir'),
         databaseUrl: optionalString(flags, 'database-url') ?? emptyAsUndefined(process.env.DATABASE_URL),
         transcriptsDir: optionalString(flags, 'transcripts-dir'),
         logKeySeedHex: optionalString(flags, 'log-key') ?? emptyAsUndefined(process.env.LOG_KEY),
+        blobStore: loadBlobStoreConfig(process.env),
         force: flags.force === true,
       });
       printResult(out, result, formatRestore(result));

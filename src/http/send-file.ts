@@ -1,14 +1,14 @@
-// Streams a stored file with ETag = its SHA-256 and single-range `Range` support.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+// Streams a stored file (a local file or an object-store blob) with ETag = its SHA-256 and single-range `Range`.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CeremonyError } from '../errors.js';
+import type { BlobSource } from '../storage/blob-backend.js';
 
 export async function sendStoredFile(
   request: FastifyRequest,
   reply: FastifyReply,
   file: {
-    path: string;
+    /** Undefined when the file is not (or no longer) stored: 404. */
+    source: BlobSource | undefined;
     sha256: string;
     contentType: string;
     downloadName?: string;
@@ -16,9 +16,8 @@ export async function sendStoredFile(
     immutable?: boolean;
   },
 ): Promise<FastifyReply> {
-  const { size } = await stat(file.path).catch(() => {
-    throw new CeremonyError('NOT_FOUND', 'file is not in the store');
-  });
+  if (file.source === undefined) throw new CeremonyError('NOT_FOUND', 'file is not in the store');
+  const { size } = file.source;
   const etag = `"${file.sha256}"`;
   reply
     .header('ETag', etag)
@@ -50,14 +49,14 @@ export async function sendStoredFile(
       .status(206)
       .header('Content-Range', `bytes ${start}-${last}/${size}`)
       .header('Content-Length', last - start + 1);
-    return reply.send(createReadStream(file.path, { start, end: last }));
+    return reply.send(await file.source.open({ start, end: last }));
   }
   reply.header('Content-Length', size);
-  return reply.send(createReadStream(file.path));
+  return reply.send(await file.source.open());
 }
 
 /** `If-None-Match` may list several tags, weak ones included (RFC 9110 §13.1.2: weak comparison). */
-function matchesEtag(header: string | undefined, etag: string): boolean {
+export function matchesEtag(header: string | undefined, etag: string): boolean {
   if (header === undefined) return false;
   return header.split(',').some((tag) => {
     const t = tag.trim();

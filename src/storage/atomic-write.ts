@@ -45,3 +45,19 @@ export async function copyFileAtomic(from: string, to: string): Promise<void> {
     throw err;
   }
 }
+
+export async function fsyncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Moves a finished file to `target` durably (rename, then fsync of the directory). */
+export async function placeFile(from: string, target: string): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  await rename(from, target);
+  await fsyncPath(dirname(target));
+}

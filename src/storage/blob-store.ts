@@ -1,12 +1,15 @@
-// Content-addressed files under the data dir: every write streams to a temp file, hashes in the same pass,
-// fsyncs, then renames into place, so a crash leaves either the whole file or none.
+// Content-addressed blobs: every write streams to a local temp file, hashes in the same pass, fsyncs, and only
+// then is stored under its hash by the backend (renamed into the data dir, or put into the bucket), so a crash or a
+// cut body leaves either the whole blob or none.
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CeremonyError } from '../errors.js';
+import { fsyncPath, placeFile } from './atomic-write.js';
+import type { BlobBackend, BlobSource } from './blob-backend.js';
 import { sha256File } from './file-hash.js';
 import { armWatchdog, describeWriteError, type IntakeLimits, requireFreeSpace } from './intake.js';
 
@@ -28,7 +31,6 @@ export type ReceiveLimits = Omit<IntakeLimits, 'idleMs'> & {
   observe?: ((chunk: Uint8Array) => Promise<void>) | undefined;
 };
 
-const sha256Pattern = /^[0-9a-f]{64}$/;
 // A received file waits only seconds for its checks before it is renamed; one this old belongs to no request.
 const STALE_TEMP_MS = 15 * 60_000;
 
@@ -65,15 +67,6 @@ class HashingLimiter extends Transform {
   }
 }
 
-export async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 export class BlobStore {
   readonly tmpDir: string;
   /** Streams being received, by temp path: aborted on shutdown, spared by the sweeper. */
@@ -84,6 +77,7 @@ export class BlobStore {
   constructor(
     readonly root: string,
     readonly options: BlobStoreOptions,
+    readonly backend: BlobBackend,
   ) {
     this.tmpDir = join(root, 'tmp');
   }
@@ -91,8 +85,8 @@ export class BlobStore {
   /** Creates the folders and removes every temp file a previous run left (no stream or job can own one yet). */
   async init(): Promise<number> {
     await mkdir(this.tmpDir, { recursive: true });
-    await mkdir(join(this.root, 'blobs'), { recursive: true });
     await mkdir(join(this.root, 'uploads'), { recursive: true });
+    await this.backend.init();
     return this.sweepTemp(0, () => true);
   }
 
@@ -132,20 +126,27 @@ export class BlobStore {
     await Promise.allSettled([...this.inFlight.values()].map((r) => r.done));
   }
 
-  pathOf(sha256: string): string {
-    if (!sha256Pattern.test(sha256)) throw new TypeError(`BlobStore.pathOf: bad sha256 ${sha256}`);
-    return join(this.root, 'blobs', sha256.slice(0, 2), sha256);
+  /** A local file holding the blob, for snarkjs and the verifiers (with an object store: fetched into the cache). */
+  localPath(sha256: string): Promise<string> {
+    return this.backend.localPath(sha256);
+  }
+
+  /** The blob for a download (size, ranges), or undefined when it is not stored. */
+  source(sha256: string): Promise<BlobSource | undefined> {
+    return this.backend.source(sha256);
   }
 
   uploadPath(contributionId: string): string {
     return join(this.root, 'uploads', `${contributionId}.zkey`);
   }
 
-  async has(sha256: string): Promise<boolean> {
-    return stat(this.pathOf(sha256)).then(
-      () => true,
-      () => false,
-    );
+  /** A short-lived URL that serves the blob straight from the object store, when `S3_PRESIGN_DOWNLOADS=on`. */
+  presignDownload(sha256: string, downloadName: string): Promise<string | undefined> {
+    return this.backend.presignDownload(sha256, downloadName);
+  }
+
+  has(sha256: string): Promise<boolean> {
+    return this.backend.has(sha256);
   }
 
   /**
@@ -179,21 +180,16 @@ export class BlobStore {
   }
 
   /** Moves a received temp file to `target` durably (rename, then fsync of the directory). */
-  async place(tempPath: string, target: string): Promise<void> {
-    await mkdir(dirname(target), { recursive: true });
-    await rename(tempPath, target);
-    await fsyncPath(dirname(target));
+  place(tempPath: string, target: string): Promise<void> {
+    return placeFile(tempPath, target);
   }
 
-  /** Stores a received temp file under its hash; an identical file already there is kept. */
-  async adopt(file: Pick<StoredFile, 'path' | 'sha256'>): Promise<string> {
-    const target = this.pathOf(file.sha256);
-    if (await this.has(file.sha256)) {
-      await rm(file.path, { force: true });
-    } else {
-      await this.place(file.path, target);
-    }
-    return target;
+  /**
+   * Stores a received temp file under its hash (an identical blob already there is kept); returns a local path of
+   * the blob. The hash is known before the backend sees a byte, so nothing is ever stored under a wrong name.
+   */
+  adopt(file: Pick<StoredFile, 'path' | 'sha256'>): Promise<string> {
+    return this.backend.putFile(file.path, file.sha256);
   }
 
   /** Hashes a finished temp file (e.g. a snarkjs output) and stores it under that hash; returns the hash. */

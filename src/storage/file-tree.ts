@@ -1,7 +1,7 @@
 // Whole directory trees for backups: list the files, freeze them by hard links, copy them back into place.
 import { chmod, copyFile, link, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fsyncPath } from './blob-store.js';
+import { fsyncPath } from './atomic-write.js';
 
 function isErrno(err: unknown, ...codes: string[]): boolean {
   return codes.includes((err as NodeJS.ErrnoException)?.code ?? '');

@@ -175,8 +175,11 @@ export class Publisher {
       if (state.outputs.has(c.final_zkey_sha256)) continue;
       const out = join(dir, c.name);
       await mkdir(out, { recursive: true });
-      await copyFileAtomic(this.store.pathOf(c.verification_key_sha256), join(out, 'verification_key.json'));
-      await copyFileAtomic(this.store.pathOf(c.verifier_sol_sha256), join(out, 'verifier.sol'));
+      await copyFileAtomic(
+        await this.store.localPath(c.verification_key_sha256),
+        join(out, 'verification_key.json'),
+      );
+      await copyFileAtomic(await this.store.localPath(c.verifier_sol_sha256), join(out, 'verifier.sol'));
       await writeFileAtomic(join(out, 'final.zkey.sha256'), `${c.final_zkey_sha256}\n`);
       state.outputs.add(c.final_zkey_sha256);
     }

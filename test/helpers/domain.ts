@@ -15,6 +15,7 @@ import { openDatabase } from '../../src/db/database.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { StepService } from '../../src/snark/step-verify/step-service.js';
 import { BlobStore } from '../../src/storage/blob-store.js';
+import { openBlobBackend } from '../../src/storage/open-blob-backend.js';
 import { loadLogSigner } from '../../src/transcript/log-key.js';
 import { createTestDatabase } from './database.js';
 
@@ -36,10 +37,11 @@ export async function createTestDomain(env: Record<string, string> = {}): Promis
   const config = loadConfig({}, { DATA_DIR: dataDir, COORDINATOR_PUBLIC_KEYS: coordinatorKey, ...env });
   const db = await openDatabase(database.url ? { url: database.url } : {});
   await migrateDatabase(db);
-  const store = new BlobStore(dataDir, {
-    reserveBytes: config.diskReserveBytes,
-    idleMs: config.uploadIdleSeconds * 1000,
-  });
+  const store = new BlobStore(
+    dataDir,
+    { reserveBytes: config.diskReserveBytes, idleMs: config.uploadIdleSeconds * 1000 },
+    await openBlobBackend(config.blobStore, dataDir, () => {}),
+  );
   await store.init();
   const signer = await loadLogSigner({ origin: 'test.ceremony.local', dataDir, seedHex: undefined });
   let now = epoch;

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CeremonyError } from '../../src/errors.js';
 import { BlobStore } from '../../src/storage/blob-store.js';
+import { FsBlobs } from '../../src/storage/fs-blobs.js';
 
 const MIB = 1024 * 1024;
 
@@ -31,7 +32,7 @@ describe.skipIf(!mounted)('a disk that fills mid-upload (4 MiB tmpfs)', () => {
   let store: BlobStore;
 
   beforeAll(async () => {
-    store = new BlobStore(root, { reserveBytes: 0, idleMs: 10_000 });
+    store = new BlobStore(root, { reserveBytes: 0, idleMs: 10_000 }, new FsBlobs(root));
     await store.init();
   });
 
@@ -54,7 +55,7 @@ describe.skipIf(!mounted)('a disk that fills mid-upload (4 MiB tmpfs)', () => {
   });
 
   it('refuses before writing when the reserve would be crossed, and stores what fits', async () => {
-    const guarded = new BlobStore(root, { reserveBytes: 3 * MIB, idleMs: 10_000 });
+    const guarded = new BlobStore(root, { reserveBytes: 3 * MIB, idleMs: 10_000 }, new FsBlobs(root));
     const refused = await guarded
       .put(Readable.from(chunks(2 * MIB, 64 * 1024)), { maxBytes: 64 * MIB, expectedBytes: 2 * MIB })
       .then(

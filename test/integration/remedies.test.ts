@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRemedy } from '../../src/cli/commands/admin-remedies.js';
 import { contribute } from '../../src/snark/runner.js';
 import { sha256File } from '../../src/storage/file-hash.js';
+import { FsBlobs } from '../../src/storage/fs-blobs.js';
 import { decodeEntryLine } from '../../src/transcript/entry.js';
 import { call, loginAs } from '../helpers/api.js';
 import { affine, setupCeremony } from '../helpers/ceremony.js';
@@ -25,7 +26,8 @@ interface View {
 describe('remedies for stuck work', () => {
   let server: TestServer;
   let coordinator: string;
-  const blobDir = (sha256: string) => dirname(server.built.services.store.pathOf(sha256));
+  const blobDir = (sha256: string) =>
+    dirname(new FsBlobs(server.built.services.config.dataDir).pathOf(sha256));
   /** Storing a blob under this hash then fails as a broken disk would: the directory it goes in is a file. */
   const breakStorageOf = async (sha256: string) => {
     if (await exists(blobDir(sha256))) return false;

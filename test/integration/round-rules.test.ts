@@ -185,7 +185,7 @@ describe('a verifier that cannot run', () => {
     const spec = { name: 'lonely', r1cs: affine.r1cs, ptau: fixture('pot12.ptau') };
     const ceremony = await setupCeremony(server, { id: 'broken', circuits: [spec], participants: 2 });
     const [alice, bob] = ceremony.participants.map((p) => participantApi(ceremony, p));
-    await unlink(server.built.services.store.pathOf(await sha256File(spec.ptau)));
+    await unlink(await server.built.services.store.localPath(await sha256File(spec.ptau)));
 
     expect((await alice!.join()).circuits[0]?.state).toBe('active');
     expect((await bob!.join()).circuits[0]?.state).toBe('waiting');

@@ -2,7 +2,7 @@
 // the default (README "Configuration").
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadBlobStoreConfig, loadConfig } from '../../src/config.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/crypto/hex.js';
 
@@ -136,5 +136,39 @@ describe('loadConfig precedence', () => {
       /web contribution max constraints/,
     );
     expect(() => loadConfig({ coordinator: 'zz' }, {})).toThrow(/config: coordinator key/);
+  });
+
+  it('keeps blobs in the data dir unless BLOB_STORE=s3 names a bucket; refuses half or bad S3 settings', () => {
+    expect(loadConfig({}, {}).blobStore).toEqual({ kind: 'fs' });
+    const s3 = loadBlobStoreConfig({
+      BLOB_STORE: 's3',
+      S3_BUCKET: 'zkeys',
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+    });
+    expect(s3).toMatchObject({
+      kind: 's3',
+      bucket: 'zkeys',
+      region: 'us-east-1',
+      forcePathStyle: true,
+      prefix: '',
+      presignDownloads: false,
+      presignExpirySeconds: 300,
+      cacheBytes: 16 * 1024 ** 3,
+      accessKeyId: undefined,
+    });
+    expect(loadBlobStoreConfig({ BLOB_STORE: 's3', S3_BUCKET: 'zkeys' })).toMatchObject({
+      forcePathStyle: false,
+    });
+    expect(() => loadBlobStoreConfig({ BLOB_STORE: 'disk' })).toThrow(/BLOB_STORE must be 'fs' or 's3'/);
+    expect(() => loadBlobStoreConfig({ BLOB_STORE: 's3' })).toThrow(/needs S3_BUCKET/);
+    expect(() => loadBlobStoreConfig({ BLOB_STORE: 's3', S3_BUCKET: 'b1b', S3_ACCESS_KEY_ID: 'id' })).toThrow(
+      /both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY/,
+    );
+    expect(() =>
+      loadBlobStoreConfig({ BLOB_STORE: 's3', S3_BUCKET: 'b1b', S3_PRESIGN_DOWNLOADS: 'yes' }),
+    ).toThrow(/S3_PRESIGN_DOWNLOADS must be 'on' or 'off'/);
+    expect(() =>
+      loadBlobStoreConfig({ BLOB_STORE: 's3', S3_BUCKET: 'b1b', S3_PRESIGN_EXPIRY_SECONDS: '86400' }),
+    ).toThrow(/S3 presign expiry/);
   });
 });

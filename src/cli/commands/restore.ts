@@ -1,6 +1,7 @@
 // `ceremony restore`: offline, before `serve`; the checks and the writing live in src/backup/restore.ts.
 import { resolve } from 'node:path';
 import { type RestoreResult, restoreBackup } from '../../backup/restore.js';
+import type { BlobStoreConfig } from '../../config.js';
 
 export interface RestoreCommandOptions {
   from: string;
@@ -8,6 +9,8 @@ export interface RestoreCommandOptions {
   databaseUrl?: string;
   transcriptsDir?: string;
   logKeySeedHex?: string;
+  /** BLOB_STORE and the S3_* settings, as `serve` reads them: blobs go where the server will look for them. */
+  blobStore?: BlobStoreConfig;
   force: boolean;
 }
 

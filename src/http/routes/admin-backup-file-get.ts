@@ -19,9 +19,9 @@ export const adminBackupFileGet: Route = (app, s) =>
     },
     async (request, reply) => {
       await requireCoordinator(s, request);
-      const { absolute, file } = await findBackupFile(s, request.params.backupId, request.params['*']);
+      const { source, file } = await findBackupFile(s, request.params.backupId, request.params['*']);
       return sendStoredFile(request, reply, {
-        path: absolute,
+        source,
         sha256: file.sha256,
         contentType: 'application/octet-stream',
       });

@@ -31,7 +31,7 @@ export const circuitFileGet: Route = (app, s) =>
       const file = request.params.file as CircuitFile;
       const sha256 = await resolveCircuitFile(s.db, id, name, file);
       return sendStoredFile(request, reply, {
-        path: s.store.pathOf(sha256),
+        source: await s.store.source(sha256),
         sha256,
         contentType: contentTypes[file],
         downloadName:

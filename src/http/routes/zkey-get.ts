@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { resolveZkey } from '../../ceremony/published-files.js';
 import { CeremonyId, CircuitName } from '../schemas.js';
-import { sendStoredFile } from '../send-file.js';
+import { matchesEtag, sendStoredFile } from '../send-file.js';
 import type { Route } from '../types.js';
 
 export const zkeyGet: Route = (app, s) =>
@@ -11,7 +11,8 @@ export const zkeyGet: Route = (app, s) =>
       schema: {
         tags: ['public'],
         summary:
-          'The zkey after contribution `index` (0 = initial, `latest`, `final`); ETag = SHA-256; Range supported',
+          'The zkey after contribution `index` (0 = initial, `latest`, `final`); ETag = SHA-256; Range supported; ' +
+          'with S3_PRESIGN_DOWNLOADS=on, 302 to a short-lived presigned URL (the ETag still names the SHA-256)',
         params: Type.Object({
           id: CeremonyId,
           name: CircuitName,
@@ -23,11 +24,20 @@ export const zkeyGet: Route = (app, s) =>
       const { id, name, index } = request.params;
       const { sha256, label } = await resolveZkey(s.db, id, name, index);
       reply.header('X-Contribution-Index', label);
+      const downloadName = `${id}-${name}-${label}.zkey`;
+      const presigned = await s.store.presignDownload(sha256, downloadName);
+      if (presigned !== undefined) {
+        // The ETag still names the SHA-256 the client must get; the store's own ETag is not one.
+        const etag = `"${sha256}"`;
+        reply.header('ETag', etag).header('Cache-Control', 'no-store');
+        if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).send();
+        return reply.redirect(presigned, 302);
+      }
       return sendStoredFile(request, reply, {
-        path: s.store.pathOf(sha256),
+        source: await s.store.source(sha256),
         sha256,
         contentType: 'application/octet-stream',
-        downloadName: `${id}-${name}-${label}.zkey`,
+        downloadName,
         // `latest` moves with every accepted contribution; an index or `final`, once it exists, never changes.
         immutable: index !== 'latest',
       });
