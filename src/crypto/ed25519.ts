@@ -74,15 +74,20 @@ interface KeyFileJson {
   secretKey: string;
 }
 
-/** Writes a key file readable by its owner only (mode 0600); refuses to overwrite an existing file. */
-export async function writeKeyFile(path: string, keys: KeyPair): Promise<void> {
+/** The text of a key file: JSON with the public key and the 32-byte secret seed, both hex. */
+export function encodeKeyFile(keys: KeyPair): string {
   const body: KeyFileJson = {
     type: 'ed25519',
     publicKey: toHex(keys.publicKey),
     secretKey: toHex(keys.secretKey),
   };
+  return `${JSON.stringify(body, null, 2)}\n`;
+}
+
+/** Writes a key file readable by its owner only (mode 0600); refuses to overwrite an existing file. */
+export async function writeKeyFile(path: string, keys: KeyPair): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  await writeFile(path, encodeKeyFile(keys), { mode: 0o600, flag: 'wx' });
 }
 
 export async function readKeyFile(path: string): Promise<KeyPair> {
