@@ -52,8 +52,9 @@ export function scheduleLogKeys(
     let problem: string | undefined;
     if (pinned !== undefined && published !== undefined && published !== pinned)
       problem = `the published log key ${published} is not the pinned key ${pinned}`;
-    else if (pinned === undefined && keys.readProblem !== undefined)
-      problem = `the log key could not be read: ${keys.readProblem}`;
+    else if (keys.readProblem !== undefined)
+      problem =
+        pinned !== undefined ? keys.readProblem : `the log key could not be read: ${keys.readProblem}`;
     const key = pinned ?? published;
     return { keyFor: () => key, current: key, problem };
   }
@@ -64,8 +65,8 @@ export function scheduleLogKeys(
     problem = `the pinned key ${pinned} is none of the keys this log used (${announced.map(keyLabel).join(', ')})`;
   else if (published !== undefined && published !== last.newLogKey)
     problem = `the published log key ${keyLabel(published)} is not the key the log last announced (entry ${last.seq}: ${keyLabel(last.newLogKey)})`;
-  else if (pinned === undefined && keys.readProblem !== undefined)
-    problem = `the log key could not be read: ${keys.readProblem}`;
+  else if (keys.readProblem !== undefined)
+    problem = pinned !== undefined ? keys.readProblem : `the log key could not be read: ${keys.readProblem}`;
   return {
     keyFor: (size) => rotationFor(rotations, size)?.newLogKey ?? first,
     current: last.newLogKey,
