@@ -27,8 +27,9 @@ import type { App } from './http/types.js';
 import { StepService } from './snark/step-verify/step-service.js';
 import { BlobStore } from './storage/blob-store.js';
 import { openBlobBackend } from './storage/open-blob-backend.js';
-import { loadLogSigner } from './transcript/log-key.js';
+import { type LogSigner, loadLogSigner } from './transcript/log-key.js';
 import { Publisher } from './transcript/publisher.js';
+import { hasSignedLogs, requireLogKeyInForce } from './transcript/rotate-log-key.js';
 
 export interface BuiltApp {
   app: App;
@@ -70,12 +71,20 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   const swept = await store.init();
   if (swept > 0) app.log.warn({ swept }, 'removed temp files left by a previous run');
   await clearBackupStaging(config.dataDir);
-  const signer = await loadLogSigner({
-    origin: config.origin,
-    originConfigured: config.originConfigured,
-    dataDir: config.dataDir,
-    seedHex: config.logKeySeedHex,
-  });
+  let signer: LogSigner;
+  try {
+    signer = await loadLogSigner({
+      origin: config.origin,
+      originConfigured: config.originConfigured,
+      dataDir: config.dataDir,
+      seedHex: config.logKeySeedHex,
+      mayCreate: !(await hasSignedLogs(db)),
+    });
+    await requireLogKeyInForce(db, signer);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   const metrics = createMetrics();
 
   let publisher: Publisher | undefined;

@@ -70,6 +70,8 @@ export interface Config {
   readonly diskReserveBytes: number;
   /** An upload that sends nothing for this long is cut and its temp file removed. */
   readonly uploadIdleSeconds: number;
+  /** `/readyz` is red when the database does not answer a fresh connection's `SELECT 1` within this long. */
+  readonly readyTimeoutMs: number;
   /** SIGTERM: connections still open after this long are closed outright. */
   readonly shutdownGraceSeconds: number;
   readonly verifyConcurrency: number;
@@ -239,6 +241,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     maxBlobBytes: integer(env.MAX_BLOB_BYTES, 4 * 1024 ** 3, 'max blob bytes', 1024, 2 ** 42),
     diskReserveBytes: integer(env.DISK_RESERVE_BYTES, 1024 ** 3, 'disk reserve bytes', 0, 2 ** 50),
     uploadIdleSeconds: integer(env.UPLOAD_IDLE_SECONDS, 60, 'upload idle timeout', 1, 3600),
+    readyTimeoutMs: integer(env.READY_TIMEOUT_MS, 2000, 'readiness timeout', 100, 60_000),
     shutdownGraceSeconds: integer(env.SHUTDOWN_GRACE_SECONDS, 5, 'shutdown grace', 1, 300),
     verifyConcurrency: integer(env.VERIFY_CONCURRENCY, 1, 'verify concurrency', 1, 64),
     crossCheckEvery: integer(env.CROSS_CHECK_EVERY, 10, 'cross-check interval', 1, 1_000_000),

@@ -133,6 +133,19 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     },
     required: ['from', 'data-dir'],
   },
+  'rotate-log-key': {
+    usage:
+      'rotate-log-key --data-dir DIR [--database-url URL] [--log-key HEX] --new-log-key FILE --key FILE [--lost-log-key VKEY]',
+    options: {
+      'data-dir': str,
+      'database-url': str,
+      'log-key': str,
+      'new-log-key': str,
+      key: str,
+      'lost-log-key': str,
+    },
+    required: ['data-dir', 'new-log-key', 'key'],
+  },
   contribute: {
     usage:
       'contribute --server URL --key FILE --ceremony ID [--entropy TEXT | --entropy-file PATH|-] [--statement TEXT] [--name TEXT] [--receipt-dir ./receipts]',

@@ -146,6 +146,19 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
       printResult(out, result, formatRestore(result));
       return 0;
     }
+    case 'rotate-log-key': {
+      const { formatRotation, runRotateLogKey } = await import('./commands/rotate-log-key.js');
+      const result = await runRotateLogKey({
+        dataDir: requiredString(flags, 'data-dir'),
+        databaseUrl: optionalString(flags, 'database-url') ?? emptyAsUndefined(process.env.DATABASE_URL),
+        logKeySeedHex: optionalString(flags, 'log-key') ?? emptyAsUndefined(process.env.LOG_KEY),
+        newKeyFile: requiredString(flags, 'new-log-key'),
+        keyFile: requiredString(flags, 'key'),
+        lostLogKey: optionalString(flags, 'lost-log-key'),
+      });
+      printResult(out, result, formatRotation(result));
+      return 0;
+    }
     default:
       if (name.startsWith('admin ')) return runAdmin(name.slice('admin '.length), flags, out);
       throw new UsageError(`unknown command '${name}'`);

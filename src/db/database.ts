@@ -21,6 +21,8 @@ export interface Database extends Queryable {
   poolStats?(): PoolStats;
   /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Throws unless the database answers within `timeoutMs`; absent where a bounded query says as much. */
+  ping?(timeoutMs: number): Promise<void>;
   /** Runs a script of several statements with no parameters (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
@@ -36,7 +38,18 @@ export async function openDatabase(options: { url?: string; dataDir?: string }):
   return openPglite(options.dataDir);
 }
 
-/** Throws unless the database answers a trivial query (readiness probe). */
-export async function pingDatabase(db: Queryable): Promise<void> {
-  await db.query('SELECT 1');
+/** Throws unless the database answers a trivial query within `timeoutMs` (readiness probe). */
+export async function pingDatabase(db: Database, timeoutMs: number): Promise<void> {
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1)
+    throw new RangeError(`pingDatabase: timeoutMs must be a positive integer, got ${timeoutMs}`);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`pingDatabase: no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    // PGlite answers in-process, but waits behind a running transaction: the race bounds that wait too.
+    await Promise.race([db.ping ? db.ping(timeoutMs) : db.query('SELECT 1'), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

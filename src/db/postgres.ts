@@ -9,6 +9,25 @@ const types = {
     oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format),
 } as pg.CustomTypesConfig;
 
+/**
+ * Readiness on a connection of its own, never a pooled one: a full pool must not make the probe wait, and a pooled
+ * connection the server has dropped must not answer for it. Both connecting and the query are bounded.
+ */
+async function pingFresh(url: string, timeoutMs: number): Promise<void> {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 export async function openPostgres(url: string): Promise<Database> {
   // A bounded wait for a connection: with the database away, requests answer 503 instead of hanging.
   const pool = new pg.Pool({ connectionString: url, types, max: 10, connectionTimeoutMillis: 10_000 });
@@ -39,6 +58,13 @@ export async function openPostgres(url: string): Promise<Database> {
       const client = await pool.connect().catch((err: unknown) => {
         throw mapDatabaseError(err);
       });
+      // A checked-out client has no listener of the pool's: without this one, a connection the server cuts while
+      // the transaction awaits other work (a file, a child) emits an unhandled 'error' and kills the process.
+      let broken: Error | undefined;
+      const onError = (err: Error) => {
+        broken ??= err;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn({ query: queryOn(client) });
@@ -50,9 +76,12 @@ export async function openPostgres(url: string): Promise<Database> {
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
-        client.release();
+        client.off('error', onError);
+        // A broken connection is destroyed rather than handed to the next caller.
+        client.release(broken);
       }
     },
+    ping: (timeoutMs) => pingFresh(url, timeoutMs),
     async exec(sql: string): Promise<void> {
       await pool.query(sql);
     },

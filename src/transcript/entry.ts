@@ -17,6 +17,7 @@ export const ENTRY_TYPES = [
   'beacon.applied',
   'ceremony.finalized',
   'log.restored',
+  'log.key-rotated',
 ] as const;
 
 export type EntryType = (typeof ENTRY_TYPES)[number];

@@ -2,6 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  encodeKeyFile,
   generateKeyPair,
   type KeyPair,
   keyPairFromSecret,
@@ -46,6 +47,8 @@ export async function loadLogSigner(options: {
   originConfigured?: boolean;
   dataDir: string;
   seedHex: string | undefined;
+  /** False where the database already holds signed logs: a new key would sign checkpoints no log announced. */
+  mayCreate?: boolean;
 }): Promise<LogSigner> {
   const origin = await settleOrigin(options.dataDir, options.origin, options.originConfigured ?? true);
   let keys: KeyPair;
@@ -57,13 +60,46 @@ export async function loadLogSigner(options: {
       () => true,
       () => false,
     );
+    if (!exists && options.mayCreate === false)
+      throw new Error(
+        `log key: ${path} is missing, but the database holds signed logs: restore the key from a backup (data/log-key), or, if it is lost, rotate with 'ceremony rotate-log-key --lost-log-key'`,
+      );
     if (!exists) await writeKeyFile(path, generateKeyPair());
     keys = await readKeyFile(path);
   }
+  return makeLogSigner(origin, keys);
+}
+
+/** The signer of a data dir's origin with `keys`. */
+export function makeLogSigner(origin: string, keys: KeyPair): LogSigner {
   return {
     name: origin,
     keys,
     verifierKey: encodeVerifierKey(origin, keys.publicKey),
     originOf: (ceremonyId) => `${origin}/ceremonies/${ceremonyId}`,
   };
+}
+
+/** The origin a data dir's log was first signed as; throws when the data dir has none. */
+export async function readLogOrigin(dataDir: string): Promise<string> {
+  const stored = (await readFile(join(dataDir, 'log-origin'), 'utf8').catch(() => ''))?.trim();
+  if (stored === '') throw new Error(`${dataDir} holds no log-origin: not a coordinator's data dir`);
+  return stored;
+}
+
+/** The key in the data dir (`log-key`), or undefined when there is none. */
+export async function readDataDirLogKey(dataDir: string): Promise<KeyPair | undefined> {
+  const path = join(dataDir, 'log-key');
+  const exists = await stat(path).then(
+    () => true,
+    () => false,
+  );
+  return exists ? readKeyFile(path) : undefined;
+}
+
+/** Replaces the data dir's key in one step (temp file, fsync, rename): a crash leaves the old key or the new. */
+export async function replaceDataDirLogKey(dataDir: string, keys: KeyPair): Promise<string> {
+  const path = join(dataDir, 'log-key');
+  await writeFileAtomic(path, encodeKeyFile(keys), 0o600);
+  return path;
 }

@@ -50,7 +50,7 @@ export async function auditCeremony(
   if (!source || typeof source.readHead !== 'function')
     throw new TypeError('auditCeremony: source must be a CeremonySource');
   const progress = options.onProgress ?? (() => {});
-  const { ledger, results, logKey, readProof } = await auditLog(source, options);
+  const { ledger, results, logKeys, readProof } = await auditLog(source, options);
   const run = async (name: CheckName, check: () => Verdict | Promise<Verdict>) => {
     results.set(name, await guarded(check));
   };
@@ -65,7 +65,7 @@ export async function auditCeremony(
       for (const name of FINAL_CHECKS)
         results.set(name, fail(`the check could not run: ${(err as Error).message}`));
     }
-    await run('receipt', () => checkReceipt({ ledger, receipt: options.receipt, logKey, readProof }));
+    await run('receipt', () => checkReceipt({ ledger, receipt: options.receipt, keys: logKeys, readProof }));
     await run('intermediate.zkeys', () => checkIntermediate(ctx, options.full === true));
   } finally {
     await artifacts.close();

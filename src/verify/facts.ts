@@ -4,6 +4,8 @@
 import { circuitNamePattern } from '../limits.js';
 import type { JsonValue } from '../transcript/canonical-json.js';
 import type { EntryType, TranscriptEntry } from '../transcript/entry.js';
+import type { RotationBody } from '../transcript/log-key-rotation.js';
+import { parseVerifierKey } from '../transcript/note.js';
 
 export interface CircuitFact {
   seq: number;
@@ -60,6 +62,19 @@ export interface RestoreFact {
   restoredSize: number;
 }
 
+/** A `log.key-rotated` entry: checkpoints of larger sizes are signed by `newLogKey`. */
+export interface KeyRotationFact extends RotationBody {
+  seq: number;
+  time: string;
+  prev: string;
+}
+
+/** A key that may act as coordinator from `seq` on: the owner (`ceremony.created`) or a co-coordinator. */
+export interface CoordinatorFact {
+  seq: number;
+  publicKey: string;
+}
+
 export interface MalformedEntry {
   seq: number;
   type: EntryType;
@@ -76,6 +91,10 @@ export interface LedgerFacts {
   finalized: { seq: number; outputs: FinalOutputFact[] } | undefined;
   /** In seq order. */
   restores: RestoreFact[];
+  /** In seq order. */
+  keyRotations: KeyRotationFact[];
+  /** In seq order. */
+  coordinators: CoordinatorFact[];
   malformed: MalformedEntry[];
 }
 
@@ -206,6 +225,37 @@ function addEntry(facts: LedgerFacts, entry: TranscriptEntry): void {
       });
       return;
     }
+    case 'ceremony.created':
+    case 'coordinator.added':
+      facts.coordinators.push({
+        seq,
+        publicKey: f.hex(entry.type === 'ceremony.created' ? 'coordinator' : 'publicKey', 32),
+      });
+      return;
+    case 'log.key-rotated': {
+      const signature = (key: string) => f.hex(key, 64);
+      const verifierKey = (key: string) => {
+        const v = f.text(key);
+        try {
+          parseVerifierKey(v);
+        } catch (err) {
+          throw new Error(`${key}: ${(err as Error).message}`);
+        }
+        return v;
+      };
+      facts.keyRotations.push({
+        seq,
+        time: entry.time,
+        prev: entry.prev,
+        oldLogKey: verifierKey('oldLogKey'),
+        newLogKey: verifierKey('newLogKey'),
+        coordinator: f.hex('coordinator', 32),
+        oldKeySignature: f.value('oldKeySignature') === null ? null : signature('oldKeySignature'),
+        newKeySignature: signature('newKeySignature'),
+        coordinatorSignature: signature('coordinatorSignature'),
+      });
+      return;
+    }
     default:
       return;
   }
@@ -221,6 +271,8 @@ export function readFacts(entries: readonly TranscriptEntry[]): LedgerFacts {
     beacons: [],
     finalized: undefined,
     restores: [],
+    keyRotations: [],
+    coordinators: [],
     malformed: [],
   };
   for (const entry of entries) {

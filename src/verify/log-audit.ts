@@ -12,14 +12,17 @@ import {
   checkSequence,
   checkSignature,
 } from './log-checks.js';
+import { checkKeyRotations, type LogKeys, scheduleLogKeys } from './log-keys.js';
 import type { LogSource } from './sources.js';
 import { type AuditOptions, type CheckName, fail, type Verdict } from './types.js';
 
 export interface LogAudit {
   ledger: Ledger;
   results: Map<CheckName, Verdict>;
-  /** The key checkpoints were checked under: the pinned one, else the published one. */
+  /** The key in force now: the last one the log announced, else the pinned one, else the published one. */
   logKey: string | undefined;
+  /** Which key signs the checkpoint of each size. */
+  logKeys: LogKeys;
   /** The latest signed checkpoint as the source served it. */
   checkpoint: string | undefined;
   readProof: (from: number, to: number) => Promise<string[] | undefined>;
@@ -50,17 +53,13 @@ export async function auditLog(
   progress(`reading the transcript from ${source.label}`);
   const head = await source.readHead();
   const ledger = readLedger(head.transcript, source.ceremonyId);
-  let logKeyProblem: string | undefined;
+  let readProblem: string | undefined;
   const published = await source.readLogKey().catch((err: unknown) => {
-    logKeyProblem = (err as Error).message;
+    readProblem = (err as Error).message;
     return undefined;
   });
   // A pinned key is what the checkpoints must verify under: whoever controls the source controls log-key.pub too.
-  const pinned = options.logKey?.trim();
-  const logKey = pinned ?? published;
-  if (pinned !== undefined && published !== undefined && published.trim() !== pinned) {
-    logKeyProblem = `the published log key ${published.trim()} is not the pinned key ${pinned}`;
-  }
+  const logKeys = scheduleLogKeys(ledger, { published, pinned: options.logKey, readProblem });
   const readProof = (from: number, to: number) => source.readConsistencyProof(from, to);
   const results = new Map<CheckName, Verdict>();
   const run = async (name: CheckName, check: () => Verdict | Promise<Verdict>) => {
@@ -71,24 +70,21 @@ export async function auditLog(
   await run('entries.canonical', () => checkCanonical(ledger));
   await run('entries.sequence', () => checkSequence(ledger));
   await run('checkpoint.root', () => checkRoot(ledger, head.checkpoint));
-  await run('checkpoint.signature', () =>
-    logKeyProblem
-      ? fail(pinned !== undefined ? logKeyProblem : `the log key could not be read: ${logKeyProblem}`)
-      : checkSignature(head.checkpoint, logKey),
-  );
+  await run('checkpoint.signature', () => checkSignature(head.checkpoint, logKeys));
   let history = new Map<number, string>();
   await run('checkpoints.history', async () => {
     history = await source.readCheckpoints(ledger.lines.length);
-    return checkHistory(ledger, history, logKey);
+    return checkHistory(ledger, history, logKeys);
   });
   await run('checkpoint.older', () =>
-    checkOlderAll({ ledger, notes: listCheckpoints(options.checkpoint), logKey, readProof }),
+    checkOlderAll({ ledger, notes: listCheckpoints(options.checkpoint), keys: logKeys, readProof }),
   );
   await run('log.restores', () => checkRestores(ledger));
+  await run('log.key-rotations', () => checkKeyRotations(ledger));
   const notes: [string, string][] = [...history].map(([size, note]) => [String(size), note]);
   if (head.checkpoint !== undefined) notes.push(['latest', head.checkpoint]);
-  await run('cosignatures', () => checkCosignatures(ledger, notes, logKey));
+  await run('cosignatures', () => checkCosignatures(ledger, notes, logKeys.current));
   await run('contributions.chain', () => checkChain(ledger.facts));
   await run('contributions.attestations', () => checkAttestations(ledger));
-  return { ledger, results, logKey, checkpoint: head.checkpoint, readProof };
+  return { ledger, results, logKey: logKeys.current, logKeys, checkpoint: head.checkpoint, readProof };
 }

@@ -8,10 +8,10 @@ import {
   makeNoteVerifier,
   parseCheckpoint,
   parseNote,
-  parseVerifierKey,
   verifyNote,
 } from '../transcript/note.js';
 import type { Ledger } from './ledger.js';
+import { keyLabel, type LogKeys } from './log-keys.js';
 import { fail, pass, shortHex, skip, summarizeProblems, type Verdict } from './types.js';
 
 const short = (hash: Uint8Array) => shortHex(toHex(hash));
@@ -107,15 +107,31 @@ export function checkRoot(ledger: Ledger, note: string | undefined): Verdict {
   return pass(`the Merkle root of all ${n} entries is the checkpoint's (${short(ledger.root)})`);
 }
 
-export function checkSignature(note: string | undefined, logKey: string | undefined): Verdict {
+/** The tree size a note's checkpoint states, read before its signature is checked (to pick the key); undefined if none. */
+function statedSize(note: string): number | undefined {
+  try {
+    return readCheckpointNote(note).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why `key` is not the key of a checkpoint of `size`, for a failure's detail. */
+function unannouncedKey(keys: LogKeys, size: number): string {
+  return `the checkpoint of size ${size} must be signed by ${keyLabel(keys.keyFor(size) ?? '')}, the key the log names for that size`;
+}
+
+export function checkSignature(note: string | undefined, keys: LogKeys): Verdict {
   if (note === undefined) return fail('no checkpoint is published');
+  if (keys.problem !== undefined) return fail(keys.problem);
+  const size = statedSize(note) ?? 0;
+  const logKey = keys.keyFor(size);
   if (logKey === undefined) return fail('no log key is published (log-key.pub, GET /v1/log-key)');
   try {
-    const key = parseVerifierKey(logKey);
     verifyNote(note, logKey);
-    return pass(`signed by the log key ${key.name}+${toHex(key.keyId)}`);
+    return pass(`signed by the log key ${keyLabel(logKey)}`);
   } catch (err) {
-    return fail((err as Error).message);
+    return fail(`${(err as Error).message}: ${unannouncedKey(keys, size)}`);
   }
 }
 
@@ -127,7 +143,13 @@ function historyProblem(
   verify: (note: string) => string,
 ): string | undefined {
   try {
-    const checkpoint = parseCheckpoint(verify(note));
+    let body: string;
+    try {
+      body = verify(note);
+    } catch (err) {
+      return `checkpoints/${size}: ${(err as Error).message} (the key the log names for size ${size})`;
+    }
+    const checkpoint = parseCheckpoint(body);
     if (checkpoint.size !== size) return `checkpoints/${size} states size ${checkpoint.size}`;
     const origin = originProblem(checkpoint, ledger.ceremonyId);
     if (origin) return `checkpoints/${size}: ${origin}`;
@@ -142,22 +164,30 @@ function historyProblem(
   }
 }
 
-export function checkHistory(
-  ledger: Ledger,
-  notes: Map<number, string>,
-  logKey: string | undefined,
-): Verdict {
-  if (logKey === undefined) return fail('no log key is published');
+export function checkHistory(ledger: Ledger, notes: Map<number, string>, keys: LogKeys): Verdict {
+  if (keys.current === undefined) return fail('no log key is published');
   if (notes.size === 0) return fail('no checkpoints are published (checkpoints/<size>)');
-  let verify: (note: string) => string;
-  try {
-    verify = makeNoteVerifier(logKey);
-  } catch (err) {
-    return fail(`the log key is unusable: ${(err as Error).message}`);
-  }
+  // One verifier per key (a log has few): each parses its key once for thousands of notes.
+  const verifiers = new Map<string, (note: string) => string>();
+  const verifierFor = (size: number) => {
+    const key = keys.keyFor(size) ?? '';
+    let verify = verifiers.get(key);
+    if (verify === undefined) {
+      try {
+        verify = makeNoteVerifier(key);
+      } catch (err) {
+        const message = `the log key is unusable: ${(err as Error).message}`;
+        verify = () => {
+          throw new Error(message);
+        };
+      }
+      verifiers.set(key, verify);
+    }
+    return verify;
+  };
   const problems: string[] = [];
   for (const [size, note] of notes) {
-    const problem = historyProblem(ledger, size, note, verify);
+    const problem = historyProblem(ledger, size, note, verifierFor(size));
     if (problem) problems.push(problem);
   }
   if (problems.length > 0)
@@ -172,7 +202,7 @@ export function checkHistory(
 export interface OlderCheckpointInput {
   ledger: Ledger;
   note: string | undefined;
-  logKey: string | undefined;
+  keys: LogKeys;
   /** The coordinator's consistency proof from the older size to the transcript's, when one can be had. */
   readProof: (from: number, to: number) => Promise<string[] | undefined>;
 }
@@ -214,14 +244,19 @@ export function checkRestores(ledger: Ledger): Verdict {
 
 /** Consistency from an older checkpoint: same log key, and the transcript's first m leaves have exactly its root. */
 export async function checkOlder(input: OlderCheckpointInput): Promise<Verdict> {
-  const { ledger, note, logKey } = input;
+  const { ledger, note, keys } = input;
   if (note === undefined) return skip('no older checkpoint given (--checkpoint FILE)');
+  const size = statedSize(note);
+  if (size === undefined) return fail('the older checkpoint does not parse as a checkpoint');
+  const logKey = keys.keyFor(size);
   if (logKey === undefined) return fail('no log key is published');
   let checkpoint: Checkpoint;
   try {
     checkpoint = parseCheckpoint(verifyNote(note, logKey).body);
   } catch (err) {
-    return fail(`the older checkpoint is not signed by the log key: ${(err as Error).message}`);
+    return fail(
+      `the older checkpoint is not signed by the log key: ${(err as Error).message}: ${unannouncedKey(keys, size)}`,
+    );
   }
   const origin = originProblem(checkpoint, ledger.ceremonyId);
   if (origin) return fail(`the older checkpoint's ${origin}`);
@@ -268,7 +303,7 @@ export async function checkOlderAll(
     const verdict = await checkOlder({ ...rest, note });
     if (verdict.status !== 'pass')
       return fail(`older checkpoint ${i + 1} of ${notes.length}: ${verdict.detail}`);
-    sizes.push(parseCheckpoint(verifyNote(note, rest.logKey ?? '').body).size);
+    sizes.push(statedSize(note) ?? 0);
   }
   const range = `sizes ${Math.min(...sizes)} to ${Math.max(...sizes)}`;
   return pass(

@@ -8,6 +8,7 @@ import { leafHash, verifyConsistency, verifyInclusion } from '../transcript/merk
 import { parseCheckpoint, verifyNote } from '../transcript/note.js';
 import type { Ledger } from './ledger.js';
 import { describeRollback } from './log-checks.js';
+import { keyLabel, type LogKeys } from './log-keys.js';
 import { fail, pass, skip, type Verdict } from './types.js';
 
 /** The receipt the coordinator hands out (src/ceremony/types.ts), as read back from a participant's file. */
@@ -40,12 +41,12 @@ function parseReceipt(text: string): ReceiptJson | string {
 export interface ReceiptCheckInput {
   ledger: Ledger;
   receipt: string | undefined;
-  logKey: string | undefined;
+  keys: LogKeys;
   readProof: (from: number, to: number) => Promise<string[] | undefined>;
 }
 
 export async function checkReceipt(input: ReceiptCheckInput): Promise<Verdict> {
-  const { ledger, logKey } = input;
+  const { ledger, keys } = input;
   if (input.receipt === undefined) return skip('no receipt given (--receipt FILE)');
   const r = parseReceipt(input.receipt);
   if (typeof r === 'string') return fail(r);
@@ -74,9 +75,13 @@ export async function checkReceipt(input: ReceiptCheckInput): Promise<Verdict> {
   ) {
     return fail(`entry ${r.seq} is not the acceptance of contribution #${r.index} to ${r.circuit}`);
   }
+  // The receipt's checkpoint answers to the key the log names for its size, whatever key came later.
+  const logKey = keys.keyFor(r.treeSize);
   if (logKey === undefined) return fail('no log key is published to check the receipt against');
   if (r.logKey.trim() !== logKey)
-    return fail('the receipt names another log key than the ceremony publishes');
+    return fail(
+      `the receipt names another log key than the ceremony's for size ${r.treeSize} (${keyLabel(logKey)})`,
+    );
   let checkpoint: ReturnType<typeof parseCheckpoint>;
   try {
     checkpoint = parseCheckpoint(verifyNote(r.checkpoint, logKey).body);

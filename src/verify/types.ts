@@ -24,6 +24,7 @@ export const CHECK_NAMES = [
   'checkpoints.history',
   'checkpoint.older',
   'log.restores',
+  'log.key-rotations',
   'cosignatures',
   'contributions.chain',
   'contributions.attestations',

@@ -51,16 +51,20 @@ describe('formatReport', () => {
       'Zoë?[31m     p12  main     2      0101010101010101…',
     ]);
     expect(lines.at(-1)).toBe(
-      'VERIFIED: ceremony zk-2024: 17 checks passed, 1 skipped; transcript of 9 entries, root 1212121212121212…',
+      'VERIFIED: ceremony zk-2024: 18 checks passed, 1 skipped; transcript of 9 entries, root 1212121212121212…',
     );
   });
 
   it('names the failed checks in the verdict', () => {
     const report = makeReport({ ok: false });
     report.checks[2] = { name: 'checkpoint.root', status: 'fail', detail: 'root differs' };
-    report.checks[11] = { name: 'final.beacon', status: 'fail', detail: 'beacon differs' };
+    report.checks[CHECK_NAMES.indexOf('final.beacon')] = {
+      name: 'final.beacon',
+      status: 'fail',
+      detail: 'beacon differs',
+    };
     expect(formatVerdict(report)).toBe(
-      'FAILED: ceremony zk-2024: 2 of 18 checks failed (checkpoint.root, final.beacon)',
+      'FAILED: ceremony zk-2024: 2 of 19 checks failed (checkpoint.root, final.beacon)',
     );
     expect(formatReport(report)).toContain('FAIL  checkpoint.root — root differs');
   });

@@ -16,6 +16,20 @@ export async function selectLastEntry(db: Queryable, ceremonyId: string): Promis
   return rows[0];
 }
 
+/** The newest entry of one type (e.g. the last `log.key-rotated`), or undefined. */
+export async function selectLastEntryOfType(
+  db: Queryable,
+  ceremonyId: string,
+  type: string,
+): Promise<EntryRow | undefined> {
+  const rows = await db.query<EntryRow>(
+    `SELECT seq, type, line, leaf_hash FROM transcript_entries WHERE ceremony_id = $1 AND type = $2
+     ORDER BY seq DESC LIMIT 1`,
+    [ceremonyId, type],
+  );
+  return rows[0];
+}
+
 export async function selectEntries(
   db: Queryable,
   ceremonyId: string,

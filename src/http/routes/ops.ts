@@ -7,10 +7,10 @@ export const opsRoutes: Route = (app, s) => {
   }));
   app.get(
     '/readyz',
-    { schema: { tags: ['operations'], summary: 'The database answers' } },
+    { schema: { tags: ['operations'], summary: 'The database answers within READY_TIMEOUT_MS' } },
     async (_request, reply) => {
       try {
-        await pingDatabase(s.db);
+        await pingDatabase(s.db, s.config.readyTimeoutMs);
         return { status: 'ready' };
       } catch {
         return reply.status(503).send({ error: { code: 'UNAVAILABLE', message: 'database unavailable' } });

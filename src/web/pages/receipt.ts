@@ -25,7 +25,7 @@ async function checkReceiptText(text: string): Promise<CheckResult[]> {
   const source = new HttpLogSource({ server: location.origin, ceremony: id });
   const audit = await auditLog(source, { logKey: readPinnedKey(id) });
   const receipt = await guarded(() =>
-    checkReceipt({ ledger: audit.ledger, receipt: text, logKey: audit.logKey, readProof: audit.readProof }),
+    checkReceipt({ ledger: audit.ledger, receipt: text, keys: audit.logKeys, readProof: audit.readProof }),
   );
   const shown = ['checkpoint.root', 'checkpoint.signature'] as const;
   return [

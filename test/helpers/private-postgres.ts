@@ -1,4 +1,4 @@
-// A private PostgreSQL cluster in a temp dir on a free port, so the campaign can stop and restart its database
+// A private PostgreSQL cluster in a temp dir on a free port, so a test can stop and restart its database
 // without touching any shared server.
 import { execFile } from 'node:child_process';
 import { chown, mkdtemp, readdir, rm } from 'node:fs/promises';
