@@ -20,6 +20,8 @@ export interface TransferMeasure {
   mbPerSecond: number;
   serverCpuMs: number;
   clientCpuMs: number;
+  /** Write system calls the server made (/proc/<pid>/io syscw): socket and file writes, independent of load. */
+  serverWriteCalls: number;
   serverPeakRssBytes: number;
 }
 
@@ -83,6 +85,11 @@ async function cpuMsOf(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+async function writeCallsOf(pid: number): Promise<number> {
+  const io = await readFile(`/proc/${pid}/io`, 'utf8');
+  return Number(/^syscw:\s+(\d+)/m.exec(io)?.[1] ?? Number.NaN);
+}
+
 const ownCpuMs = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
@@ -92,9 +99,17 @@ const ownCpuMs = () => {
 async function sampled<T>(
   pid: number,
   work: () => Promise<T>,
-): Promise<{ value: T; ms: number; serverCpuMs: number; clientCpuMs: number; peak: number }> {
+): Promise<{
+  value: T;
+  ms: number;
+  serverCpuMs: number;
+  clientCpuMs: number;
+  writeCalls: number;
+  peak: number;
+}> {
   let peak = (await memoryOf(pid)).rss;
   const serverCpu = await cpuMsOf(pid);
+  const writeCalls = await writeCallsOf(pid);
   const clientCpu = ownCpuMs();
   const timer = setInterval(() => {
     memoryOf(pid).then(
@@ -113,6 +128,7 @@ async function sampled<T>(
       ms,
       serverCpuMs: (await cpuMsOf(pid)) - serverCpu,
       clientCpuMs: ownCpuMs() - clientCpu,
+      writeCalls: (await writeCallsOf(pid)) - writeCalls,
       peak: Math.max(peak, (await memoryOf(pid)).rss),
     };
   } finally {
@@ -211,6 +227,7 @@ export async function benchTransfer(
     mbPerSecond: rate(m.ms),
     serverCpuMs: m.serverCpuMs,
     clientCpuMs: m.clientCpuMs,
+    serverWriteCalls: m.writeCalls,
     serverPeakRssBytes: m.peak,
   });
   // Read once so sha256sum, the upload and the page cache start alike.
@@ -277,14 +294,14 @@ const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
 export function formatTransferTable(row: TransferBenchRow): string[] {
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const line = (what: string, m: TransferMeasure) =>
-    `| ${what} | ${s(m.ms)} | ${m.mbPerSecond.toFixed(0)} | ${s(m.serverCpuMs)} / ${s(m.clientCpuMs)} | ${mb(m.serverPeakRssBytes)} |`;
+    `| ${what} | ${s(m.ms)} | ${m.mbPerSecond.toFixed(0)} | ${s(m.serverCpuMs)} / ${s(m.clientCpuMs)} | ${m.serverWriteCalls} | ${mb(m.serverPeakRssBytes)} |`;
   return [
-    `| ${(row.bytes / 1024 ** 2).toFixed(0)} MiB | wall time | MB/s | CPU: server / client | server RSS, largest sample |`,
-    '|---|---|---|---|---|',
-    `| \`sha256sum\` of the file | ${s(row.sha256sum.ms)} | ${row.sha256sum.mbPerSecond.toFixed(0)} | ${s(row.sha256sum.cpuMs)} | – |`,
+    `| ${(row.bytes / 1024 ** 2).toFixed(0)} MiB | wall time | MB/s | CPU: server / client | server write calls | server RSS, largest sample |`,
+    '|---|---|---|---|---|---|',
+    `| \`sha256sum\` of the file | ${s(row.sha256sum.ms)} | ${row.sha256sum.mbPerSecond.toFixed(0)} | ${s(row.sha256sum.cpuMs)} | | – |`,
     line('upload, `PUT /v1/blobs`', row.upload),
     line('download, `GET …/circuits/:name/ptau`', row.download),
-    `| server before the upload / high-water mark (VmHWM) at the end | | | | ${mb(row.serverRssBeforeBytes)} / ${mb(row.serverHighWaterBytes)} |`,
+    `| server before the upload / high-water mark (VmHWM) at the end | | | | | ${mb(row.serverRssBeforeBytes)} / ${mb(row.serverHighWaterBytes)} |`,
     '',
     `Upload: ${row.uploadVsSha256sum.toFixed(2)}× the rate of sha256sum (target ≥ 0.9×).`,
   ];
