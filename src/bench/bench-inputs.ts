@@ -68,7 +68,8 @@ export interface PtauBuild {
 
 /**
  * The cached phase-2-prepared bn128 ptau of 2^power: `powersoftau new bn128 <power>`, one `contribute`,
- * `prepare phase2`, on first use (2^14: about 4 minutes on 2 quiet cores).
+ * `prepare phase2`, on first use. 2^14 took 49 minutes (prepare phase2: 48) on 2 cores shared with a load average of
+ * 11–35; a quarter of 2^16's ~30 minutes is the estimate for a quiet machine.
  */
 export async function cachedPreparedPtau(
   cacheDir: string,
