@@ -42,7 +42,7 @@ const PADDING_SECTION = 99;
 const CHUNK = 1 << 20;
 
 /** pot10.ptau grown to `bytes` by a trailing section of random bytes; cached, since it takes seconds to write. */
-async function cachedPaddedPtau(cacheDir: string, bytes: number): Promise<string> {
+export async function cachedPaddedPtau(cacheDir: string, bytes: number): Promise<string> {
   const path = join(cacheDir, `transfer-${bytes}.ptau`);
   if (await exists(path)) return path;
   const base = await readFile(join(root, 'test', 'fixtures', 'pot10.ptau'));
