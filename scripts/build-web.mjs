@@ -42,6 +42,25 @@ if (leaked.length > 0) throw new Error(`build-web: Node modules reached the bund
 const bundled = await readFile(join(out, 'assets/app.js'), 'utf8');
 if (/\bBuffer\.(from|concat|alloc)\(/.test(bundled))
   throw new Error("build-web: the bundle uses Node's Buffer");
+// The contribution worker is its own file, fetched only when someone contributes: snarkjs stays out of app.js.
+const worker = await build({
+  entryPoints: [join(web, 'contribute/worker.ts')],
+  outfile: join(out, 'assets/contribute-worker.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['es2022'],
+  minify: true,
+  sourcemap: true,
+  legalComments: 'none',
+  metafile: true,
+  // fastfile asks `process.browser` to choose fetch over the file system.
+  define: { 'process.browser': 'true' },
+  logLevel: 'warning',
+});
+const workerLeaked = Object.keys(worker.metafile.inputs).filter((input) => input.startsWith('node:'));
+if (workerLeaked.length > 0)
+  throw new Error(`build-web: Node modules reached the worker: ${workerLeaked.join(', ')}`);
 await build({
   entryPoints: [join(web, 'style.css')],
   outfile: join(out, 'assets/app.css'),
@@ -51,3 +70,4 @@ await build({
 });
 await copyFile(join(web, 'index.html'), join(out, 'index.html'));
 await writeFile(join(out, 'meta.json'), JSON.stringify(result.metafile));
+await writeFile(join(out, 'worker-meta.json'), JSON.stringify(worker.metafile));

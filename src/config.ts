@@ -63,6 +63,8 @@ export interface Config {
   readonly eventsMaxPerAddress: number;
   /** Seconds between keep-alive comments on an idle events stream. */
   readonly eventsKeepAliveSeconds: number;
+  /** Circuits of at most this many constraints may be contributed from the web page; 0 turns that off. */
+  readonly webContributeMaxConstraints: number;
   /** Per-minute budgets per route group; null when `RATE_LIMIT=off` (loopback load benchmarks). */
   readonly rateLimits: Readonly<Record<LimitClass, LimitRule>> | null;
   /** A participant who left the queue may join again only this long after. */
@@ -173,6 +175,13 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     eventsMaxConnections: integer(env.EVENTS_MAX_CONNECTIONS, 1000, 'events max connections', 1, 100000),
     eventsMaxPerAddress: integer(env.EVENTS_MAX_PER_ADDRESS, 8, 'events max per address', 1, 10000),
     eventsKeepAliveSeconds: integer(env.EVENTS_KEEPALIVE_SECONDS, 15, 'events keep-alive', 1, 3600),
+    webContributeMaxConstraints: integer(
+      env.WEB_CONTRIBUTE_MAX_CONSTRAINTS,
+      2 ** 16,
+      'web contribution max constraints',
+      0,
+      2 ** 28,
+    ),
     rateLimits: parseRateLimits(env, heartbeatIntervalSeconds),
     rejoinCooldownSeconds: integer(env.REJOIN_COOLDOWN_SECONDS, 30, 'rejoin cool-down', 0, 86400),
   });

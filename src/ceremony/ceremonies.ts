@@ -199,9 +199,18 @@ export async function listCeremonyIds(db: Queryable): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-/** Every ceremony's view, by id (the web page's list). */
-export async function listCeremonyViews(db: Queryable): Promise<CeremonyView[]> {
+/** The view as the public reads serve it: with the web page's contribution bound, so the page knows. */
+export async function getPublicCeremonyView(
+  s: Pick<Services, 'db' | 'config'>,
+  ceremonyId: string,
+): Promise<CeremonyView> {
+  const view = await getCeremonyView(s.db, ceremonyId);
+  return { ...view, webContributeMaxConstraints: s.config.webContributeMaxConstraints };
+}
+
+/** Every ceremony's public view, by id (the web page's list). */
+export async function listCeremonyViews(s: Pick<Services, 'db' | 'config'>): Promise<CeremonyView[]> {
   const views: CeremonyView[] = [];
-  for (const id of await listCeremonyIds(db)) views.push(await getCeremonyView(db, id));
+  for (const id of await listCeremonyIds(s.db)) views.push(await getPublicCeremonyView(s, id));
   return views;
 }

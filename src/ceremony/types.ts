@@ -102,6 +102,11 @@ export const CeremonyView = Type.Object({
   transcriptSize: Type.Integer(),
   circuits: Type.Array(CircuitView),
   finalization: Nullable(FinalizationView),
+  /**
+   * The largest circuit (constraints) the web page may contribute to; larger ones need the CLI. Present on the
+   * public reads (`GET /ceremonies/:id`, `GET /ceremonies`, the events stream); 0 when the server turned it off.
+   */
+  webContributeMaxConstraints: Type.Optional(Type.Integer()),
 });
 export type CeremonyView = Static<typeof CeremonyView>;
 

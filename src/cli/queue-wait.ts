@@ -1,7 +1,8 @@
-// Waiting in the queue: which circuits to serve, heartbeats, polling our status until the turn comes.
+// Waiting in the queue: which circuits to serve, heartbeats, our status after each change until the turn comes.
 import type { ParticipantCircuitStatus, ParticipantStatus } from '../ceremony/types.js';
 import { isPathName } from '../names.js';
-import { type CoordinatorClient, isTransient, sleep } from './client.js';
+import { type CoordinatorClient, isTransient } from './client.js';
+import { watchChanges } from './events.js';
 import { type CliOutput, printNote } from './output.js';
 import type { Progress } from './progress.js';
 
@@ -38,11 +39,16 @@ export function selectCircuits(status: ParticipantStatus, only: string | undefin
   return [only];
 }
 
-/** Polls our status until this circuit is ours (active), done, or awaiting a verdict; shows the queue position. */
+/**
+ * Reads our status after each change of the ceremony (its events stream; polling while the stream is down) until
+ * this circuit is ours (active), done, or awaiting a verdict; shows the queue position.
+ */
 export async function waitForTurn(ctx: QueueContext, circuit: string): Promise<ParticipantCircuitStatus> {
   let status = ctx.status;
   let shownPosition: number | null | undefined;
   const spinner = ctx.progress.spinner(`circuit ${circuit}: waiting in the queue…`);
+  const pollIntervalMs = ctx.opts.pollIntervalMs ?? 1000;
+  let changes: ReturnType<typeof watchChanges> | undefined;
   try {
     for (;;) {
       const mine = status.circuits.find((c) => c.circuit === circuit);
@@ -66,11 +72,22 @@ export async function waitForTurn(ctx: QueueContext, circuit: string): Promise<P
         printNote(ctx.opts.output, `circuit ${circuit}: in the queue, ${ahead}`);
         spinner.setLabel(`circuit ${circuit}: ${ahead}…`);
       }
-      await sleep(ctx.opts.pollIntervalMs ?? 1000);
+      // Opened only when we must wait: a turn that is already ours needs no stream.
+      changes ??= watchChanges({
+        url: ctx.client.apiUrl(`${ctx.base}/events`),
+        pollIntervalMs,
+        onFallback: (reason) =>
+          printNote(
+            ctx.opts.output,
+            `live updates unavailable (${reason}); checking the queue every ${pollIntervalMs / 1000} s`,
+          ),
+      });
+      await changes.next();
       status = await pollThroughOutages<ParticipantStatus>(ctx.client, `${ctx.base}/me`, ctx.opts.output);
       ctx.status = status;
     }
   } finally {
+    changes?.close();
     spinner.stop();
   }
 }

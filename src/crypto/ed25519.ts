@@ -74,30 +74,46 @@ interface KeyFileJson {
   secretKey: string;
 }
 
-/** Writes a key file readable by its owner only (mode 0600); refuses to overwrite an existing file. */
-export async function writeKeyFile(path: string, keys: KeyPair): Promise<void> {
+/** The key file's text (`ceremony keygen`'s format); the web page offers the same bytes for download. */
+export function encodeKeyFile(keys: KeyPair): string {
   const body: KeyFileJson = {
     type: 'ed25519',
     publicKey: toHex(keys.publicKey),
     secretKey: toHex(keys.secretKey),
   };
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  return `${JSON.stringify(body, null, 2)}\n`;
 }
 
-export async function readKeyFile(path: string): Promise<KeyPair> {
+/** Parses a key file's text; `source` names it in errors (a path, or the file a browser user picked). */
+export function parseKeyFile(text: string, source: string): KeyPair {
   let parsed: Partial<KeyFileJson>;
   try {
-    parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<KeyFileJson>;
+    parsed = JSON.parse(text) as Partial<KeyFileJson>;
   } catch (err) {
-    throw new Error(`cannot read key file ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot read key file ${source}: ${(err as Error).message}`);
   }
-  if (parsed.type !== 'ed25519' || !isHex(parsed.secretKey, 32)) {
-    throw new Error(`key file ${path} is not an ed25519 key file written by 'ceremony keygen'`);
+  if (parsed?.type !== 'ed25519' || !isHex(parsed.secretKey, 32)) {
+    throw new Error(`key file ${source} is not an ed25519 key file written by 'ceremony keygen'`);
   }
   const keys = keyPairFromSecret(fromHex(parsed.secretKey, 32));
   if (parsed.publicKey !== undefined && parsed.publicKey !== toHex(keys.publicKey)) {
-    throw new Error(`key file ${path}: public key does not match the secret key`);
+    throw new Error(`key file ${source}: public key does not match the secret key`);
   }
   return keys;
+}
+
+/** Writes a key file readable by its owner only (mode 0600); refuses to overwrite an existing file. */
+export async function writeKeyFile(path: string, keys: KeyPair): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, encodeKeyFile(keys), { mode: 0o600, flag: 'wx' });
+}
+
+export async function readKeyFile(path: string): Promise<KeyPair> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read key file ${path}: ${(err as Error).message}`);
+  }
+  return parseKeyFile(text, path);
 }

@@ -63,10 +63,15 @@ declare module 'snarkjs' {
       zkeyFileName: string,
       logger?: SnarkjsLogger,
     ): Promise<boolean>;
+    /** fastfile's in-memory file: snarkjs reads `data`, or fills it when writing (the browser's way). */
+    interface MemFile {
+      type: 'mem';
+      data?: Uint8Array;
+    }
     /** Returns the 64-byte contribution hash. An empty entropy makes snarkjs prompt on stdin. */
     function contribute(
-      zkeyNameOld: string,
-      zkeyNameNew: string,
+      zkeyNameOld: string | MemFile,
+      zkeyNameNew: string | MemFile,
       name: string,
       entropy: string,
       logger?: SnarkjsLogger,

@@ -1,7 +1,8 @@
-// The web page: a hash router over five pages. Each page renders into <main> and returns its cleanup.
+// The web page: a hash router over six pages. Each page renders into <main> and returns its cleanup.
 import { fill, h } from './dom.js';
 import { renderAudit } from './pages/audit.js';
 import { renderCeremony } from './pages/ceremony.js';
+import { renderContribute } from './pages/contribute.js';
 import { renderList } from './pages/list.js';
 import { renderReceipt } from './pages/receipt.js';
 import { renderTranscript } from './pages/transcript.js';
@@ -16,6 +17,7 @@ function route(hash: string): Page {
   if (first === 'c' && id !== undefined) {
     if (sub === 'transcript') return (main) => renderTranscript(main, id);
     if (sub === 'audit') return (main) => renderAudit(main, id);
+    if (sub === 'contribute') return (main) => renderContribute(main, id);
     return (main) => renderCeremony(main, id);
   }
   return renderList;

@@ -55,6 +55,7 @@ export async function setupCeremony(
     startsAt?: string;
     endsAt?: string;
     open?: boolean;
+    openRegistration?: boolean;
   },
 ): Promise<TestCeremony> {
   const workDir = await mkdtemp(join(tmpdir(), `ceremony-${spec.id}-`));
@@ -73,6 +74,7 @@ export async function setupCeremony(
     timeoutSeconds: spec.timeoutSeconds ?? 300,
     startsAt: spec.startsAt,
     endsAt: spec.endsAt,
+    openRegistration: spec.openRegistration,
   });
   for (const circuit of spec.circuits) await admin.addCircuit({ ...adminOptions, ...circuit });
   const participants: TestParticipant[] = [];

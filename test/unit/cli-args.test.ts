@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { readKeyFile } from '../../src/crypto/ed25519.js';
+import { encodeKeyFile, parseKeyFile, readKeyFile } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/crypto/hex.js';
 
 let dir: string;
@@ -92,6 +92,18 @@ describe('ceremony keygen', () => {
     const keys = await readKeyFile(path);
     expect(written(stdout)).toBe(`${toHex(keys.publicKey)}\n`);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
+
+  it('writes the very bytes the web page offers for download, and refuses a key file whose halves disagree', async () => {
+    const path = join(dir, 'carol.key');
+    expect(await main(['keygen', '--out', path])).toBe(0);
+    const text = await readFile(path, 'utf8');
+    expect(encodeKeyFile(parseKeyFile(text, 'carol.key'))).toBe(text);
+    const other = JSON.parse(encodeKeyFile(parseKeyFile(text, 'x'))) as { publicKey: string };
+    other.publicKey = other.publicKey.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    expect(() => parseKeyFile(JSON.stringify(other), 'mixed.key')).toThrow(
+      /mixed\.key: public key does not match the secret key/,
+    );
   });
 
   it('prints exactly one JSON object on stdout with --json', async () => {

@@ -104,6 +104,7 @@ describe('loadConfig precedence', () => {
       tokenTtlSeconds: 3600,
       nonceTtlSeconds: 120,
       schedulerIntervalMs: 1000,
+      webContributeMaxConstraints: 65536,
     });
     const set = loadConfig(
       {},
@@ -114,6 +115,7 @@ describe('loadConfig precedence', () => {
         TOKEN_TTL_SECONDS: '120',
         NONCE_TTL_SECONDS: '30',
         SCHEDULER_INTERVAL_MS: '250',
+        WEB_CONTRIBUTE_MAX_CONSTRAINTS: '0',
       },
     );
     expect(set).toMatchObject({
@@ -123,12 +125,16 @@ describe('loadConfig precedence', () => {
       tokenTtlSeconds: 120,
       nonceTtlSeconds: 30,
       schedulerIntervalMs: 250,
+      webContributeMaxConstraints: 0,
     });
   });
 
   it('refuses a value out of range, naming the setting', () => {
     expect(() => loadConfig({ port: '70000' }, {})).toThrow(/config: port must be an integer/);
     expect(() => loadConfig({}, { MAX_BLOB_BYTES: '12' })).toThrow(/max blob bytes/);
+    expect(() => loadConfig({}, { WEB_CONTRIBUTE_MAX_CONSTRAINTS: '-1' })).toThrow(
+      /web contribution max constraints/,
+    );
     expect(() => loadConfig({ coordinator: 'zz' }, {})).toThrow(/config: coordinator key/);
   });
 });

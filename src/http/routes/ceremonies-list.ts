@@ -13,5 +13,5 @@ export const ceremoniesList: Route = (app, s) =>
         response: { 200: Type.Object({ ceremonies: Type.Array(CeremonyView) }) },
       },
     },
-    async () => ({ ceremonies: await listCeremonyViews(s.db) }),
+    async () => ({ ceremonies: await listCeremonyViews(s) }),
   );

@@ -1,4 +1,4 @@
-import { getCeremonyView } from '../../ceremony/ceremonies.js';
+import { getPublicCeremonyView } from '../../ceremony/ceremonies.js';
 import { CeremonyParams, CeremonyView, ErrorBody } from '../schemas.js';
 import type { Route } from '../types.js';
 
@@ -13,5 +13,5 @@ export const ceremonyGet: Route = (app, s) =>
         response: { 200: CeremonyView, 404: ErrorBody },
       },
     },
-    async (request) => getCeremonyView(s.db, request.params.id),
+    async (request) => getPublicCeremonyView(s, request.params.id),
   );

@@ -4,7 +4,7 @@ import { type Ledger, readLedger } from '../../verify/ledger.js';
 import { ceremonyPath, getText, type LiveStatus, watchCeremony } from '../api.js';
 import { fill, formatDuration, formatTime, h, hash } from '../dom.js';
 import { averageTurnMs, listContributions, listRefusals, nameOf } from './ceremony-stats.js';
-import { ceremonyTabs, errorBlock, setTitle } from './common.js';
+import { ceremonyHref, ceremonyTabs, errorBlock, setTitle } from './common.js';
 
 const statusText: Record<LiveStatus, string> = {
   connecting: 'Connecting to live updates…',
@@ -155,7 +155,12 @@ function render(main: HTMLElement, view: CeremonyView, ledger: Ledger | undefine
           h(
             'p',
             null,
-            'Contribute with the command-line client (your key and entropy never leave your machine):',
+            h(
+              'a',
+              { href: ceremonyHref(view.id, 'contribute'), id: 'contribute-link' },
+              'Contribute in this browser',
+            ),
+            ' (circuits up to the size this server allows), or with the command-line client (your key and entropy never leave your machine):',
           ),
           h(
             'pre',

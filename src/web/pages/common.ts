@@ -3,7 +3,10 @@ import { h } from '../dom.js';
 
 export const ceremonyHref = (id: string, sub = '') => `#/c/${encodeURIComponent(id)}${sub ? `/${sub}` : ''}`;
 
-export function ceremonyTabs(id: string, current: 'overview' | 'transcript' | 'audit'): HTMLElement {
+export function ceremonyTabs(
+  id: string,
+  current: 'overview' | 'contribute' | 'transcript' | 'audit',
+): HTMLElement {
   const tab = (key: typeof current, label: string, sub: string) =>
     h(
       'li',
@@ -17,6 +20,7 @@ export function ceremonyTabs(id: string, current: 'overview' | 'transcript' | 'a
       'ul',
       { class: 'tabs' },
       tab('overview', 'Overview', ''),
+      tab('contribute', 'Contribute', 'contribute'),
       tab('transcript', 'Transcript', 'transcript'),
       tab('audit', 'Audit', 'audit'),
     ),

@@ -1,0 +1,184 @@
+// Contributing from the web page in a real browser (Debian's chromium): a key made in the tab, open registration,
+// the queue followed live, snarkjs in a Web Worker, the receipt offered and the checkpoint cosigned; a participant
+// with the CLI in the same ceremony waits on the events stream; the overview shows each acceptance live and the
+// audit page is all green afterwards. Circuits above the server's bound show the CLI command instead.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Receipt } from '../../src/ceremony/types.js';
+import { runContribute } from '../../src/cli/commands/contribute.js';
+import { createMemoryOutput } from '../../src/cli/output.js';
+import { checkReceipt } from '../../src/cli/receipt-check.js';
+import { readKeyFile } from '../../src/crypto/ed25519.js';
+import { toHex } from '../../src/crypto/hex.js';
+import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
+import { affine, mulchain, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+const outDir = fileURLToPath(new URL('../../test-output/web/', import.meta.url));
+const ID = 'webc';
+const figures: Record<string, number> = {};
+
+let server: TestServer;
+let ceremony: TestCeremony;
+let browser: TestBrowser;
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `${outDir}${name}.png`, fullPage: true });
+}
+
+async function acceptedTimes(): Promise<number[]> {
+  const transcript = await (await fetch(`${server.url}/v1/ceremonies/${ID}/transcript`)).text();
+  return transcript
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; time: string })
+    .filter((e) => e.type === 'contribution.accepted')
+    .map((e) => Date.parse(e.time));
+}
+
+beforeAll(async () => {
+  await mkdir(outDir, { recursive: true });
+  // affine-chain-300 fits the bound; mulchain-1021 does not.
+  server = await startTestServer({ env: { WEB_CONTRIBUTE_MAX_CONSTRAINTS: '1000' } });
+  ceremony = await setupCeremony(server, {
+    id: ID,
+    circuits: [affine],
+    participants: 1,
+    openRegistration: true,
+  });
+  await setupCeremony(server, { id: 'too-big', circuits: [mulchain], participants: 0 });
+  browser = await launchBrowser();
+}, 300_000);
+
+afterAll(async () => {
+  await writeFile(`${outDir}contribute-figures.json`, `${JSON.stringify(figures, null, 2)}\n`);
+  await browser?.close();
+  await server?.destroy();
+});
+
+describe('contributing from the web page', () => {
+  it('serves the bound in the ceremony view, and shows the CLI command for a circuit above it', async () => {
+    const view = (await (await fetch(`${server.url}/v1/ceremonies/too-big`)).json()) as {
+      webContributeMaxConstraints: number;
+    };
+    expect(view.webContributeMaxConstraints).toBe(1000);
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/#/c/too-big/contribute`);
+    const cli = page.locator('#use-cli');
+    await cli.waitFor();
+    await expect(cli.textContent()).resolves.toContain('larger than the 1,000 constraints');
+    await expect(cli.locator('pre').textContent()).resolves.toContain(
+      `npx ceremony contribute --server ${server.url} --key me.key --ceremony too-big`,
+    );
+    expect(await page.locator('#join').count()).toBe(0);
+    await screenshot(page, '7-contribute-too-big');
+    await page.close();
+  });
+
+  it('loads a key file the CLI wrote', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/#/c/${ID}/contribute`);
+    await page.locator('#key-file').setInputFiles(ceremony.participants[0]!.keyFile);
+    await expect(page.locator('#public-key').textContent()).resolves.toBe(
+      toHex(ceremony.participants[0]!.keys.publicKey),
+    );
+    await page.locator('#key-file').setInputFiles({
+      name: 'broken.key',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"type":"rsa"}'),
+    });
+    await expect(page.locator('#key-error').textContent()).resolves.toContain('is not an ed25519 key file');
+    await page.close();
+  });
+
+  it('contributes from the browser and from the CLI; the overview shows each live; the audit is green', {
+    timeout: 300_000,
+  }, async () => {
+    const overview = await browser.context.newPage();
+    await overview.goto(`${server.url}/#/c/${ID}`);
+    await overview.getByText('Live: updates appear as they happen.').waitFor();
+
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/#/c/${ID}/contribute`);
+    await page.getByRole('button', { name: 'Make a new key' }).click();
+    const publicKey = await page.locator('#public-key').textContent();
+    const [keyDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download key file' }).click(),
+    ]);
+    const keyPath = join(ceremony.workDir, 'browser.key');
+    await keyDownload.saveAs(keyPath);
+    // The CLI reads the file the browser made: the same format as `ceremony keygen`.
+    expect(toHex((await readKeyFile(keyPath)).publicKey)).toBe(publicKey);
+
+    await page.getByLabel('Your name (shown in the transcript)').fill('browser-carol');
+    await page.getByLabel('Statement (optional, public, signed)').fill('made in chromium');
+    await page.getByLabel(/Extra randomness/).fill('dice: 3 1 4 1 5 9');
+    await page.getByRole('button', { name: 'Join the queue and contribute' }).click();
+    await page.locator('#contribute-log li', { hasText: 'your turn' }).waitFor({ timeout: 60_000 });
+
+    // The CLI participant joins while the browser holds the turn, and waits on the events stream.
+    const output = createMemoryOutput();
+    const cliUser = ceremony.participants[0]!;
+    const cli = runContribute({
+      server: server.url,
+      keyFile: cliUser.keyFile,
+      ceremony: ID,
+      receiptDir: join(ceremony.workDir, 'receipts-cli'),
+      output,
+      pollIntervalMs: 100,
+    });
+
+    await overview.locator('#contributions-table tbody tr').nth(0).waitFor({ timeout: 120_000 });
+    const firstShown = Date.now();
+    await page.locator('#contribute-status[data-state="done"]').waitFor({ timeout: 60_000 });
+    await screenshot(page, '8-contribute-done');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, '8-contribute-done-phone');
+
+    const [receiptDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('#receipts a').first().click(),
+    ]);
+    const receiptPath = join(ceremony.workDir, 'browser-receipt.json');
+    await receiptDownload.saveAs(receiptPath);
+    const receipt = JSON.parse(await readFile(receiptPath, 'utf8')) as Receipt;
+    expect(receipt.index).toBe(1);
+    expect(checkReceipt(receipt, { ceremony: ID, circuit: 'affine', index: 1 }).treeSize).toBe(
+      receipt.treeSize,
+    );
+
+    const result = await cli;
+    expect(result.contributions.map((c) => c.index)).toEqual([2]);
+    // It waited in line on the stream: no fallback to polling was needed.
+    expect(output.stderr()).toContain('in the queue');
+    expect(output.stderr()).not.toContain('live updates unavailable');
+
+    await overview.locator('#contributions-table tbody tr').nth(1).waitFor({ timeout: 60_000 });
+    const secondShown = Date.now();
+    const times = await acceptedTimes();
+    figures.browserAcceptedToShownMs = firstShown - times[0]!;
+    figures.cliAcceptedToShownMs = secondShown - times[1]!;
+    const table = (await overview.locator('#contributions-table').textContent()) ?? '';
+    expect(table).toContain('browser-carol');
+    expect(table).toContain('made in chromium');
+    expect(table).toContain(cliUser.name);
+    await screenshot(overview, '8-contribute-overview');
+
+    const audit = await browser.context.newPage();
+    await audit.goto(`${server.url}/#/c/${ID}/audit`);
+    await audit.locator('#audit-summary').waitFor({ timeout: 60_000 });
+    expect(await audit.locator('#audit-summary').getAttribute('data-ok')).toBe('true');
+    for (const check of ['contributions.chain', 'contributions.attestations', 'cosignatures']) {
+      expect(await audit.locator(`li[data-check="${check}"]`).getAttribute('data-status')).toBe('pass');
+    }
+    // Both participants cosigned the checkpoint of their receipt.
+    const cosigned = await audit.locator('li[data-check="cosignatures"]').textContent();
+    expect(cosigned).toContain('by 2 participant(s)');
+    await screenshot(audit, '8-contribute-audit');
+    await Promise.all([overview.close(), page.close(), audit.close()]);
+  });
+});
