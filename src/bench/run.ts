@@ -2,10 +2,13 @@
 // - per-contribution verification (verifyFromInit) against `snarkjs zkey verify` from r1cs + ptau, time and peak memory
 // - the whole `ceremony demo`, and `ceremony verify --full` on the demo ceremony
 // - `ceremony verify` on a 10,000-entry transcript (no zkeys)
-// - the incremental step check against verifyFromInit and `zkey verify` (step-bench.ts), 2^16 from --bench-dir
+// - the incremental step check against verifyFromInit and `zkey verify` (step-bench.ts): 2^10 and 2^12 from the
+//   fixtures, 2^14 built into the cache on first use (bench-inputs.ts), 2^16 from --bench-dir
+// - a big file up and down through a real server against `sha256sum` (transfer-bench.ts)
 // Flags: --json (one JSON document on stdout), --bench-dir DIR (or CEREMONY_BENCH_DIR: mulchain-65533.r1cs and
-// pot16.ptau), --only steps (the step verification alone), --r1cs-verify-max-power N (skip the slow `zkey verify`
-// from r1cs + ptau above 2^N; default 16).
+// pot16.ptau), --cache-dir DIR (built inputs and zkeys kept between runs; default <tmp>/ceremony-bench-cache),
+// --only steps|transfer (that section alone), --r1cs-verify-max-power N (skip the slow `zkey verify` from
+// r1cs + ptau above 2^N; default 16), --transfer-bytes N (default 1 GiB).
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +22,9 @@ import { type EntryType, encodeEntry, GENESIS_PREV } from '../transcript/entry.j
 import { MemoryTree } from '../transcript/merkle.js';
 import { encodeVerifierKey, formatCheckpoint, signNote } from '../transcript/note.js';
 import { auditCeremony, openSource } from '../verify/audit.js';
+import { cachedMulchainR1cs, cachedPreparedPtau, defaultCacheDir, type PtauBuild } from './bench-inputs.js';
 import { type BenchCircuit, benchSteps, formatStepTable } from './step-bench.js';
+import { benchTransfer, formatTransferTable } from './transfer-bench.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = join(root, 'test', 'fixtures');
@@ -30,29 +35,57 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 interface BenchArgs {
   json: boolean;
   benchDir: string | undefined;
-  only: string | undefined;
+  cacheDir: string;
+  only: 'steps' | 'transfer' | undefined;
   r1csVerifyMaxPower: number;
+  transferBytes: number;
+}
+
+function positiveInteger(flag: string, raw: string | undefined): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new Error(`bench: ${flag} needs a positive integer, got '${raw}'`);
+  return n;
 }
 
 function parseBenchArgs(argv: string[]): BenchArgs {
   const args: BenchArgs = {
     json: false,
     benchDir: process.env.CEREMONY_BENCH_DIR,
+    cacheDir: defaultCacheDir,
     only: undefined,
     r1csVerifyMaxPower: 16,
+    transferBytes: 1024 ** 3,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--json') args.json = true;
     else if (flag === '--bench-dir') args.benchDir = argv[++i];
-    else if (flag === '--only') args.only = argv[++i];
-    else if (flag === '--r1cs-verify-max-power') args.r1csVerifyMaxPower = Number(argv[++i]);
+    else if (flag === '--cache-dir') args.cacheDir = argv[++i] ?? '';
+    else if (flag === '--only') {
+      const only = argv[++i];
+      if (only !== 'steps' && only !== 'transfer')
+        throw new Error(`bench: --only takes steps or transfer, got '${only}'`);
+      args.only = only;
+    } else if (flag === '--r1cs-verify-max-power') args.r1csVerifyMaxPower = positiveInteger(flag, argv[++i]);
+    else if (flag === '--transfer-bytes') args.transferBytes = positiveInteger(flag, argv[++i]);
     else throw new Error(`bench: unknown flag ${flag}`);
   }
+  if (args.cacheDir === '') throw new Error('bench: --cache-dir needs a folder');
   return args;
 }
 
-async function stepCircuits(benchDir: string | undefined): Promise<BenchCircuit[]> {
+async function stepCircuits(
+  benchDir: string | undefined,
+  cacheDir: string,
+  progress: (message: string) => void,
+): Promise<{ circuits: BenchCircuit[]; ptau14: PtauBuild; skipped: string | undefined }> {
+  const r1cs14 = await cachedMulchainR1cs(cacheDir, 16_381);
+  const ptau14 = await cachedPreparedPtau(cacheDir, 14, progress);
+  // zkeys cached from an earlier ptau would no longer match this one.
+  if (ptau14.builtSeconds !== null) {
+    for (const i of [0, 1, 2]) await rm(join(cacheDir, `mulchain-16381.${i}.zkey`), { force: true });
+  }
   const circuits: BenchCircuit[] = [
     {
       label: '1,021 constraints (2^10)',
@@ -66,6 +99,12 @@ async function stepCircuits(benchDir: string | undefined): Promise<BenchCircuit[
       r1cs: join(fixtures, 'mulchain-4093.r1cs'),
       ptau: join(fixtures, 'pot12.ptau'),
     },
+    {
+      label: '16,381 constraints (2^14)',
+      power: 14,
+      r1cs: r1cs14,
+      ptau: ptau14.path,
+    },
   ];
   const big = benchDir
     ? { r1cs: join(benchDir, 'mulchain-65533.r1cs'), ptau: join(benchDir, 'pot16.ptau') }
@@ -78,13 +117,15 @@ async function stepCircuits(benchDir: string | undefined): Promise<BenchCircuit[
         () => true,
         () => false,
       ));
+  let skipped: string | undefined;
   if (big && present) circuits.push({ label: '65,533 constraints (2^16)', power: 16, ...big });
   else {
-    process.stderr.write(
-      'bench: 2^16 skipped: give --bench-dir DIR (or CEREMONY_BENCH_DIR) holding mulchain-65533.r1cs and pot16.ptau\n',
-    );
+    skipped = benchDir
+      ? `2^16 skipped: ${benchDir} lacks mulchain-65533.r1cs or pot16.ptau`
+      : '2^16 skipped: give --bench-dir DIR (or CEREMONY_BENCH_DIR) holding mulchain-65533.r1cs and pot16.ptau';
+    progress(`bench: ${skipped}`);
   }
-  return circuits;
+  return { circuits, ptau14, skipped };
 }
 
 async function benchVerification(work: string, runs: number): Promise<string[]> {
@@ -173,26 +214,57 @@ async function main(): Promise<void> {
     cores: cpus().length,
     loadAverageAtStart: loadavg(),
   };
+  const progress = (message: string) => process.stderr.write(`${message}\n`);
+  const emit = () => {
+    document.markdown = out.join('\n');
+    process.stdout.write(args.json ? `${JSON.stringify(document, null, 2)}\n` : `${out.join('\n')}\n`);
+  };
   try {
-    const steps = await benchSteps(
-      await stepCircuits(args.benchDir),
-      { runs: 3, mbPerSecond: 100, withR1csVerify: (power) => power <= args.r1csVerifyMaxPower },
-      (message) => process.stderr.write(`${message}\n`),
-    );
-    document.stepVerification = steps;
-    document.loadAverageAfterSteps = loadavg();
-    out.push(
-      '## Verifying one contribution: incremental step check against snarkjs (same files, child processes)',
-      '',
-      ...formatStepTable(steps),
-      '',
-    );
-    if (args.only === 'steps') {
-      process.stdout.write(args.json ? `${JSON.stringify(document, null, 2)}\n` : `${out.join('\n')}\n`);
+    if (args.only !== 'transfer') {
+      const { circuits, ptau14, skipped } = await stepCircuits(args.benchDir, args.cacheDir, progress);
+      document.ptau14BuiltSeconds = ptau14.builtSeconds;
+      document.skipped = skipped === undefined ? [] : [skipped];
+      const steps = await benchSteps(
+        circuits,
+        {
+          runs: 3,
+          mbPerSecond: 100,
+          cacheDir: args.cacheDir,
+          withR1csVerify: (power) => power <= args.r1csVerifyMaxPower,
+        },
+        progress,
+      );
+      document.stepVerification = steps;
+      document.loadAverageAfterSteps = loadavg();
+      out.push(
+        '## Verifying one contribution: incremental step check against snarkjs (same files, child processes)',
+        '',
+        ...formatStepTable(steps),
+        ...(skipped === undefined ? [] : ['', skipped]),
+        '',
+      );
+    }
+    if (args.only !== 'steps') {
+      document.loadAverageBeforeTransfer = loadavg();
+      const transfer = await benchTransfer(
+        { bytes: args.transferBytes, cacheDir: args.cacheDir, work },
+        progress,
+      );
+      document.transfer = transfer;
+      document.loadAverageAfterTransfer = loadavg();
+      out.push(
+        `## ${(transfer.bytes / 1024 ** 3).toFixed(2)} GiB up and down through the server, against sha256sum`,
+        '',
+        ...formatTransferTable(transfer),
+        '',
+      );
+    }
+    if (args.only !== undefined) {
+      emit();
       return;
     }
 
-    process.stderr.write('verification: verifyFromInit against snarkjs zkey verify…\n');
+    progress('verification: verifyFromInit against snarkjs zkey verify…');
     out.push(
       '## Verifying one contribution (median of 3, peak RSS of the child process)',
       '',
@@ -200,7 +272,7 @@ async function main(): Promise<void> {
       '',
     );
 
-    process.stderr.write('ceremony demo (3 participants) and verify --full on it…\n');
+    progress('ceremony demo (3 participants) and verify --full on it…');
     let fullMs = 0;
     let fullOk = false;
     const demoStarted = Date.now();
@@ -226,7 +298,7 @@ async function main(): Promise<void> {
       `| \`ceremony verify --full\` on the demo ceremony | ${seconds(fullMs)} (${fullOk ? 'all checks pass' : 'FAILED'}) |`,
     );
 
-    process.stderr.write('verify on a 10,000-entry transcript…\n');
+    progress('verify on a 10,000-entry transcript…');
     const logDir = join(work, 'log');
     await mkdir(logDir);
     await writeSyntheticLog(logDir, 10_000);
@@ -240,8 +312,7 @@ async function main(): Promise<void> {
     out.push(
       `| \`ceremony verify --dir\` on a 10,000-entry transcript (no zkeys) | ${seconds(logMs)} (${logChecks.map((c) => `${c.name} ${c.status}`).join(', ')}) |`,
     );
-    document.markdown = out.join('\n');
-    process.stdout.write(args.json ? `${JSON.stringify(document, null, 2)}\n` : `${out.join('\n')}\n`);
+    emit();
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -1,11 +1,11 @@
 // Verifying one contribution three ways on the same files: the incremental step check (ours), snarkjs's
 // zKey.verifyFromInit, and `snarkjs zkey verify` from r1cs + ptau. Each runs in its own child process.
 import { fork } from 'node:child_process';
-import { access, mkdir, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contribute, createInitialZkey, verifyFromInit, verifyFromR1cs } from '../snark/runner.js';
+import { exists } from './bench-inputs.js';
 import type { StepBenchReply, StepBenchRequest } from './step-child.js';
 
 export interface BenchCircuit {
@@ -32,11 +32,15 @@ export interface StepBenchRow {
 }
 
 const childPath = fileURLToPath(new URL('./step-child.js', import.meta.url));
-// Where the zkeys of big circuits are kept between runs (their setup takes minutes), outside the repo.
-const cacheDir = join(tmpdir(), 'ceremony-bench-cache');
 
-/** zkey_0 (zkey new), zkey_1 and zkey_2 (two contributions) for a circuit, reused when already made. */
-async function prepareZkeys(c: BenchCircuit): Promise<{ init: string; prev: string; next: string }> {
+/**
+ * zkey_0 (zkey new), zkey_1 and zkey_2 (two contributions) for a circuit, kept in `cacheDir` between runs (the setup
+ * of big circuits takes minutes).
+ */
+async function prepareZkeys(
+  c: BenchCircuit,
+  cacheDir: string,
+): Promise<{ init: string; prev: string; next: string }> {
   await mkdir(cacheDir, { recursive: true });
   const name = c.r1cs
     .split('/')
@@ -47,11 +51,6 @@ async function prepareZkeys(c: BenchCircuit): Promise<{ init: string; prev: stri
     string,
     string,
   ];
-  const exists = (p: string) =>
-    access(p).then(
-      () => true,
-      () => false,
-    );
   if (!(await exists(init))) await createInitialZkey(c.r1cs, c.ptau, init);
   if (!(await exists(prev))) await contribute(init, prev, 'bench 1', `bench entropy ${Math.random()}`);
   if (!(await exists(next))) await contribute(prev, next, 'bench 2', `bench entropy ${Math.random()}`);
@@ -69,13 +68,18 @@ function runStepChild(request: StepBenchRequest): Promise<StepBenchReply> {
 
 export async function benchSteps(
   circuits: BenchCircuit[],
-  options: { runs: number; mbPerSecond: number; withR1csVerify: (power: number) => boolean },
+  options: {
+    runs: number;
+    mbPerSecond: number;
+    cacheDir: string;
+    withR1csVerify: (power: number) => boolean;
+  },
   progress: (message: string) => void,
 ): Promise<StepBenchRow[]> {
   const rows: StepBenchRow[] = [];
   for (const c of circuits) {
     progress(`step verification at 2^${c.power}: preparing zkeys…`);
-    const { init, prev, next } = await prepareZkeys(c);
+    const { init, prev, next } = await prepareZkeys(c, options.cacheDir);
     const runs = c.power >= 16 ? 1 : options.runs;
     const ours: StepBenchReply[] = [];
     const disk: StepBenchReply[] = [];
