@@ -35,6 +35,8 @@ export interface BuiltApp {
   app: App;
   services: Services;
   publisher: Publisher;
+  /** Names this process in job leases and in the scheduler lock's connection (`host:pid:random`). */
+  instanceId: string;
 }
 
 export async function buildApp(config: Config): Promise<BuiltApp> {
@@ -185,5 +187,5 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     await publisher?.stop();
     await db.close();
   });
-  return { app, services, publisher };
+  return { app, services, publisher, instanceId };
 }

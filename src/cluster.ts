@@ -78,17 +78,23 @@ export function joinCluster(
     },
     onError: (err) => log.warn({ err }, 'notification listener lost its connection; reconnecting'),
   });
-  const leader = new AdvisoryLeader(config.databaseUrl, SCHEDULER_LOCK_KEY, LEADER_RETRY_MS, {
-    onAcquire() {
-      log.info({ instance: instanceId }, 'this process now runs the scheduler');
-      hooks.onLead();
+  const leader = new AdvisoryLeader(
+    config.databaseUrl,
+    SCHEDULER_LOCK_KEY,
+    LEADER_RETRY_MS,
+    `scheduler ${instanceId}`,
+    {
+      onAcquire() {
+        log.info({ instance: instanceId }, 'this process now runs the scheduler');
+        hooks.onLead();
+      },
+      onLose() {
+        log.warn({ instance: instanceId }, 'this process no longer runs the scheduler');
+        hooks.onFollow();
+      },
+      onError: (err) => log.warn({ err }, 'scheduler lock connection failed'),
     },
-    onLose() {
-      log.warn({ instance: instanceId }, 'this process no longer runs the scheduler');
-      hooks.onFollow();
-    },
-    onError: (err) => log.warn({ err }, 'scheduler lock connection failed'),
-  });
+  );
   return {
     announceChange: (ceremonyId) => send(CHANGES_CHANNEL, { ceremony: ceremonyId, from: instanceId }),
     announceJob: () => send(JOBS_CHANNEL, { from: instanceId }),

@@ -22,6 +22,8 @@ export class AdvisoryLeader {
     private readonly url: string,
     private readonly lockKey: number,
     private readonly intervalMs: number,
+    /** Shown as the connection's application_name, so operators can see which process holds the lock. */
+    private readonly holderName: string,
     private readonly hooks: LeaderHooks,
   ) {
     if (!Number.isSafeInteger(lockKey)) throw new TypeError(`AdvisoryLeader: bad lock key ${lockKey}`);
@@ -42,7 +44,11 @@ export class AdvisoryLeader {
     this.busy = true;
     try {
       if (!this.client) {
-        const client = new pg.Client({ connectionString: this.url, keepAlive: true });
+        const client = new pg.Client({
+          connectionString: this.url,
+          keepAlive: true,
+          application_name: this.holderName.slice(0, 63),
+        });
         client.on('error', (err) => this.drop(client, err));
         client.on('end', () => this.drop(client));
         this.client = client;
