@@ -206,9 +206,9 @@ describe('three API processes and two workers on one PostgreSQL', () => {
     for (const r of receipts) expect(transcript[r.seq], `${r.path} is not in the final log`).toBe(r.entry);
     const accepted = transcript
       .filter((line) => line.includes('"type":"contribution.accepted"'))
-      .map((line) => JSON.parse(line) as { payload: { circuit: string; index: number } });
+      .map((line) => JSON.parse(line) as { body: { circuit: string; index: number } });
     for (const circuit of CIRCUITS) {
-      const indexes = accepted.filter((e) => e.payload.circuit === circuit.name).map((e) => e.payload.index);
+      const indexes = accepted.filter((e) => e.body.circuit === circuit.name).map((e) => e.body.index);
       expect(indexes, `accepted indexes on ${circuit.name}`).toEqual(
         Array.from({ length: PARTICIPANTS }, (_, i) => i + 1),
       );
