@@ -16,6 +16,7 @@ import { JobRunner } from './ceremony/jobs.js';
 import { createMetrics, registerStateGauges } from './ceremony/metrics.js';
 import { createScheduler } from './ceremony/scheduler.js';
 import type { Services } from './ceremony/services.js';
+import { clearUploadClaims } from './ceremony/upload-claims.js';
 import { joinCluster } from './cluster.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
@@ -70,7 +71,11 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   const alone = db.kind === 'pglite';
   const swept = await store.init({ shared: !alone });
   if (swept > 0) app.log.warn({ swept }, 'removed temp files left by a previous run');
-  if (alone) await clearBackupStaging(config.dataDir);
+  if (alone) {
+    await clearBackupStaging(config.dataDir);
+    // A claim a killed run left would hold its turn for UPLOAD_CLAIM_SECONDS, though no upload can be in flight now.
+    await clearUploadClaims(db);
+  }
   const signer = await loadLogSigner({
     origin: config.origin,
     originConfigured: config.originConfigured,

@@ -1,6 +1,7 @@
 // One upload in flight per turn, across every API process on the database: a claim row that expires unless its
 // holder renews it, so an API process killed mid-upload frees the turn within `UPLOAD_CLAIM_SECONDS`.
 import { randomBytes } from 'node:crypto';
+import type { Queryable } from '../db/database.js';
 import { CeremonyError } from '../errors.js';
 import type { Services } from './services.js';
 
@@ -44,6 +45,14 @@ export async function claimUpload(s: Services, turnId: number, busyMessage: stri
         .catch((err: unknown) => s.log.warn({ err, turn: turnId }, 'releasing an upload claim failed'));
     },
   };
+}
+
+/**
+ * Deletes every claim: only for the embedded database, which one process alone can open, so at its start no upload
+ * can be in flight and a claim left behind belongs to a killed run.
+ */
+export async function clearUploadClaims(db: Queryable): Promise<void> {
+  await db.query('DELETE FROM upload_claims');
 }
 
 /** Deletes claims that expired (their holder died or their turn ended); returns how many. */
