@@ -1,11 +1,12 @@
 // Builds the coordinator (database, store, log key, jobs, routes) without listening; server.ts starts it.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import { clearBackupStaging } from './backup/create.js';
-import { purgeExpiredCredentials } from './ceremony/auth.js';
 import { listCeremonyIds } from './ceremony/ceremonies.js';
 import { ChangeFeed } from './ceremony/change-feed.js';
 import { circuitSetupJob } from './ceremony/circuits.js';
@@ -13,9 +14,10 @@ import { verifyContributionJob } from './ceremony/contributions.js';
 import { finalizeJob } from './ceremony/finalize.js';
 import { JobRunner } from './ceremony/jobs.js';
 import { createMetrics, registerStateGauges } from './ceremony/metrics.js';
-import { tickQueues } from './ceremony/queue.js';
+import { createScheduler } from './ceremony/scheduler.js';
 import type { Services } from './ceremony/services.js';
-import { settleDeadJobs } from './ceremony/sweeper.js';
+import { clearUploadClaims } from './ceremony/upload-claims.js';
+import { joinCluster } from './cluster.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateDatabase } from './db/migrate.js';
@@ -23,6 +25,7 @@ import { registerErrorHandler } from './http/error-handler.js';
 import { registerNulGuard } from './http/nul-guard.js';
 import { registerRateLimits } from './http/rate-limit.js';
 import { routes } from './http/routes/index.js';
+import { opsRoutes } from './http/routes/ops.js';
 import type { App } from './http/types.js';
 import { StepService } from './snark/step-verify/step-service.js';
 import { BlobStore } from './storage/blob-store.js';
@@ -35,6 +38,8 @@ export interface BuiltApp {
   app: App;
   services: Services;
   publisher: Publisher;
+  /** Names this process in job leases and in the scheduler lock's connection (`host:pid:random`). */
+  instanceId: string;
 }
 
 export async function buildApp(config: Config): Promise<BuiltApp> {
@@ -68,9 +73,15 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     { reserveBytes: config.diskReserveBytes, idleMs: config.uploadIdleSeconds * 1000 },
     backend,
   );
-  const swept = await store.init();
+  // On PostgreSQL other processes may share the data dir: their temp files and staged backups are not ours to clear.
+  const alone = db.kind === 'pglite';
+  const swept = await store.init({ shared: !alone });
   if (swept > 0) app.log.warn({ swept }, 'removed temp files left by a previous run');
-  await clearBackupStaging(config.dataDir);
+  if (alone) {
+    await clearBackupStaging(config.dataDir);
+    // A claim a killed run left would hold its turn for UPLOAD_CLAIM_SECONDS, though no upload can be in flight now.
+    await clearUploadClaims(db);
+  }
   let signer: LogSigner;
   try {
     signer = await loadLogSigner({
@@ -89,7 +100,14 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
 
   let publisher: Publisher | undefined;
   let runner: JobRunner | undefined;
+  // Only the scheduler's holder publishes transcript files, so two processes never write them at once.
+  let leading = false;
+  const instanceId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const changes = new ChangeFeed();
+  const changed = (id: string) => {
+    if (leading) publisher?.schedule(id);
+    changes.notifyCeremony(id);
+  };
   const services: Services = {
     startedAt: new Date(),
     db,
@@ -98,17 +116,42 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     signer,
     metrics,
     changes,
-    steps: { verifier: new StepService(), passed: new Set() },
+    steps: { verifier: new StepService() },
     clock: () => new Date(),
     log: app.log as Services['log'],
     events: {
       ceremonyChanged: (id) => {
-        publisher?.schedule(id);
-        changes.notifyCeremony(id);
+        changed(id);
+        cluster.announceChange(id);
       },
-      jobQueued: () => runner?.wake(),
+      jobQueued: () => {
+        runner?.wake();
+        cluster.announceJob();
+      },
     },
   };
+  const scheduler = createScheduler(services, (err) => app.log.error({ err }, 'queue tick failed'));
+  const publishAll = async () => {
+    for (const id of await listCeremonyIds(db)) publisher?.schedule(id);
+  };
+  const cluster = joinCluster(config, db, instanceId, services.log, {
+    onChange: (id) => {
+      if (id !== undefined) return changed(id);
+      changes.notifyAll();
+      if (leading) publishAll().catch((err: unknown) => app.log.error({ err }, 'listing ceremonies failed'));
+    },
+    onJobQueued: () => runner?.wake(),
+    onLead: () => {
+      leading = true;
+      publisher?.forgetPublished();
+      publishAll().catch((err: unknown) => app.log.error({ err }, 'listing ceremonies failed'));
+      scheduler.start();
+    },
+    onFollow: () => {
+      leading = false;
+      scheduler.stop();
+    },
+  });
   publisher = new Publisher(db, store, signer, config.transcriptsDir, (err, id) =>
     app.log.error({ err, ceremony: id }, 'publishing transcript files failed'),
   );
@@ -117,11 +160,17 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     dataDir: config.dataDir,
     publishedSize: (id) => publisher?.publishedSize(id),
   });
-  runner = new JobRunner(services, {
-    'circuit.setup': circuitSetupJob,
-    'contribution.verify': verifyContributionJob,
-    'ceremony.finalize': finalizeJob,
-  });
+  if (config.role !== 'api') {
+    runner = new JobRunner(
+      services,
+      {
+        'circuit.setup': circuitSetupJob,
+        'contribution.verify': verifyContributionJob,
+        'ceremony.finalize': finalizeJob,
+      },
+      { workerId: instanceId, leaseMs: config.jobLeaseSeconds * 1000, freeLeasesAtStart: alone },
+    );
+  }
 
   // Large bodies (zkeys, r1cs, ptau) reach their route as a stream, never buffered.
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
@@ -139,45 +188,23 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  for (const route of routes) route(app, services);
-
-  let tickRunning = false;
-  let ticks = 0;
-  const purgeEveryTicks = Math.max(1, Math.round(60_000 / config.schedulerIntervalMs));
-  const ticker = setInterval(() => {
-    if (tickRunning) return;
-    tickRunning = true;
-    ticks += 1;
-    // Deadlines every tick; dead jobs every 5 (a cheap query); credentials and stale uploads about once a minute.
-    const everyMinute = ticks % purgeEveryTicks === 0;
-    const work = Promise.all([
-      tickQueues(services),
-      ticks % 5 === 0 ? settleDeadJobs(services) : undefined,
-      everyMinute ? purgeExpiredCredentials(services) : undefined,
-      everyMinute ? store.sweepStaleParts() : undefined,
-    ]);
-    work
-      .catch((err: unknown) => app.log.error({ err }, 'queue tick failed'))
-      .finally(() => {
-        tickRunning = false;
-      });
-  }, config.schedulerIntervalMs);
-  ticker.unref();
+  // A worker answers only health and metrics: requests go to the API processes.
+  for (const route of config.role === 'worker' ? [opsRoutes] : routes) route(app, services);
 
   app.addHook('onReady', async () => {
     await runner?.start();
-    for (const id of await listCeremonyIds(db)) publisher?.schedule(id);
+    await cluster.start();
   });
   // Before the server waits for requests to end: a stalled upload must not hold shutdown open.
   app.addHook('preClose', async () => {
     await store.abortReceives();
   });
   app.addHook('onClose', async () => {
-    clearInterval(ticker);
+    await cluster.stop();
     await runner?.stop();
     services.steps.verifier.stop();
     await publisher?.stop();
     await db.close();
   });
-  return { app, services, publisher };
+  return { app, services, publisher, instanceId };
 }

@@ -46,7 +46,13 @@ export interface S3Config {
 
 export type BlobStoreConfig = { readonly kind: 'fs' } | ({ readonly kind: 's3' } & S3Config);
 
+/** What a process does: serve the API, run jobs, or both (the only role the embedded database allows). */
+export const ROLES = ['all', 'api', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
 export interface Config {
+  /** `api` serves requests and runs no jobs; `worker` runs jobs and serves only health and metrics. */
+  readonly role: Role;
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
@@ -81,6 +87,10 @@ export interface Config {
   readonly jobTimeoutSeconds: number;
   /** A failed job waits this long before its second try, twice as long before its third. */
   readonly jobRetryDelayMs: number;
+  /** A claimed job is held this long without a heartbeat; another worker takes it only after that. */
+  readonly jobLeaseSeconds: number;
+  /** An upload's hold on its turn lasts this long without renewal (a killed API process frees it after that). */
+  readonly uploadClaimSeconds: number;
   readonly schedulerIntervalMs: number;
   readonly logLevel: string;
   /** Open events streams (Server-Sent Events) allowed in all, and from one client address. */
@@ -216,14 +226,23 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     1,
     3600,
   );
+  const role = pick(flags, env, 'role', 'ROLE') ?? 'all';
+  if (!(ROLES as readonly string[]).includes(role))
+    throw new Error(`config: role must be one of ${ROLES.join(', ')}, got '${role}'`);
+  const databaseUrl = pick(flags, env, 'database-url', 'DATABASE_URL');
+  if (role !== 'all' && databaseUrl === undefined)
+    throw new Error(
+      `config: role '${role}' needs PostgreSQL (DATABASE_URL): the embedded database serves one process, role 'all'`,
+    );
   return Object.freeze({
+    role: role as Role,
     host: pick(flags, env, 'host', 'HOST') ?? '127.0.0.1',
     port: integer(pick(flags, env, 'port', 'PORT'), 8080, 'port', 0, 65535),
     dataDir,
     transcriptsDir: resolve(
       pick(flags, env, 'transcripts-dir', 'TRANSCRIPTS_DIR') ?? './ceremony-transcripts',
     ),
-    databaseUrl: pick(flags, env, 'database-url', 'DATABASE_URL'),
+    databaseUrl,
     coordinatorKeys: Object.freeze(keys),
     origin,
     originConfigured: configuredOrigin !== undefined,
@@ -247,6 +266,8 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     crossCheckEvery: integer(env.CROSS_CHECK_EVERY, 10, 'cross-check interval', 1, 1_000_000),
     jobTimeoutSeconds: integer(env.JOB_TIMEOUT_SECONDS, 3600, 'job timeout', 10, 7 * 86400),
     jobRetryDelayMs: integer(env.JOB_RETRY_DELAY_MS, 2000, 'job retry delay', 0, 3_600_000),
+    jobLeaseSeconds: integer(env.JOB_LEASE_SECONDS, 30, 'job lease', 3, 3600),
+    uploadClaimSeconds: integer(env.UPLOAD_CLAIM_SECONDS, 30, 'upload claim', 3, 3600),
     schedulerIntervalMs: integer(env.SCHEDULER_INTERVAL_MS, 1000, 'scheduler interval', 50, 60000),
     logLevel: pick(flags, env, 'log-level', 'LOG_LEVEL') ?? 'info',
     eventsMaxConnections: integer(env.EVENTS_MAX_CONNECTIONS, 1000, 'events max connections', 1, 100000),

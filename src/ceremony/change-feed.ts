@@ -1,4 +1,5 @@
-// Who listens for a ceremony's changes (the events stream): notified after each commit, in this process only.
+// Who listens for a ceremony's changes (the events stream): notified after each commit in this process, and after
+// the commits of other processes on the same database as their notifications arrive (src/cluster.ts).
 
 export type ChangeListener = () => void;
 
@@ -22,5 +23,10 @@ export class ChangeFeed {
 
   notifyCeremony(ceremonyId: string): void {
     for (const listener of this.#listeners.get(ceremonyId) ?? []) listener();
+  }
+
+  /** Any ceremony may have changed (changes from other processes were missed): every listener looks again. */
+  notifyAll(): void {
+    for (const id of [...this.#listeners.keys()]) this.notifyCeremony(id);
   }
 }

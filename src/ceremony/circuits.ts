@@ -88,6 +88,7 @@ export const circuitSetupJob: JobKind<SetupPayload> = {
     }
     const sha256 = await s.store.adoptFile(out);
     await withCeremonyLock(s, payload.ceremonyId, async (tx) => {
+      await job.requireLease(tx);
       const [c] = await tx.query<{
         status: string;
         constraints: number;

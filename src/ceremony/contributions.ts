@@ -18,6 +18,7 @@ import type { Services } from './services.js';
 import { prepareStep, type StepOutcome, tapUpload, verifyContributionStep } from './streamed-step.js';
 import { advanceTurns, endTurn, markTurnVerifying, readTurnState } from './turns.js';
 import type { ContributionView, Participant } from './types.js';
+import { claimUpload } from './upload-claims.js';
 
 /** A contribution adds one 407-byte record plus its name; anything much larger than the previous zkey is refused. */
 export const MAX_GROWTH_BYTES = 64 * 1024;
@@ -154,14 +155,15 @@ export async function receiveContribution(
   if (input.statement !== undefined) requireDisplayText('statement', input.statement, true);
   const held = await requireHeldTurn(s, p, input.circuit);
   // One upload per turn: a holder opening many at once would multiply disk use and pin connections.
-  const release = s.store.claim(
-    `turn:${held.turnId}`,
+  const claim = await claimUpload(
+    s,
+    held.turnId,
     `an upload for this turn on circuit '${input.circuit}' is already in progress`,
   );
   try {
     return await receiveForTurn(s, p, input, held);
   } finally {
-    release();
+    await claim.release();
   }
 }
 
@@ -217,8 +219,8 @@ async function receiveForTurn(
         throw new CeremonyError('NOT_YOUR_TURN', 'your turn ended before the upload finished');
       await tx.query(
         `INSERT INTO contributions (id, ceremony_id, circuit_name, participant_id, turn_id, idx, prev_zkey_sha256,
-           zkey_sha256, zkey_size, contribution_hash, attestation, statement, state)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'verifying')`,
+           zkey_sha256, zkey_size, contribution_hash, attestation, statement, state, step_passed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'verifying', $13)`,
         [
           id,
           p.ceremonyId,
@@ -232,6 +234,8 @@ async function receiveForTurn(
           contributionHash ?? null,
           input.attestation,
           input.statement ?? null,
+          // The streamed verdict travels with the row: the worker that commits it may be another process.
+          failure === undefined && streamed?.ok === true,
         ],
       );
       if (failure) {
@@ -258,8 +262,6 @@ async function receiveForTurn(
     prepareStep(s, held.prevZkeySha256);
     throw failure;
   }
-  // The job commits this verdict at once; without it (verifier unavailable) the job checks the stored file.
-  if (streamed?.ok) s.steps.passed.add(id);
   s.events.jobQueued();
   return getContribution(s, p.ceremonyId, id);
 }
@@ -280,6 +282,8 @@ interface ContributionRow {
   reason_code: string | null;
   reason_message: string | null;
   seq: number | null;
+  /** The streamed step check passed while the upload arrived: the job commits it without a second step check. */
+  step_passed: boolean;
 }
 
 async function loadContribution(db: Queryable, ceremonyId: string, id: string): Promise<ContributionRow> {
@@ -356,21 +360,16 @@ export const verifyContributionJob: JobKind<VerifyPayload> = {
       () => uploaded,
       () => s.store.localPath(c.zkey_sha256),
     );
-    let result: StepOutcome;
-    try {
-      result = await verifyContributionStep(
-        s,
-        c,
-        path,
-        {
-          zkeyPath: await s.store.localPath(circuit.initial_zkey_sha256),
-          ptauPath: await s.store.localPath(circuit.ptau_sha256),
-        },
-        job,
-      );
-    } finally {
-      s.steps.passed.delete(c.id);
-    }
+    const result: StepOutcome = await verifyContributionStep(
+      s,
+      c,
+      path,
+      {
+        zkeyPath: await s.store.localPath(circuit.initial_zkey_sha256),
+        ptauPath: await s.store.localPath(circuit.ptau_sha256),
+      },
+      job,
+    );
     s.metrics.verifySeconds.observe(result.durationMs / 1000);
     s.metrics.verifyMaxRssBytes.set(result.maxRssBytes);
     if (result.ok && path === uploaded) await s.store.adopt({ path, sha256: c.zkey_sha256 });
@@ -379,6 +378,8 @@ export const verifyContributionJob: JobKind<VerifyPayload> = {
     // The zkey the next upload builds on: its side of the step check is computed before that upload starts.
     let prepareNext: string | undefined;
     await withCeremonyLock(s, c.ceremony_id, async (tx, ceremony) => {
+      // A worker whose lease passed to another must not commit a second verdict beside the new holder's.
+      await job.requireLease(tx);
       const current = await loadContribution(tx, c.ceremony_id, c.id);
       if (current.state !== 'verifying') return;
       await tx.query('UPDATE contributions SET verify_ms = $2, verify_max_rss = $3 WHERE id = $1', [
@@ -431,7 +432,8 @@ export const verifyContributionJob: JobKind<VerifyPayload> = {
       prepareNext = c.zkey_sha256;
     });
     await rm(uploaded, { force: true });
-    if (prepareNext) prepareStep(s, prepareNext);
+    // Uploads stream into API processes: a worker has no upload to prepare for.
+    if (prepareNext && s.config.role !== 'worker') prepareStep(s, prepareNext);
   },
 
   // The verifier itself kept failing (crash, out of memory, timeout): the circuit must not stay held forever.

@@ -163,6 +163,7 @@ async function finalizeCircuits(s: Services, id: string, job: JobContext): Promi
         throw new CeremonyError('INTERNAL', 'beacon hash mismatch');
       const sha256 = await s.store.adoptFile(out);
       await withCeremonyLock(s, id, async (tx) => {
+        await job.requireLease(tx);
         // Once per circuit, even if two runs of the job ever overlapped.
         const updated = await tx.query(
           'UPDATE circuits SET final_zkey_sha256 = $3 WHERE ceremony_id = $1 AND name = $2 AND final_zkey_sha256 IS NULL RETURNING name',
@@ -204,6 +205,7 @@ async function finalizeCircuits(s: Services, id: string, job: JobContext): Promi
     });
   }
   await withCeremonyLock(s, id, async (tx, row) => {
+    await job.requireLease(tx);
     if (row.state === 'finalized') return;
     for (const o of outputs) {
       await tx.query(

@@ -1,15 +1,18 @@
 // Background jobs kept in the database, so work in flight (setup, verification, finalization) survives a restart.
 // The runner alone decides retry or settle: a kind supplies `run` (the work) and `settle` (the public record of a
 // failure that will not be retried); retries wait with exponential back-off.
-import { setTimeout as wait } from 'node:timers/promises';
 import type { Queryable } from '../db/database.js';
 import {
   claimDueJob,
+  expireAllJobLeases,
+  holdsJobLease,
   insertJob,
+  type JobLease,
   type JobRow,
   markJobDone,
   markJobFailed,
-  requeueRunningJobs,
+  releaseJobLease,
+  renewJobLease,
   scheduleJobRetry,
 } from '../db/queries/jobs.js';
 import { CeremonyError } from '../errors.js';
@@ -18,12 +21,14 @@ import type { Services } from './services.js';
 export type JobKindName = 'circuit.setup' | 'contribution.verify' | 'ceremony.finalize';
 
 export interface JobContext {
-  /** Aborted when the server stops: the job stays 'running' and runs again at the next start. */
+  /** Aborted when the server stops (the job is handed back to the queue) or when the lease was lost. */
   signal: AbortSignal;
   /** The job limit: each snarkjs child the job starts is killed after this long. */
   timeoutMs: number;
   /** 1 on the first try. */
   attempt: number;
+  /** Throws `LeaseLostError` unless this try still holds the job's lease; call it in the transaction that commits. */
+  requireLease(tx: Queryable): Promise<void>;
 }
 
 export interface JobFailure {
@@ -72,7 +77,27 @@ export function retryDelayMs(attempts: number, baseMs: number): number {
   return Math.min(60_000, baseMs * 2 ** Math.max(0, attempts - 1));
 }
 
-/** Runs queued jobs with bounded concurrency; on start, jobs a crash left 'running' are queued again. */
+/** A try whose lease passed to another worker: its result is dropped and the row left to the new holder. */
+export class LeaseLostError extends Error {
+  constructor(jobId: number) {
+    super(`the lease on job ${jobId} was lost to another worker`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+export interface RunnerOptions {
+  /** Names this process in the rows it leases (host, pid and a random part). */
+  workerId: string;
+  /** How long a claim holds a job without a heartbeat; renewed every third of it while the job runs. */
+  leaseMs: number;
+  /** Only with the embedded database, which one process alone can open: frees the leases a crash left at start. */
+  freeLeasesAtStart: boolean;
+}
+
+/**
+ * Runs due jobs with bounded concurrency under a lease: any number of runners may share the table, and a job whose
+ * runner died is taken by another once its lease expires, never while the holder still renews it.
+ */
 export class JobRunner {
   private running = 0;
   private stopped = false;
@@ -83,12 +108,12 @@ export class JobRunner {
   constructor(
     private readonly s: Services,
     private readonly kinds: JobKinds,
+    private readonly options: RunnerOptions,
   ) {}
 
   async start(): Promise<void> {
-    // This instance owns every job (one coordinator per database), so 'running' rows were interrupted by a stop.
-    await requeueRunningJobs(this.s.db, this.s.clock());
-    // The timer picks up jobs whose back-off has passed.
+    if (this.options.freeLeasesAtStart) await expireAllJobLeases(this.s.db, this.s.clock());
+    // The timer picks up jobs whose back-off has passed and jobs whose holder's lease expired.
     this.timer = setInterval(() => this.wake(), 1000);
     this.timer.unref();
     this.wake();
@@ -106,36 +131,76 @@ export class JobRunner {
     this.inFlight.add(work);
   }
 
+  private leaseEnd(now: Date): Date {
+    return new Date(now.getTime() + this.options.leaseMs);
+  }
+
   private async runNext(): Promise<void> {
-    const job = await claimDueJob(this.s.db, this.s.clock()).catch((err: unknown) => {
-      if (!this.stopped) this.s.log.error({ err }, 'claiming a job failed');
-      return undefined;
-    });
+    const now = this.s.clock();
+    const job = await claimDueJob(this.s.db, this.options.workerId, now, this.leaseEnd(now)).catch(
+      (err: unknown) => {
+        if (!this.stopped) this.s.log.error({ err }, 'claiming a job failed');
+        return undefined;
+      },
+    );
     if (!job) return;
     this.wake();
     this.s.metrics.jobsRunning.inc();
     try {
-      await this.runJob(job);
+      await this.runLeased(job);
     } finally {
       this.s.metrics.jobsRunning.dec();
     }
     this.wake();
   }
 
-  private async runJob(job: JobRow): Promise<void> {
+  /** Runs the job while a heartbeat renews its lease; a lost lease aborts the try. */
+  private async runLeased(job: JobRow): Promise<void> {
+    const lease: JobLease = { id: job.id, token: job.lease_token };
+    const lost = new AbortController();
+    const heartbeat = setInterval(() => {
+      renewJobLease(this.s.db, lease, this.leaseEnd(this.s.clock())).then(
+        (held) => {
+          if (!held && !lost.signal.aborted) {
+            this.s.log.warn({ job: job.id }, 'job lease lost; abandoning the try');
+            lost.abort(new LeaseLostError(job.id));
+          }
+        },
+        // The database is away: keep trying; the lease may still be ours when it is back.
+        (err: unknown) => this.s.log.warn({ err, job: job.id }, 'renewing a job lease failed'),
+      );
+    }, this.options.leaseMs / 3);
+    heartbeat.unref();
+    try {
+      await this.runJob(job, lease, AbortSignal.any([this.abort.signal, lost.signal]));
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async runJob(job: JobRow, lease: JobLease, signal: AbortSignal): Promise<void> {
     const kind = this.kinds[job.kind as JobKindName];
     const payload = job.payload as never;
     try {
       if (!kind) throw new Error(`no job kind '${job.kind}'`);
       await kind.run(this.s, payload, {
-        signal: this.abort.signal,
+        signal,
         timeoutMs: this.s.config.jobTimeoutSeconds * 1000,
         attempt: job.attempts,
+        requireLease: async (tx) => {
+          if (!(await holdsJobLease(tx, lease))) throw new LeaseLostError(job.id);
+        },
       });
-      if (!this.stopped) await markJobDone(this.s.db, job.id, this.s.clock());
+      if (!(await markJobDone(this.s.db, lease, this.s.clock())))
+        this.s.log.warn({ job: job.id }, 'job finished after its lease was lost');
       return;
     } catch (error) {
-      if (this.stopped) return;
+      if (error instanceof LeaseLostError || signal.reason instanceof LeaseLostError) return;
+      if (this.stopped) {
+        // Handed back at once, so another worker need not wait for the lease to expire.
+        await releaseJobLease(this.s.db, lease, this.s.clock()).catch(() => undefined);
+        return;
+      }
       const lastError = String((error as Error).message ?? error);
       this.s.log.error({ err: error, job: job.id, kind: job.kind, attempts: job.attempts }, 'job failed');
       try {
@@ -144,35 +209,20 @@ export class JobRunner {
             error,
             publicMessage: publicMessageOf(error, kind.failureMessage),
           });
-          await markJobFailed(this.s.db, job.id, lastError, this.s.clock());
+          await markJobFailed(this.s.db, lease, lastError, this.s.clock());
         } else {
           const now = this.s.clock();
           const delay = retryDelayMs(job.attempts, this.s.config.jobRetryDelayMs);
-          await scheduleJobRetry(this.s.db, job.id, lastError, new Date(now.getTime() + delay), now);
+          await scheduleJobRetry(this.s.db, lease, lastError, new Date(now.getTime() + delay), now);
         }
       } catch (err) {
+        // Left 'running', the job waits for its lease to expire; then any worker takes it again.
         this.s.log.error({ err, job: job.id }, 'settling a failed job failed');
-        await this.requeueOnceReachable(job.id, lastError);
       }
     }
   }
 
-  /** Left 'running', the job would hold its turn until the next restart: queue it again once the database is back. */
-  private async requeueOnceReachable(id: number, lastError: string): Promise<void> {
-    for (let delay = 1000; !this.stopped; delay = Math.min(delay * 2, 30_000)) {
-      await wait(delay, undefined, { signal: this.abort.signal }).catch(() => undefined);
-      if (this.stopped) return;
-      try {
-        const now = this.s.clock();
-        await scheduleJobRetry(this.s.db, id, lastError, now, now);
-        return;
-      } catch {
-        // Still away: try again after a longer pause.
-      }
-    }
-  }
-
-  /** Stops taking jobs and aborts those running; a job cut short stays 'running' and reruns at next start. */
+  /** Stops taking jobs, aborts those running and hands their leases back so another worker takes them at once. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);

@@ -19,11 +19,8 @@ export interface Services {
   readonly startedAt: Date;
   /** Listeners of committed changes (the events stream); `events.ceremonyChanged` notifies it. */
   readonly changes: ChangeFeed;
-  /**
-   * The streaming step verifier, and the contributions whose streamed verdict passed (in memory: after a restart the
-   * verification job checks the stored file instead).
-   */
-  readonly steps: { readonly verifier: StepService; readonly passed: Set<string> };
+  /** The streaming step verifier; a passed verdict is stored with its contribution (`step_passed`). */
+  readonly steps: { readonly verifier: StepService };
   /** The one clock of the domain: each entry point reads it once and passes that `now` down. */
   readonly clock: () => Date;
   /**

@@ -1,5 +1,5 @@
 // The step check of an upload while it streams in (docs/VERIFIER.md), and the verification a contribution needs
-// when its streamed verdict is not at hand (after a restart) or when it is due for the verifyFromInit cross-check.
+// when its streamed verdict is not at hand (the verifier was unavailable) or when it is due for the verifyFromInit cross-check.
 import { verifyFromInit, verifyStepFromFiles } from '../snark/runner.js';
 import type { StreamedStep, StreamedVerdict } from '../snark/step-verify/step-service.js';
 import type { Services } from './services.js';
@@ -63,12 +63,12 @@ export interface StepOutcome {
 }
 
 /**
- * The job's verification: the streamed verdict when it passed (else the same step check from the stored file),
+ * The job's verification: the streamed verdict stored with the contribution when it passed (else the same step check from the stored file),
  * plus snarkjs verifyFromInit on every `crossCheckEvery`th contribution, so two methods agree on the record.
  */
 export async function verifyContributionStep(
   s: Services,
-  c: { id: string; idx: number; prev_zkey_sha256: string },
+  c: { id: string; idx: number; prev_zkey_sha256: string; step_passed: boolean },
   path: string,
   initial: { zkeyPath: string; ptauPath: string },
   opts: { signal: AbortSignal; timeoutMs: number },
@@ -76,7 +76,7 @@ export async function verifyContributionStep(
   const methods: string[] = ['step'];
   let durationMs = 0;
   let maxRssBytes = 0;
-  if (!s.steps.passed.has(c.id)) {
+  if (!c.step_passed) {
     const step = await verifyStepFromFiles(await s.store.localPath(c.prev_zkey_sha256), path, opts);
     durationMs += step.durationMs;
     maxRssBytes = Math.max(maxRssBytes, step.maxRssBytes);

@@ -28,8 +28,9 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     usage:
       'serve [--port 8080] [--host 127.0.0.1] [--data-dir ./data] [--transcripts-dir ./ceremony-transcripts] ' +
       '[--database-url URL] [--coordinator PUBKEY_HEX]... [--origin HOST] [--heartbeat-interval S] ' +
-      '[--heartbeat-grace S] [--log-level LEVEL]',
+      '[--heartbeat-grace S] [--log-level LEVEL] [--role all|api|worker]',
     options: {
+      role: str,
       port: str,
       host: str,
       'data-dir': str,

@@ -74,7 +74,6 @@ export class BlobStore {
   readonly tmpDir: string;
   /** Streams being received, by temp path: aborted on shutdown, spared by the sweeper. */
   private readonly inFlight = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
-  private readonly claims = new Set<string>();
   private closing = false;
 
   constructor(
@@ -85,12 +84,15 @@ export class BlobStore {
     this.tmpDir = join(root, 'tmp');
   }
 
-  /** Creates the folders and removes every temp file a previous run left (no stream or job can own one yet). */
-  async init(): Promise<number> {
+  /**
+   * Creates the folders and removes every temp file a previous run left (no stream or job can own one yet), unless
+   * `shared`: other processes on the same data dir may be writing theirs, and only the periodic stale sweep runs.
+   */
+  async init(options: { shared: boolean } = { shared: false }): Promise<number> {
     await mkdir(this.tmpDir, { recursive: true });
     await mkdir(join(this.root, 'uploads'), { recursive: true });
     await this.backend.init();
-    return this.sweepTemp(0, () => true);
+    return options.shared ? 0 : this.sweepTemp(0, () => true);
   }
 
   /** Removes `.part` files that no stream owns and that have not changed for a while; returns how many. */
@@ -109,16 +111,6 @@ export class BlobStore {
       removed += 1;
     }
     return removed;
-  }
-
-  /**
-   * Claims `key` for one writer at a time; the second claimant is refused at once. Synchronous, so two requests
-   * racing cannot both win. Returns the release.
-   */
-  claim(key: string, busyMessage: string): () => void {
-    if (this.claims.has(key)) throw new CeremonyError('UPLOAD_IN_PROGRESS', busyMessage);
-    this.claims.add(key);
-    return () => this.claims.delete(key);
   }
 
   /** Cuts every stream being received (their temp files are removed) and refuses new ones. */

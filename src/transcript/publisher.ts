@@ -79,6 +79,14 @@ export class Publisher {
     for (const id of [...this.retries.keys()]) this.clearRetry(id);
   }
 
+  /**
+   * Forgets what the files showed: another process may have published since (the scheduler moved), so the next
+   * publish checks them against the database again.
+   */
+  forgetPublished(): void {
+    this.published.clear();
+  }
+
   /** Tree size the files on disk show, if published since this process started (for the publish-lag gauge). */
   publishedSize(ceremonyId: string): number | undefined {
     return this.published.get(ceremonyId)?.size;

@@ -19,6 +19,7 @@ import { createPrivatePostgres, type PrivatePostgres } from '../helpers/private-
 import type { TestServer } from '../helpers/server.js';
 import { type CoordinatorProcess, createCoordinatorProcess } from './coordinator-process.js';
 import { type ParticipantRun, readReceipts, startParticipant } from './participant-runs.js';
+import { seededRandom } from './seeded-random.js';
 import { mountSizeLimitedDir, type SizeLimitedDir } from './size-limited-dir.js';
 
 const run = promisify(execFile);
@@ -28,18 +29,6 @@ const PARTICIPANTS = 10;
 const KILLS = Number(process.env.FAULT_KILLS ?? 20);
 const SEED = Number(process.env.FAULT_SEED ?? randomInt(2 ** 31));
 const CEREMONY = 'faults';
-
-/** mulberry32: a tiny seeded generator, so a failing run's fault schedule can be replayed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -52,7 +52,7 @@ export async function createTestDomain(env: Record<string, string> = {}): Promis
     signer,
     log: pino({ level: 'silent' }),
     metrics: createMetrics(),
-    steps: { verifier: new StepService(), passed: new Set() },
+    steps: { verifier: new StepService() },
     clock: () => new Date(now),
     startedAt: new Date(epoch),
     changes: new ChangeFeed(),

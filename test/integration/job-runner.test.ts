@@ -57,11 +57,15 @@ describe('the job runner', () => {
 
   beforeAll(async () => {
     domain = await createTestDomain({ JOB_RETRY_DELAY_MS: '5000' });
-    runner = new JobRunner(domain.services, {
-      'circuit.setup': probe,
-      'contribution.verify': idle,
-      'ceremony.finalize': idle,
-    });
+    runner = new JobRunner(
+      domain.services,
+      {
+        'circuit.setup': probe,
+        'contribution.verify': idle,
+        'ceremony.finalize': idle,
+      },
+      { workerId: 'test-runner', leaseMs: 30_000, freeLeasesAtStart: false },
+    );
     domain.setClock(0);
     await runner.start();
   });

@@ -1,0 +1,49 @@
+// The periodic work of the coordinator (turn deadlines, the sweeper, purges): run by one process at a time, the
+// holder of the scheduler lock (docs/SCALING.md); turns stay serialized per ceremony by its row lock regardless.
+import { purgeExpiredCredentials } from './auth.js';
+import { tickQueues } from './queue.js';
+import type { Services } from './services.js';
+import { settleDeadJobs } from './sweeper.js';
+import { purgeExpiredUploadClaims } from './upload-claims.js';
+
+export interface Scheduler {
+  start(): void;
+  stop(): void;
+}
+
+/** Ticks every `schedulerIntervalMs`; a tick still running when the next is due makes that one skip. */
+export function createScheduler(s: Services, onError: (err: unknown) => void): Scheduler {
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let ticks = 0;
+  const purgeEveryTicks = Math.max(1, Math.round(60_000 / s.config.schedulerIntervalMs));
+  const tick = () => {
+    if (running) return;
+    running = true;
+    ticks += 1;
+    // Deadlines every tick; dead jobs every 5 (a cheap query); credentials, claims, stale uploads once a minute.
+    const everyMinute = ticks % purgeEveryTicks === 0;
+    Promise.all([
+      tickQueues(s),
+      ticks % 5 === 0 ? settleDeadJobs(s) : undefined,
+      everyMinute ? purgeExpiredCredentials(s) : undefined,
+      everyMinute ? purgeExpiredUploadClaims(s) : undefined,
+      everyMinute ? s.store.sweepStaleParts() : undefined,
+    ])
+      .catch(onError)
+      .finally(() => {
+        running = false;
+      });
+  };
+  return {
+    start() {
+      if (timer) return;
+      timer = setInterval(tick, s.config.schedulerIntervalMs);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}

@@ -1,0 +1,247 @@
+// Past one machine: three API processes and two workers on one PostgreSQL, 20 participants (the real CLI) behind a
+// round-robin balancer contributing to two circuits, while processes of both roles are SIGKILLed and started again
+// at seeded random moments. Nothing accepted is lost, no turn is held by two, and `ceremony verify --full` passes.
+// Replay a run with FAULT_SEED=<the printed seed>.
+import { execFile } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPair } from '../../src/crypto/ed25519.js';
+import { toHex } from '../../src/crypto/hex.js';
+import { call, loginAs } from '../helpers/api.js';
+import { affine, mulchain, setupCeremony } from '../helpers/ceremony.js';
+import type { TestServer } from '../helpers/server.js';
+import { type CoordinatorProcess, createCoordinatorProcess } from './coordinator-process.js';
+import { type ParticipantRun, readReceipts, startParticipant } from './participant-runs.js';
+import { findFreePort } from '../helpers/ports.js';
+import { createPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
+import { type RoundRobinProxy, startRoundRobinProxy } from './round-robin-proxy.js';
+import { seededRandom } from './seeded-random.js';
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('../../bin/ceremony.js', import.meta.url));
+
+// 20 by default; fewer (SCALE_OUT_PARTICIPANTS) for a quicker run on a loaded machine.
+const PARTICIPANTS = Number(process.env.SCALE_OUT_PARTICIPANTS ?? 20);
+const CIRCUITS = [affine, mulchain];
+const SEED = Number(process.env.FAULT_SEED ?? randomInt(2 ** 31));
+const CEREMONY = 'scaleout';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('three API processes and two workers on one PostgreSQL', () => {
+  const started = Date.now();
+  const timeline: string[] = [];
+  const note = (event: string) => {
+    const line = `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${event}`;
+    timeline.push(line);
+    console.log(`[scale-out] ${line}`);
+  };
+  const random = seededRandom(SEED);
+  const coordinatorKeys = generateKeyPair();
+  let work: string;
+  let postgres: PrivatePostgres;
+  let proxy: RoundRobinProxy;
+  const apis: CoordinatorProcess[] = [];
+  const workers: CoordinatorProcess[] = [];
+  // Every pid a worker ran under: the jobs' worker ids must all name one of them.
+  const workerPids = new Set<number>();
+  let stopped = false;
+  let setupDir: string | undefined;
+
+  const query = async <T extends object>(sql: string): Promise<T[]> => {
+    const client = new pg.Client({ connectionString: postgres.url });
+    await client.connect();
+    try {
+      return (await client.query<T>(sql)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  const startWorker = async (w: CoordinatorProcess) => {
+    await w.start();
+    if (w.pid !== undefined) workerPids.add(w.pid);
+  };
+
+  beforeAll(async () => {
+    console.log(`[scale-out] seed ${SEED} (replay with FAULT_SEED=${SEED})`);
+    work = await mkdtemp(join(tmpdir(), 'ceremony-scaleout-'));
+    postgres = await createPrivatePostgres();
+    note(`private PostgreSQL on port ${postgres.port}`);
+    const env = (role: string) => ({
+      ROLE: role,
+      // One data dir (blob store) and one transcripts dir shared by every process.
+      DATA_DIR: join(work, 'data'),
+      TRANSCRIPTS_DIR: join(work, 'published'),
+      DATABASE_URL: postgres.url,
+      COORDINATOR_PUBLIC_KEYS: toHex(coordinatorKeys.publicKey),
+      CEREMONY_ORIGIN: 'scaleout.ceremony.local',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT: 'off',
+      DISK_RESERVE_BYTES: '0',
+      // Short bounds, so a killed holder's job and upload are taken over within seconds.
+      JOB_LEASE_SECONDS: '6',
+      UPLOAD_CLAIM_SECONDS: '6',
+    });
+    for (let i = 0; i < 3; i++) {
+      apis.push(createCoordinatorProcess(await findFreePort(), env('api'), join(work, `api-${i}.log`)));
+    }
+    for (let i = 0; i < 2; i++) {
+      workers.push(
+        createCoordinatorProcess(await findFreePort(), env('worker'), join(work, `worker-${i}.log`)),
+      );
+    }
+    // The first start writes the log key into the shared data dir; the others read it.
+    await apis[0]?.start();
+    await Promise.all([...apis.slice(1).map((a) => a.start()), ...workers.map(startWorker)]);
+    proxy = await startRoundRobinProxy(apis.map((a) => Number(new URL(a.url).port)));
+    note(`3 API processes and 2 workers up; balancer at ${proxy.url}`);
+  });
+
+  afterAll(async () => {
+    stopped = true;
+    console.log(`[scale-out] timeline (seed ${SEED}):\n${timeline.join('\n')}`);
+    await proxy?.close();
+    await Promise.all([...apis, ...workers].map((p) => p.kill()));
+    await postgres?.destroy();
+    if (process.env.KEEP_FAULT_DIR === undefined) await rm(work, { recursive: true, force: true });
+    else console.log(`[scale-out] logs kept in ${work}`);
+    if (setupDir) await rm(setupDir, { recursive: true, force: true });
+  });
+
+  it('keeps every accepted contribution and one holder per turn while processes of both roles die', async () => {
+    const server = { url: proxy.url, coordinator: coordinatorKeys } as unknown as TestServer;
+    const ceremony = await setupCeremony(server, {
+      id: CEREMONY,
+      circuits: CIRCUITS,
+      participants: PARTICIPANTS,
+      timeoutSeconds: 120,
+    });
+    setupDir = ceremony.workDir;
+    note(`ceremony open: ${PARTICIPANTS} participants, circuits ${CIRCUITS.map((c) => c.name).join(', ')}`);
+
+    const runs: ParticipantRun[] = [];
+    for (const p of ceremony.participants) {
+      const dir = join(work, `participant-${p.participantId}`);
+      await mkdir(dir);
+      runs.push(
+        startParticipant({
+          server: proxy.url,
+          ceremony: CEREMONY,
+          keyFile: p.keyFile,
+          dir,
+          name: p.name,
+          maxAttempts: 40,
+          retryDelayMs: 1500,
+          onFailure: (line) => note(`${p.name}: contribute failed: ${line}`),
+          stopped: () => stopped,
+        }),
+      );
+    }
+    let contributing = true;
+    const allDone = Promise.all(runs.map((r) => r.done)).finally(() => {
+      contributing = false;
+    });
+    allDone.catch(() => undefined);
+
+    // Kills alternate between the roles; a worker kill prefers the worker holding a running verification.
+    let kills = 0;
+    let holderKilled = false;
+    while (contributing) {
+      await Promise.race([sleep(2000 + random() * 4000), allDone.catch(() => undefined)]);
+      if (!contributing) break;
+      let victim: CoordinatorProcess;
+      if (kills % 2 === 0) {
+        victim = apis[Math.floor(random() * apis.length)] as CoordinatorProcess;
+      } else {
+        const running = await query<{ worker_id: string }>(
+          `SELECT worker_id FROM jobs WHERE state = 'running' AND kind = 'contribution.verify'`,
+        ).catch(() => []);
+        const holderPid = Number(running[0]?.worker_id.split(':')[1]);
+        const holder = workers.find((w) => w.pid === holderPid);
+        if (holder) holderKilled = true;
+        victim = holder ?? (workers[Math.floor(random() * workers.length)] as CoordinatorProcess);
+      }
+      const role = apis.includes(victim)
+        ? `api-${apis.indexOf(victim)}`
+        : `worker-${workers.indexOf(victim)}`;
+      await victim.kill();
+      kills += 1;
+      note(`kill #${kills}: ${role}`);
+      await sleep(random() * 2000);
+      if (workers.includes(victim)) await startWorker(victim);
+      else await victim.start();
+    }
+    await allDone;
+    note(`every participant finished; ${kills} kills`);
+    for (const r of runs)
+      if (r.failures.length) note(`${r.name}: ${r.attempts} run(s); failures: ${r.failures.join(' | ')}`);
+
+    const token = await loginAs(proxy.url, coordinatorKeys);
+    const finalize = await call(proxy.url, 'POST', `/v1/ceremonies/${CEREMONY}/finalize`, {
+      token,
+      json: { beaconHex: 'cd'.repeat(32), beaconSource: 'scale-out test fixed beacon', iterationsExp: 10 },
+    });
+    expect(finalize.status).toBe(202);
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      const view = await call<{ state: string }>(proxy.url, 'GET', `/v1/ceremonies/${CEREMONY}`);
+      if (view.body.state === 'finalized') break;
+      if (Date.now() > deadline) throw new Error('the ceremony was not finalized within 180 s');
+      await sleep(500);
+    }
+    note('finalized');
+
+    expect(kills).toBeGreaterThanOrEqual(4);
+
+    // Every receipt anyone got is in the final log, at its seq, byte for byte; one accepted entry per receipt.
+    const transcript = (await call<string>(proxy.url, 'GET', `/v1/ceremonies/${CEREMONY}/transcript`)).body
+      .trimEnd()
+      .split('\n');
+    const receipts = (await Promise.all(runs.map((r) => readReceipts(r.dir)))).flat();
+    expect(receipts).toHaveLength(PARTICIPANTS * CIRCUITS.length);
+    for (const r of receipts) expect(transcript[r.seq], `${r.path} is not in the final log`).toBe(r.entry);
+    const accepted = transcript
+      .filter((line) => line.includes('"type":"contribution.accepted"'))
+      .map((line) => JSON.parse(line) as { body: { circuit: string; index: number } });
+    for (const circuit of CIRCUITS) {
+      const indexes = accepted.filter((e) => e.body.circuit === circuit.name).map((e) => e.body.index);
+      expect(indexes, `accepted indexes on ${circuit.name}`).toEqual(
+        Array.from({ length: PARTICIPANTS }, (_, i) => i + 1),
+      );
+    }
+
+    // No two turns on one circuit were ever held at once.
+    const overlapping = await query(
+      `SELECT a.id AS a, b.id AS b, a.circuit_name FROM turns a JOIN turns b
+         ON a.ceremony_id = b.ceremony_id AND a.circuit_name = b.circuit_name AND a.id < b.id
+       WHERE a.started_at IS NOT NULL AND b.started_at IS NOT NULL
+         AND a.started_at < coalesce(b.ended_at, 'infinity') AND b.started_at < coalesce(a.ended_at, 'infinity')`,
+    );
+    expect(overlapping).toEqual([]);
+
+    // Jobs ran in the workers only, and a job whose holder was killed was leased again.
+    const jobs = await query<{ worker_id: string | null; lease_token: number; state: string }>(
+      'SELECT worker_id, lease_token::int, state FROM jobs',
+    );
+    expect(jobs.filter((j) => j.state !== 'done')).toEqual([]);
+    for (const j of jobs)
+      expect(workerPids.has(Number(j.worker_id?.split(':')[1])), `${j.worker_id}`).toBe(true);
+    if (holderKilled) expect(jobs.some((j) => j.lease_token >= 2)).toBe(true);
+    note(`jobs: ${jobs.length}, re-leased: ${jobs.filter((j) => j.lease_token >= 2).length}`);
+
+    const verify = await run(
+      process.execPath,
+      [bin, 'verify', '--server', proxy.url, '--ceremony', CEREMONY, '--full'],
+      { maxBuffer: 16 << 20 },
+    ).catch((err: { stdout?: string; stderr?: string }) => {
+      throw new Error(`ceremony verify failed:\n${err.stdout}\n${err.stderr}`);
+    });
+    expect(verify.stdout).not.toMatch(/^FAIL/m);
+    note(`ceremony verify --full passes; wall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }, 2_400_000);
+});
