@@ -15,11 +15,11 @@ import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/crypto/hex.js';
 import { call, loginAs } from '../helpers/api.js';
 import { affine, mulchain, setupCeremony } from '../helpers/ceremony.js';
+import { findFreePort } from '../helpers/ports.js';
+import { createPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
 import type { TestServer } from '../helpers/server.js';
 import { type CoordinatorProcess, createCoordinatorProcess } from './coordinator-process.js';
 import { type ParticipantRun, readReceipts, startParticipant } from './participant-runs.js';
-import { findFreePort } from '../helpers/ports.js';
-import { createPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
 import { type RoundRobinProxy, startRoundRobinProxy } from './round-robin-proxy.js';
 import { seededRandom } from './seeded-random.js';
 
