@@ -15,6 +15,7 @@ import { JobRunner } from './ceremony/jobs.js';
 import { createMetrics, registerStateGauges } from './ceremony/metrics.js';
 import { tickQueues } from './ceremony/queue.js';
 import type { Services } from './ceremony/services.js';
+import { StatusBoard } from './ceremony/status-board.js';
 import { settleDeadJobs } from './ceremony/sweeper.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
@@ -76,6 +77,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   let publisher: Publisher | undefined;
   let runner: JobRunner | undefined;
   const changes = new ChangeFeed();
+  const board = new StatusBoard(db, config.heartbeatIntervalSeconds);
   const services: Services = {
     startedAt: new Date(),
     db,
@@ -84,11 +86,14 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     signer,
     metrics,
     changes,
+    board,
     steps: { verifier: new StepService(), passed: new Set() },
     clock: () => new Date(),
     log: app.log as Services['log'],
     events: {
       ceremonyChanged: (id) => {
+        // The board first, so the events stream's listeners read the committed change.
+        board.invalidate(id);
         publisher?.schedule(id);
         changes.notifyCeremony(id);
       },

@@ -7,6 +7,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { LogSigner } from '../transcript/log-key.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { Metrics } from './metrics.js';
+import type { StatusBoard } from './status-board.js';
 
 export interface Services {
   readonly db: Database;
@@ -19,6 +20,8 @@ export interface Services {
   readonly startedAt: Date;
   /** Listeners of committed changes (the events stream); `events.ceremonyChanged` notifies it. */
   readonly changes: ChangeFeed;
+  /** The ceremony views and participant statuses in memory, caught up after each change (`events.ceremonyChanged`). */
+  readonly board: StatusBoard;
   /**
    * The streaming step verifier, and the contributions whose streamed verdict passed (in memory: after a restart the
    * verification job checks the stored file instead).

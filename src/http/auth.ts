@@ -47,6 +47,20 @@ export async function requireCeremonyCoordinatorOf(
   return caller;
 }
 
+/**
+ * The caller as a participant, read from the status board (no database read beyond the token): for the routes many
+ * participants repeat (their status, heartbeats). Writes that change the queue use `participantOf`.
+ */
+export async function participantOnBoard(
+  s: Services,
+  request: FastifyRequest,
+  ceremonyId: string,
+): Promise<Participant> {
+  const caller = await callerOf(s, request);
+  const p = await s.board.participantByKey(ceremonyId, caller.publicKey);
+  return { ceremonyId, participantId: p.participantId, name: p.name, publicKey: p.publicKey };
+}
+
 export async function participantOf(
   s: Services,
   request: FastifyRequest,

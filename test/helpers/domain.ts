@@ -8,6 +8,7 @@ import pino from 'pino';
 import { ChangeFeed } from '../../src/ceremony/change-feed.js';
 import { createMetrics } from '../../src/ceremony/metrics.js';
 import type { Services } from '../../src/ceremony/services.js';
+import { StatusBoard } from '../../src/ceremony/status-board.js';
 import { loadConfig } from '../../src/config.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/crypto/hex.js';
@@ -43,6 +44,7 @@ export async function createTestDomain(env: Record<string, string> = {}): Promis
   await store.init();
   const signer = await loadLogSigner({ origin: 'test.ceremony.local', dataDir, seedHex: undefined });
   let now = epoch;
+  const board = new StatusBoard(db, config.heartbeatIntervalSeconds);
   const services: Services = {
     db,
     store,
@@ -54,7 +56,8 @@ export async function createTestDomain(env: Record<string, string> = {}): Promis
     clock: () => new Date(now),
     startedAt: new Date(epoch),
     changes: new ChangeFeed(),
-    events: { ceremonyChanged: () => undefined, jobQueued: () => undefined },
+    board,
+    events: { ceremonyChanged: (id) => board.invalidate(id), jobQueued: () => undefined },
   };
   return {
     services,

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { listCeremonyViews } from '../../ceremony/ceremonies.js';
+import { listCeremonyIds } from '../../ceremony/ceremonies.js';
 import { CeremonyView } from '../schemas.js';
 import type { Route } from '../types.js';
 
@@ -13,5 +13,7 @@ export const ceremoniesList: Route = (app, s) =>
         response: { 200: Type.Object({ ceremonies: Type.Array(CeremonyView) }) },
       },
     },
-    async () => ({ ceremonies: await listCeremonyViews(s.db) }),
+    async () => ({
+      ceremonies: await Promise.all((await listCeremonyIds(s.db)).map((id) => s.board.view(id))),
+    }),
   );

@@ -1,6 +1,5 @@
 // Server-Sent Events: the ceremony's view after each committed change, keep-alive comments while idle.
 // Event `ceremony`, `id` = transcript size, `data` = the view as GET /v1/ceremonies/:id answers it.
-import { getCeremonyView } from '../../ceremony/ceremonies.js';
 import { loadCeremony } from '../../ceremony/ceremony-row.js';
 import { CeremonyError } from '../../errors.js';
 import { CeremonyParams, ErrorBody } from '../schemas.js';
@@ -74,7 +73,7 @@ export const ceremonyEvents: Route = (app, s) => {
         try {
           do {
             again = false;
-            const view = await getCeremonyView(s.db, id);
+            const view = await s.board.view(id);
             const data = JSON.stringify(view);
             if (!closed && data !== lastData) {
               lastData = data;

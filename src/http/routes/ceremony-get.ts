@@ -1,4 +1,3 @@
-import { getCeremonyView } from '../../ceremony/ceremonies.js';
 import { CeremonyParams, CeremonyView, ErrorBody } from '../schemas.js';
 import type { Route } from '../types.js';
 
@@ -13,5 +12,5 @@ export const ceremonyGet: Route = (app, s) =>
         response: { 200: CeremonyView, 404: ErrorBody },
       },
     },
-    async (request) => getCeremonyView(s.db, request.params.id),
+    async (request) => s.board.view(request.params.id),
   );
