@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { clearBackupStaging } from './backup/create.js';
 import { purgeExpiredCredentials } from './ceremony/auth.js';
+import { CallerCache } from './ceremony/caller-cache.js';
 import { listCeremonyIds } from './ceremony/ceremonies.js';
 import { ChangeFeed } from './ceremony/change-feed.js';
 import { circuitSetupJob } from './ceremony/circuits.js';
@@ -23,6 +24,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { registerNulGuard } from './http/nul-guard.js';
 import { registerRateLimits } from './http/rate-limit.js';
+import { registerRequestLog } from './http/request-log.js';
 import { routes } from './http/routes/index.js';
 import type { App } from './http/types.js';
 import { StepService } from './snark/step-verify/step-service.js';
@@ -48,6 +50,8 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
       // Logs go to stderr so that stdout stays for command results (`--json`).
       stream: process.stderr,
     },
+    // One line per request instead of two (request-log.ts), reads sampled.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     trustProxy: false,
     // A socket silent for longer than an upload may stall is closed; uploads enforce their own idle timer first.
@@ -87,6 +91,11 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     metrics,
     changes,
     board,
+    callers: new CallerCache(config.authCacheSeconds * 1000, config.authCacheEntries),
+    transcripts: {
+      published: (id) => publisher?.publishedTranscript(id),
+      settle: async (id) => publisher?.settle(id),
+    },
     steps: { verifier: new StepService(), passed: new Set() },
     clock: () => new Date(),
     log: app.log as Services['log'],
@@ -119,6 +128,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   registerErrorHandler(app);
   registerRateLimits(app, config);
   registerNulGuard(app);
+  registerRequestLog(app, config.logSampleReads);
   await app.register(swagger, {
     openapi: {
       info: {

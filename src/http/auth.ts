@@ -1,6 +1,6 @@
 // Who is calling: bearer token → caller (charged to the route's per-key budget), and the role checks routes ask for.
 import type { FastifyRequest } from 'fastify';
-import { authenticate, type Caller } from '../ceremony/auth.js';
+import { authenticate, authenticateCached, type Caller } from '../ceremony/auth.js';
 import { requireCeremonyCoordinator } from '../ceremony/ownership.js';
 import { requireParticipant } from '../ceremony/participants.js';
 import type { Services } from '../ceremony/services.js';
@@ -56,7 +56,8 @@ export async function participantOnBoard(
   request: FastifyRequest,
   ceremonyId: string,
 ): Promise<Participant> {
-  const caller = await callerOf(s, request);
+  const caller = await authenticateCached(s, bearerToken(request));
+  chargeKey(request, caller.publicKey);
   const p = await s.board.participantByKey(ceremonyId, caller.publicKey);
   return { ceremonyId, participantId: p.participantId, name: p.name, publicKey: p.publicKey };
 }

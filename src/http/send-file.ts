@@ -1,4 +1,4 @@
-// Streams a stored file with ETag = its SHA-256 and single-range `Range` support.
+// Streams a stored file with ETag = its SHA-256 (or a tag the caller names) and single-range `Range` support.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -10,16 +10,21 @@ export async function sendStoredFile(
   file: {
     path: string;
     sha256: string;
+    /** Overrides the ETag made of `sha256` (a file that grows: the caller names the version it sends). */
+    etag?: string;
+    /** Sends only the first `length` bytes (a file appended to while it is read). */
+    length?: number;
     contentType: string;
     downloadName?: string;
     /** Only for URLs whose content can never change (named by hash or index); others revalidate by ETag. */
     immutable?: boolean;
   },
 ): Promise<FastifyReply> {
-  const { size } = await stat(file.path).catch(() => {
+  const stored = await stat(file.path).catch(() => {
     throw new CeremonyError('NOT_FOUND', 'file is not in the store');
   });
-  const etag = `"${file.sha256}"`;
+  const size = Math.min(stored.size, file.length ?? stored.size);
+  const etag = file.etag ?? `"${file.sha256}"`;
   reply
     .header('ETag', etag)
     .header('Accept-Ranges', 'bytes')
@@ -53,7 +58,8 @@ export async function sendStoredFile(
     return reply.send(createReadStream(file.path, { start, end: last }));
   }
   reply.header('Content-Length', size);
-  return reply.send(createReadStream(file.path));
+  if (size === 0) return reply.send('');
+  return reply.send(createReadStream(file.path, { start: 0, end: size - 1 }));
 }
 
 /** `If-None-Match` may list several tags, weak ones included (RFC 9110 §13.1.2: weak comparison). */

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { CallerCache } from '../../src/ceremony/caller-cache.js';
 import { ChangeFeed } from '../../src/ceremony/change-feed.js';
 import { createMetrics } from '../../src/ceremony/metrics.js';
 import type { Services } from '../../src/ceremony/services.js';
@@ -57,6 +58,7 @@ export async function createTestDomain(env: Record<string, string> = {}): Promis
     startedAt: new Date(epoch),
     changes: new ChangeFeed(),
     board,
+    callers: new CallerCache(config.authCacheSeconds * 1000, config.authCacheEntries),
     events: { ceremonyChanged: (id) => board.invalidate(id), jobQueued: () => undefined },
   };
   return {
