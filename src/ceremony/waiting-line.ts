@@ -92,10 +92,12 @@ export class WaitingLine {
     this.#slotOf.clear();
     for (let i = 0; i < entries.length; i++) {
       this.#slotOf.set(this.#slots[i] ?? 0, i);
-      // Linear Fenwick construction: each node passes its sum to its parent.
-      tree[i + 1] = (tree[i + 1] ?? 0) + 1;
-      const parent = i + 1 + ((i + 1) & -(i + 1));
-      if (parent < capacity) tree[parent] = (tree[parent] ?? 0) + (tree[i + 1] ?? 0);
+      tree[i + 1] = 1;
+    }
+    // Linear Fenwick construction: each node, once whole, passes its sum to its parent (empty nodes too).
+    for (let j = 1; j < capacity; j++) {
+      const parent = j + (j & -j);
+      if (parent < capacity) tree[parent] = (tree[parent] ?? 0) + (tree[j] ?? 0);
     }
     this.#tree = tree;
   }
