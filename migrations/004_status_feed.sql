@@ -29,6 +29,10 @@ CREATE INDEX contributions_by_participant ON contributions (ceremony_id, partici
 -- The sweep of participants gone silent reads only those who fell silent since the last sweep.
 CREATE INDEX participants_by_last_seen ON participants (ceremony_id, last_seen_at);
 
+-- Participants registered so far: the next participant id, without counting them.
+ALTER TABLE ceremonies ADD COLUMN participants_registered integer NOT NULL DEFAULT 0;
+UPDATE ceremonies c SET participants_registered = (SELECT count(*) FROM participants p WHERE p.ceremony_id = c.id);
+
 -- Heartbeats older than this were already swept: waiting turns of participants silent since before it are gone.
 ALTER TABLE ceremonies ADD COLUMN silence_swept_before timestamptz;
 

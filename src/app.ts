@@ -156,6 +156,8 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
       ticks % 5 === 0 ? settleDeadJobs(services) : undefined,
       everyMinute ? purgeExpiredCredentials(services) : undefined,
       everyMinute ? store.sweepStaleParts() : undefined,
+      // PGlite has no autovacuum: without fresh statistics its planner walks every turn instead of using an index.
+      everyMinute && db.kind === 'pglite' ? db.exec('ANALYZE turns, participants, contributions') : undefined,
     ]);
     work
       .catch((err: unknown) => app.log.error({ err }, 'queue tick failed'))

@@ -294,8 +294,9 @@ async function explainHotStatements(built: BuiltApp, p: Participant): Promise<Ru
       [CEREMONY],
     ],
     [
-      `SELECT t.id FROM turns t JOIN participants p USING (ceremony_id, participant_id)
-       WHERE p.ceremony_id = $1 AND p.last_seen_at >= $2 AND p.last_seen_at < $3 AND t.state = 'waiting'`,
+      `SELECT t.id FROM turns t WHERE t.ceremony_id = $1 AND t.state = 'waiting' AND t.participant_id = ANY (ARRAY(
+         SELECT p.participant_id FROM participants p
+         WHERE p.ceremony_id = $1 AND p.last_seen_at >= $2 AND p.last_seen_at < $3))`,
       [CEREMONY, new Date(Date.now() - 2000), new Date(Date.now() - 1000)],
     ],
     [
