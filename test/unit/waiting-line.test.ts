@@ -6,7 +6,7 @@ import { WaitingLine } from '../../src/ceremony/waiting-line.js';
 
 function check(line: WaitingLine, naive: number[]): void {
   expect(line.size).toBe(naive.length);
-  naive.forEach((turnId, index) => expect(line.ahead(turnId), `turn ${turnId}`).toBe(index));
+  for (const [index, turnId] of naive.entries()) expect(line.ahead(turnId), `turn ${turnId}`).toBe(index);
 }
 
 describe('WaitingLine', () => {
