@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { clearBackupStaging } from './backup/create.js';
+import { CallerCache } from './ceremony/caller-cache.js';
 import { listCeremonyIds } from './ceremony/ceremonies.js';
 import { ChangeFeed } from './ceremony/change-feed.js';
 import { circuitSetupJob } from './ceremony/circuits.js';
@@ -16,6 +17,7 @@ import { JobRunner } from './ceremony/jobs.js';
 import { createMetrics, registerStateGauges } from './ceremony/metrics.js';
 import { createScheduler } from './ceremony/scheduler.js';
 import type { Services } from './ceremony/services.js';
+import { StatusBoard } from './ceremony/status-board.js';
 import { clearUploadClaims } from './ceremony/upload-claims.js';
 import { joinCluster } from './cluster.js';
 import type { Config } from './config.js';
@@ -24,6 +26,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { registerNulGuard } from './http/nul-guard.js';
 import { registerRateLimits } from './http/rate-limit.js';
+import { registerRequestLog } from './http/request-log.js';
 import { routes } from './http/routes/index.js';
 import { opsRoutes } from './http/routes/ops.js';
 import type { App } from './http/types.js';
@@ -54,6 +57,8 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
       // Logs go to stderr so that stdout stays for command results (`--json`).
       stream: process.stderr,
     },
+    // One line per request instead of two (request-log.ts), reads sampled.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     trustProxy: false,
     // A socket silent for longer than an upload may stall is closed; uploads enforce their own idle timer first.
@@ -104,7 +109,10 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   let leading = false;
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const changes = new ChangeFeed();
+  const board = new StatusBoard(db, config.heartbeatIntervalSeconds);
   const changed = (id: string) => {
+    // The board first, so the events stream's listeners read the committed change.
+    board.invalidate(id);
     if (leading) publisher?.schedule(id);
     changes.notifyCeremony(id);
   };
@@ -116,6 +124,12 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     signer,
     metrics,
     changes,
+    board,
+    callers: new CallerCache(config.authCacheSeconds * 1000, config.authCacheEntries),
+    transcripts: {
+      published: (id) => publisher?.publishedTranscript(id),
+      settle: async (id) => publisher?.settle(id),
+    },
     steps: { verifier: new StepService() },
     clock: () => new Date(),
     log: app.log as Services['log'],
@@ -137,6 +151,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   const cluster = joinCluster(config, db, instanceId, services.log, {
     onChange: (id) => {
       if (id !== undefined) return changed(id);
+      board.invalidateAll();
       changes.notifyAll();
       if (leading) publishAll().catch((err: unknown) => app.log.error({ err }, 'listing ceremonies failed'));
     },
@@ -177,6 +192,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   registerErrorHandler(app);
   registerRateLimits(app, config);
   registerNulGuard(app);
+  registerRequestLog(app, config.logSampleReads);
   await app.register(swagger, {
     openapi: {
       info: {

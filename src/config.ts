@@ -93,6 +93,8 @@ export interface Config {
   readonly uploadClaimSeconds: number;
   readonly schedulerIntervalMs: number;
   readonly logLevel: string;
+  /** One in this many successful reads (GET) logs a line at info; writes and errors always do; 0 logs no reads. */
+  readonly logSampleReads: number;
   /** Open events streams (Server-Sent Events) allowed in all, and from one client address. */
   readonly eventsMaxConnections: number;
   readonly eventsMaxPerAddress: number;
@@ -102,6 +104,10 @@ export interface Config {
   readonly webContributeMaxConstraints: number;
   /** Per-minute budgets per route group; null when `RATE_LIMIT=off` (loopback load benchmarks). */
   readonly rateLimits: Readonly<Record<LimitClass, LimitRule>> | null;
+  /** A checked bearer token is trusted this long by the status and heartbeat routes without a database read. */
+  readonly authCacheSeconds: number;
+  /** Most tokens kept in that cache (least recently used go first). */
+  readonly authCacheEntries: number;
   /** A participant who left the queue may join again only this long after. */
   readonly rejoinCooldownSeconds: number;
   /** Where blobs (r1cs, ptau, zkeys, exports) rest: the data dir, or an S3-compatible bucket. */
@@ -270,6 +276,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     uploadClaimSeconds: integer(env.UPLOAD_CLAIM_SECONDS, 30, 'upload claim', 3, 3600),
     schedulerIntervalMs: integer(env.SCHEDULER_INTERVAL_MS, 1000, 'scheduler interval', 50, 60000),
     logLevel: pick(flags, env, 'log-level', 'LOG_LEVEL') ?? 'info',
+    logSampleReads: integer(env.LOG_SAMPLE_READS, 100, 'read log sample', 0, 1_000_000),
     eventsMaxConnections: integer(env.EVENTS_MAX_CONNECTIONS, 1000, 'events max connections', 1, 100000),
     eventsMaxPerAddress: integer(env.EVENTS_MAX_PER_ADDRESS, 8, 'events max per address', 1, 10000),
     eventsKeepAliveSeconds: integer(env.EVENTS_KEEPALIVE_SECONDS, 15, 'events keep-alive', 1, 3600),
@@ -281,6 +288,8 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
       2 ** 28,
     ),
     rateLimits: parseRateLimits(env, heartbeatIntervalSeconds),
+    authCacheSeconds: integer(env.AUTH_CACHE_SECONDS, 10, 'auth cache seconds', 0, 3600),
+    authCacheEntries: integer(env.AUTH_CACHE_ENTRIES, 100_000, 'auth cache entries', 0, 10_000_000),
     rejoinCooldownSeconds: integer(env.REJOIN_COOLDOWN_SECONDS, 30, 'rejoin cool-down', 0, 86400),
     blobStore: loadBlobStoreConfig(env),
   });

@@ -107,22 +107,37 @@ export async function login(
   };
 }
 
+/**
+ * `authenticate` through the caller cache (`AUTH_CACHE_SECONDS`): for the reads and heartbeats participants repeat.
+ * A logout here evicts at once; a co-coordinator added meanwhile is seen by the other routes, which read the database.
+ */
+export async function authenticateCached(s: Services, token: string): Promise<Caller> {
+  const tokenHash = hashToken(token);
+  const cached = s.callers.get(tokenHash);
+  if (cached !== undefined) return cached;
+  return authenticate(s, token);
+}
+
 export async function authenticate(s: Services, token: string): Promise<Caller> {
+  const tokenHash = hashToken(token);
   const [row] = await s.db.query<{ public_key: string; expires_at: Date; co: boolean }>(
     `SELECT t.public_key, t.expires_at,
        EXISTS (SELECT 1 FROM ceremony_coordinators c WHERE c.public_key = t.public_key) AS co
      FROM auth_tokens t WHERE t.token_sha256 = $1`,
-    [hashToken(token)],
+    [tokenHash],
   );
   if (!row || row.expires_at.getTime() < Date.now()) {
     throw new CeremonyError('UNAUTHENTICATED', 'missing, unknown or expired token: log in again');
   }
   const configured = s.config.coordinatorKeys.includes(row.public_key);
-  return { publicKey: row.public_key, configured, coordinator: configured || row.co };
+  const caller = { publicKey: row.public_key, configured, coordinator: configured || row.co };
+  s.callers.set(tokenHash, caller, row.expires_at.getTime());
+  return caller;
 }
 
 /** Logout: the token stops working at once. */
 export async function revokeToken(s: Services, token: string): Promise<void> {
+  s.callers.evict(hashToken(token));
   await s.db.query('DELETE FROM auth_tokens WHERE token_sha256 = $1', [hashToken(token)]);
 }
 

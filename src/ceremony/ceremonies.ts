@@ -120,7 +120,8 @@ export async function closeCeremony(s: Services, ceremonyId: string): Promise<Ce
   return getCeremonyView(s.db, ceremonyId);
 }
 
-interface CircuitRow {
+/** A circuit's row, as `SELECT * FROM circuits` reads it. */
+export interface CircuitRow {
   name: string;
   position: number;
   status: CircuitView['status'];
@@ -135,29 +136,21 @@ interface CircuitRow {
   final_zkey_sha256: string | null;
   verification_key_sha256: string | null;
   verifier_sol_sha256: string | null;
-  current_participant: string | null;
-  turn_deadline: Date | null;
+}
+
+/** Who holds each circuit and how many wait: read from the database here, from memory by the status board. */
+export interface CircuitQueue {
+  currentParticipant: string | null;
+  turnDeadline: Date | null;
   waiting: number;
 }
 
-export async function getCeremonyView(db: Queryable, ceremonyId: string): Promise<CeremonyView> {
-  const ceremony = await loadCeremony(db, ceremonyId);
-  const circuits = await db.query<CircuitRow>(
-    `SELECT c.*, (SELECT t.participant_id FROM turns t WHERE t.ceremony_id = c.ceremony_id
-                  AND t.circuit_name = c.name AND t.state IN ('active', 'verifying')) AS current_participant,
-            (SELECT t.deadline FROM turns t WHERE t.ceremony_id = c.ceremony_id
-                  AND t.circuit_name = c.name AND t.state = 'active') AS turn_deadline,
-            (SELECT count(*)::int FROM turns t WHERE t.ceremony_id = c.ceremony_id
-                  AND t.circuit_name = c.name AND t.state = 'waiting') AS waiting
-     FROM circuits c WHERE c.ceremony_id = $1 ORDER BY c.position`,
-    [ceremonyId],
-  );
-  const [counts] = await db.query<{ queue_length: number; transcript_size: number }>(
-    `SELECT (SELECT count(DISTINCT participant_id)::int FROM turns
-             WHERE ceremony_id = $1 AND state IN ('waiting', 'active', 'verifying')) AS queue_length,
-            (SELECT count(*)::int FROM transcript_entries WHERE ceremony_id = $1) AS transcript_size`,
-    [ceremonyId],
-  );
+/** The public view of a ceremony from its row, its circuits with their queues, and two counts. */
+export function toCeremonyView(
+  ceremony: CeremonyRow,
+  circuits: readonly (CircuitRow & CircuitQueue)[],
+  counts: { queueLength: number; transcriptSize: number },
+): CeremonyView {
   return {
     id: ceremony.id,
     title: ceremony.title,
@@ -167,8 +160,8 @@ export async function getCeremonyView(db: Queryable, ceremonyId: string): Promis
     endsAt: ceremony.ends_at?.toISOString() ?? null,
     openRegistration: ceremony.open_registration,
     coordinatorKey: ceremony.coordinator_key,
-    queueLength: counts?.queue_length ?? 0,
-    transcriptSize: counts?.transcript_size ?? 0,
+    queueLength: counts.queueLength,
+    transcriptSize: counts.transcriptSize,
     finalization: ceremony.finalization
       ? { ...ceremony.finalization, error: ceremony.finalization.error ?? null }
       : null,
@@ -187,11 +180,55 @@ export async function getCeremonyView(db: Queryable, ceremonyId: string): Promis
       finalZkeySha256: c.final_zkey_sha256,
       verificationKeySha256: c.verification_key_sha256,
       verifierSolSha256: c.verifier_sol_sha256,
-      currentParticipant: c.current_participant,
-      turnDeadline: c.turn_deadline ? new Date(c.turn_deadline).toISOString() : null,
+      currentParticipant: c.currentParticipant,
+      turnDeadline: c.turnDeadline ? new Date(c.turnDeadline).toISOString() : null,
       waiting: c.waiting,
     })),
   };
+}
+
+/** Entries in the ceremony's transcript, from the primary key (no count). */
+export async function readTranscriptSize(db: Queryable, ceremonyId: string): Promise<number> {
+  const [row] = await db.query<{ seq: number }>(
+    'SELECT seq FROM transcript_entries WHERE ceremony_id = $1 ORDER BY seq DESC LIMIT 1',
+    [ceremonyId],
+  );
+  return row === undefined ? 0 : row.seq + 1;
+}
+
+/**
+ * The view read straight from the database (answers to coordinator writes). Reads that many clients repeat go
+ * through the status board (status-board.ts), which keeps the queue in memory.
+ */
+export async function getCeremonyView(db: Queryable, ceremonyId: string): Promise<CeremonyView> {
+  const ceremony = await loadCeremony(db, ceremonyId);
+  const circuits = await db.query<
+    CircuitRow & { current_participant: string | null; turn_deadline: Date | null; waiting: number }
+  >(
+    `SELECT c.*, (SELECT t.participant_id FROM turns t WHERE t.ceremony_id = c.ceremony_id
+                  AND t.circuit_name = c.name AND t.state IN ('active', 'verifying')) AS current_participant,
+            (SELECT t.deadline FROM turns t WHERE t.ceremony_id = c.ceremony_id
+                  AND t.circuit_name = c.name AND t.state = 'active') AS turn_deadline,
+            (SELECT count(*)::int FROM turns t WHERE t.ceremony_id = c.ceremony_id
+                  AND t.circuit_name = c.name AND t.state = 'waiting') AS waiting
+     FROM circuits c WHERE c.ceremony_id = $1 ORDER BY c.position`,
+    [ceremonyId],
+  );
+  const [counts] = await db.query<{ queue_length: number }>(
+    `SELECT count(DISTINCT participant_id)::int AS queue_length FROM turns
+     WHERE ceremony_id = $1 AND state IN ('waiting', 'active', 'verifying')`,
+    [ceremonyId],
+  );
+  return toCeremonyView(
+    ceremony,
+    circuits.map((c) => ({
+      ...c,
+      currentParticipant: c.current_participant,
+      turnDeadline: c.turn_deadline,
+      waiting: c.waiting,
+    })),
+    { queueLength: counts?.queue_length ?? 0, transcriptSize: await readTranscriptSize(db, ceremonyId) },
+  );
 }
 
 export async function listCeremonyIds(db: Queryable): Promise<string[]> {
@@ -199,18 +236,18 @@ export async function listCeremonyIds(db: Queryable): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-/** The view as the public reads serve it: with the web page's contribution bound, so the page knows. */
+/** The view as the public reads serve it (from the status board's snapshot), with the web page's contribution bound. */
 export async function getPublicCeremonyView(
-  s: Pick<Services, 'db' | 'config'>,
+  s: Pick<Services, 'board' | 'config'>,
   ceremonyId: string,
 ): Promise<CeremonyView> {
-  const view = await getCeremonyView(s.db, ceremonyId);
+  const view = await s.board.view(ceremonyId);
   return { ...view, webContributeMaxConstraints: s.config.webContributeMaxConstraints };
 }
 
 /** Every ceremony's public view, by id (the web page's list). */
-export async function listCeremonyViews(s: Pick<Services, 'db' | 'config'>): Promise<CeremonyView[]> {
-  const views: CeremonyView[] = [];
-  for (const id of await listCeremonyIds(s.db)) views.push(await getPublicCeremonyView(s, id));
-  return views;
+export async function listCeremonyViews(
+  s: Pick<Services, 'db' | 'board' | 'config'>,
+): Promise<CeremonyView[]> {
+  return Promise.all((await listCeremonyIds(s.db)).map((id) => getPublicCeremonyView(s, id)));
 }

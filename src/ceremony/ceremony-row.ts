@@ -16,6 +16,10 @@ export interface CeremonyRow {
   ends_at: Date | null;
   open_registration: boolean;
   coordinator_key: string;
+  /** Participants registered so far (the next id is p<this + 1>). */
+  participants_registered: number;
+  /** Heartbeats older than this were already swept by the queue timer (migration 004). */
+  silence_swept_before: Date | null;
   finalization: {
     status: 'running' | 'done' | 'failed';
     beaconHex: string;

@@ -29,6 +29,10 @@ export function createScheduler(s: Services, onError: (err: unknown) => void): S
       everyMinute ? purgeExpiredCredentials(s) : undefined,
       everyMinute ? purgeExpiredUploadClaims(s) : undefined,
       everyMinute ? s.store.sweepStaleParts() : undefined,
+      // PGlite has no autovacuum: without fresh statistics its planner walks every turn instead of using an index.
+      everyMinute && s.db.kind === 'pglite'
+        ? s.db.exec('ANALYZE turns, participants, contributions')
+        : undefined,
     ])
       .catch(onError)
       .finally(() => {

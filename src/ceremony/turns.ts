@@ -133,13 +133,23 @@ export async function advanceTurns(
   for (const turn of overdue) {
     await expireTurn(tx, s, ceremony.id, turn, turn.deadline < now ? 'deadline' : 'heartbeat', now);
   }
-  // Participants who stopped heartbeating while waiting lose their place without holding anyone up.
-  await tx.query(
-    `UPDATE turns t SET state = 'cancelled', ended_at = $2 FROM participants p
-     WHERE t.ceremony_id = $1 AND t.state = 'waiting' AND p.ceremony_id = t.ceremony_id
-       AND p.participant_id = t.participant_id AND (p.last_seen_at IS NULL OR p.last_seen_at < $3)`,
-    [ceremony.id, now, staleBefore],
-  );
+  // Participants who stopped heartbeating while waiting lose their place without holding anyone up. Only those
+  // silent since the last sweep are read (index on last_seen_at), so a tick costs the same at 10,000 as at 100;
+  // joining sets last_seen_at, so no waiting turn belongs to a participant never seen.
+  if (ceremony.silence_swept_before === null || ceremony.silence_swept_before < staleBefore) {
+    // The silent participants are read first (ARRAY is computed once), so the planner cannot walk every turn instead.
+    await tx.query(
+      `UPDATE turns t SET state = 'cancelled', ended_at = $2
+       WHERE t.ceremony_id = $1 AND t.state = 'waiting' AND t.participant_id = ANY (ARRAY(
+         SELECT p.participant_id FROM participants p
+         WHERE p.ceremony_id = $1 AND p.last_seen_at >= $4 AND p.last_seen_at < $3))`,
+      [ceremony.id, now, staleBefore, ceremony.silence_swept_before ?? new Date(0)],
+    );
+    await tx.query('UPDATE ceremonies SET silence_swept_before = $2 WHERE id = $1', [
+      ceremony.id,
+      staleBefore,
+    ]);
+  }
   if (ceremony.starts_at && now < ceremony.starts_at) return;
   if (ceremony.ends_at && now >= ceremony.ends_at) return;
 

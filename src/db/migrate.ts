@@ -46,7 +46,7 @@ export async function migrateDatabase(
   return applied;
 }
 
-/** Splits a migration into statements on `;` at line ends (migrations hold no functions or quoted semicolons). */
+/** Splits a migration into statements on `;` at line ends (no quoted semicolons; a function body stays on one line). */
 function splitStatements(sql: string): string[] {
   return sql
     .replace(/--.*$/gm, '')

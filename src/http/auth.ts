@@ -1,6 +1,6 @@
 // Who is calling: bearer token → caller (charged to the route's per-key budget), and the role checks routes ask for.
 import type { FastifyRequest } from 'fastify';
-import { authenticate, type Caller } from '../ceremony/auth.js';
+import { authenticate, authenticateCached, type Caller } from '../ceremony/auth.js';
 import { requireCeremonyCoordinator } from '../ceremony/ownership.js';
 import { requireParticipant } from '../ceremony/participants.js';
 import type { Services } from '../ceremony/services.js';
@@ -45,6 +45,21 @@ export async function requireCeremonyCoordinatorOf(
   const caller = await callerOf(s, request);
   await requireCeremonyCoordinator(s.db, ceremonyId, caller.publicKey);
   return caller;
+}
+
+/**
+ * The caller as a participant, read from the status board (no database read beyond the token): for the routes many
+ * participants repeat (their status, heartbeats). Writes that change the queue use `participantOf`.
+ */
+export async function participantOnBoard(
+  s: Services,
+  request: FastifyRequest,
+  ceremonyId: string,
+): Promise<Participant> {
+  const caller = await authenticateCached(s, bearerToken(request));
+  chargeKey(request, caller.publicKey);
+  const p = await s.board.participantByKey(ceremonyId, caller.publicKey);
+  return { ceremonyId, participantId: p.participantId, name: p.name, publicKey: p.publicKey };
 }
 
 export async function participantOf(

@@ -1,4 +1,5 @@
-// Streams a stored file (a local file or an object-store blob) with ETag = its SHA-256 and single-range `Range`.
+// Streams a stored file (a local file or an object-store blob) with ETag = its SHA-256 (or a tag the caller names)
+// and single-range `Range`.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CeremonyError } from '../errors.js';
 import type { BlobSource } from '../storage/blob-backend.js';
@@ -10,6 +11,10 @@ export async function sendStoredFile(
     /** Undefined when the file is not (or no longer) stored: 404. */
     source: BlobSource | undefined;
     sha256: string;
+    /** Overrides the ETag made of `sha256` (a file that grows: the caller names the version it sends). */
+    etag?: string;
+    /** Sends only the first `length` bytes (a file appended to while it is read). */
+    length?: number;
     contentType: string;
     downloadName?: string;
     /** Only for URLs whose content can never change (named by hash or index); others revalidate by ETag. */
@@ -17,8 +22,8 @@ export async function sendStoredFile(
   },
 ): Promise<FastifyReply> {
   if (file.source === undefined) throw new CeremonyError('NOT_FOUND', 'file is not in the store');
-  const { size } = file.source;
-  const etag = `"${file.sha256}"`;
+  const size = Math.min(file.source.size, file.length ?? file.source.size);
+  const etag = file.etag ?? `"${file.sha256}"`;
   reply
     .header('ETag', etag)
     .header('Accept-Ranges', 'bytes')
@@ -52,7 +57,8 @@ export async function sendStoredFile(
     return reply.send(await file.source.open({ start, end: last }));
   }
   reply.header('Content-Length', size);
-  return reply.send(await file.source.open());
+  if (size === 0) return reply.send('');
+  return reply.send(await file.source.open({ start: 0, end: size - 1 }));
 }
 
 /** `If-None-Match` may list several tags, weak ones included (RFC 9110 §13.1.2: weak comparison). */

@@ -1,7 +1,7 @@
 // Keeps ceremony-transcripts/<id>/ current (docs/PROTOCOL.md section 13) at O(1) work per new entry:
 // transcript.jsonl is appended to, only new checkpoints are written, and a failed publish is retried. The database is
 // the truth: the first publish after a start checks the files against it and repairs a torn or foreign tail.
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Queryable } from '../db/database.js';
 import * as q from '../db/queries/transcript.js';
@@ -15,10 +15,19 @@ import { appendLines, repairLines } from './transcript-file.js';
 interface Published {
   /** Lines in transcript.jsonl, all equal to the database's entries. */
   size: number;
+  /** Bytes of those lines: a reader sends this prefix, whatever an append in progress adds after it. */
+  bytes: number;
   /** Cosignature count per tree size, as written in checkpoints/<size>. */
   cosigned: Map<number, number>;
   /** Output files (by SHA-256) already copied. */
   outputs: Set<string>;
+}
+
+/** A published transcript file: its first `bytes` bytes are its first `size` entries, each line as the log holds it. */
+export interface PublishedTranscript {
+  path: string;
+  size: number;
+  bytes: number;
 }
 
 const ENTRY_BATCH = 5000;
@@ -92,6 +101,18 @@ export class Publisher {
     return this.published.get(ceremonyId)?.size;
   }
 
+  /** The published transcript.jsonl and how much of it is checked and complete, if published since this start. */
+  publishedTranscript(ceremonyId: string): PublishedTranscript | undefined {
+    const state = this.published.get(ceremonyId);
+    if (state === undefined) return undefined;
+    return { path: join(this.dirOf(ceremonyId), 'transcript.jsonl'), size: state.size, bytes: state.bytes };
+  }
+
+  /** Waits for the publish under way for this ceremony, if any (its outcome is the publisher's to report). */
+  async settle(ceremonyId: string): Promise<void> {
+    await this.pending.get(ceremonyId)?.catch(() => undefined);
+  }
+
   dirOf(ceremonyId: string): string {
     return join(this.root, ceremonyId);
   }
@@ -123,6 +144,7 @@ export class Publisher {
         batch.map((e) => e.line),
       );
       state.size += batch.length;
+      state.bytes += batch.reduce((n, e) => n + Buffer.byteLength(e.line) + 1, 0);
     }
     for (const c of await q.selectCheckpointsSince(this.db, ceremonyId, from)) {
       if (c.tree_size > size) break;
@@ -152,8 +174,9 @@ export class Publisher {
       if (!present.has(String(c.tree_size)))
         await writeFileAtomic(join(dir, 'checkpoints', String(c.tree_size)), c.note, 0o644, { sync: false });
     }
+    const bytes = size === 0 ? 0 : (await stat(join(dir, 'transcript.jsonl'))).size;
     // Empty counts: every cosigned checkpoint is rewritten once with the cosignatures the database holds.
-    return { size, cosigned: new Map(), outputs: new Set() };
+    return { size, bytes, cosigned: new Map(), outputs: new Set() };
   }
 
   /** Cosignature counts per tree size, and the sizes whose count moved since the files were written. */

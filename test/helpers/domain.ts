@@ -5,9 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { CallerCache } from '../../src/ceremony/caller-cache.js';
 import { ChangeFeed } from '../../src/ceremony/change-feed.js';
 import { createMetrics } from '../../src/ceremony/metrics.js';
 import type { Services } from '../../src/ceremony/services.js';
+import { StatusBoard } from '../../src/ceremony/status-board.js';
 import { loadConfig } from '../../src/config.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/crypto/hex.js';
@@ -45,6 +47,7 @@ export async function createTestDomain(env: Record<string, string> = {}): Promis
   await store.init();
   const signer = await loadLogSigner({ origin: 'test.ceremony.local', dataDir, seedHex: undefined });
   let now = epoch;
+  const board = new StatusBoard(db, config.heartbeatIntervalSeconds);
   const services: Services = {
     db,
     store,
@@ -56,7 +59,9 @@ export async function createTestDomain(env: Record<string, string> = {}): Promis
     clock: () => new Date(now),
     startedAt: new Date(epoch),
     changes: new ChangeFeed(),
-    events: { ceremonyChanged: () => undefined, jobQueued: () => undefined },
+    board,
+    callers: new CallerCache(config.authCacheSeconds * 1000, config.authCacheEntries),
+    events: { ceremonyChanged: (id) => board.invalidate(id), jobQueued: () => undefined },
   };
   return {
     services,

@@ -1,5 +1,5 @@
 import { heartbeat } from '../../ceremony/queue.js';
-import { participantOf } from '../auth.js';
+import { participantOnBoard } from '../auth.js';
 import { CeremonyParams, ErrorBody, ParticipantStatus } from '../schemas.js';
 import type { Route } from '../types.js';
 
@@ -15,5 +15,5 @@ export const heartbeatPost: Route = (app, s) =>
         response: { 200: ParticipantStatus, 403: ErrorBody },
       },
     },
-    async (request) => heartbeat(s, await participantOf(s, request, request.params.id)),
+    async (request) => heartbeat(s, await participantOnBoard(s, request, request.params.id)),
   );

@@ -1,5 +1,5 @@
 import { participantStatus } from '../../ceremony/queue.js';
-import { participantOf } from '../auth.js';
+import { participantOnBoard } from '../auth.js';
 import { CeremonyParams, ErrorBody, ParticipantStatus } from '../schemas.js';
 import type { Route } from '../types.js';
 
@@ -14,5 +14,5 @@ export const meGet: Route = (app, s) =>
         response: { 200: ParticipantStatus, 403: ErrorBody },
       },
     },
-    async (request) => participantStatus(s, await participantOf(s, request, request.params.id)),
+    async (request) => participantStatus(s, await participantOnBoard(s, request, request.params.id)),
   );
