@@ -18,7 +18,7 @@ import { findFreePort } from '../helpers/ports.js';
 import { createPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
 import type { TestServer } from '../helpers/server.js';
 import { type CoordinatorProcess, createCoordinatorProcess } from './coordinator-process.js';
-import { type ParticipantRun, readReceipts, startParticipant } from './participant-runs.js';
+import { readReceipts, startCrowd } from './participant-runs.js';
 import { seededRandom } from './seeded-random.js';
 import { mountSizeLimitedDir, type SizeLimitedDir } from './size-limited-dir.js';
 
@@ -124,29 +124,20 @@ describe('fault campaign', () => {
     setupDir = ceremony.workDir;
     note(`ceremony open: ${PARTICIPANTS} participants, circuit affine (the smallest bundled one)`);
 
-    const runs: ParticipantRun[] = [];
-    for (const p of ceremony.participants) {
-      const dir = join(work, `participant-${p.participantId}`);
-      await mkdir(dir);
-      runs.push(
-        startParticipant({
-          server: coordinator.url,
-          ceremony: CEREMONY,
-          keyFile: p.keyFile,
-          dir,
-          name: p.name,
-          maxAttempts: 60,
-          retryDelayMs: 2000,
-          onFailure: (line) => note(`${p.name}: contribute failed: ${line}`),
-          stopped: () => stopped,
-        }),
-      );
-    }
-    let contributing = true;
-    const allDone = Promise.all(runs.map((r) => r.done)).finally(() => {
-      contributing = false;
-    });
-    allDone.catch(() => undefined);
+    const crowd = await startCrowd(
+      work,
+      ceremony.participants,
+      {
+        server: coordinator.url,
+        ceremony: CEREMONY,
+        maxAttempts: 60,
+        retryDelayMs: 2000,
+        stopped: () => stopped,
+      },
+      note,
+    );
+    const { runs } = crowd;
+    const allDone = crowd.done;
 
     // Checkpoints an auditor watching the log kept; each must stay consistent with the final log.
     const seenCheckpoints = new Set<string>();
@@ -185,12 +176,16 @@ describe('fault campaign', () => {
     let databaseRestarted = false;
     let diskFilled = false;
     const readiness: { whileDown: number; after: number } = { whileDown: -1, after: -1 };
-    while (contributing) {
+    while (crowd.contributing()) {
       // Each fault waits for the ceremony to move since the last one, then strikes at a random moment after.
       const mark = await progress();
-      await waitUntil('the ceremony moves', async () => !contributing || (await progress()) > mark, 300_000);
+      await waitUntil(
+        'the ceremony moves',
+        async () => !crowd.contributing() || (await progress()) > mark,
+        300_000,
+      );
       await Promise.race([sleep(random() * 3000), allDone.catch(() => undefined)]);
-      if (!contributing) break;
+      if (!crowd.contributing()) break;
       await observe();
       if (!databaseRestarted && kills >= 5) {
         // Mid-verification: wait for a verification job to be running (bounded), then take the database away.

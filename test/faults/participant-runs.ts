@@ -1,7 +1,7 @@
 // Participants as people run them: `ceremony contribute` in their own directory, run again when it fails
 // (as its messages advise) until it succeeds or a participant gives up.
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -94,4 +94,46 @@ export async function readReceipts(dir: string): Promise<SavedReceipt[]> {
         return { path, ...(JSON.parse(await readFile(path, 'utf8')) as Omit<SavedReceipt, 'path'>) };
       }),
   );
+}
+
+export interface Crowd {
+  runs: ParticipantRun[];
+  /** Settles when every participant finished (or gave up); never rejects unhandled. */
+  done: Promise<void>;
+  contributing: () => boolean;
+}
+
+/** Starts every participant in its own directory under `work`, reporting failures through `note`. */
+export async function startCrowd(
+  work: string,
+  participants: readonly { participantId: string; name: string; keyFile: string }[],
+  target: Pick<ContributeTarget, 'server' | 'ceremony' | 'maxAttempts' | 'retryDelayMs' | 'stopped'>,
+  note: (line: string) => void,
+): Promise<Crowd> {
+  const runs: ParticipantRun[] = [];
+  for (const p of participants) {
+    const dir = join(work, `participant-${p.participantId}`);
+    await mkdir(dir);
+    runs.push(
+      startParticipant({
+        ...target,
+        keyFile: p.keyFile,
+        dir,
+        name: p.name,
+        onFailure: (line) => note(`${p.name}: contribute failed: ${line}`),
+      }),
+    );
+  }
+  let contributing = true;
+  const done = Promise.all(runs.map((r) => r.done)).then(
+    () => {
+      contributing = false;
+    },
+    (err: unknown) => {
+      contributing = false;
+      throw err;
+    },
+  );
+  done.catch(() => undefined);
+  return { runs, done, contributing: () => contributing };
 }

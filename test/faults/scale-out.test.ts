@@ -4,7 +4,7 @@
 // Replay a run with FAULT_SEED=<the printed seed>.
 import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ import { findFreePort } from '../helpers/ports.js';
 import { createPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
 import type { TestServer } from '../helpers/server.js';
 import { type CoordinatorProcess, createCoordinatorProcess } from './coordinator-process.js';
-import { type ParticipantRun, readReceipts, startParticipant } from './participant-runs.js';
+import { readReceipts, startCrowd } from './participant-runs.js';
 import { type RoundRobinProxy, startRoundRobinProxy } from './round-robin-proxy.js';
 import { seededRandom } from './seeded-random.js';
 
@@ -124,36 +124,21 @@ describe('three API processes and two workers on one PostgreSQL', () => {
     setupDir = ceremony.workDir;
     note(`ceremony open: ${PARTICIPANTS} participants, circuits ${CIRCUITS.map((c) => c.name).join(', ')}`);
 
-    const runs: ParticipantRun[] = [];
-    for (const p of ceremony.participants) {
-      const dir = join(work, `participant-${p.participantId}`);
-      await mkdir(dir);
-      runs.push(
-        startParticipant({
-          server: proxy.url,
-          ceremony: CEREMONY,
-          keyFile: p.keyFile,
-          dir,
-          name: p.name,
-          maxAttempts: 40,
-          retryDelayMs: 1500,
-          onFailure: (line) => note(`${p.name}: contribute failed: ${line}`),
-          stopped: () => stopped,
-        }),
-      );
-    }
-    let contributing = true;
-    const allDone = Promise.all(runs.map((r) => r.done)).finally(() => {
-      contributing = false;
-    });
-    allDone.catch(() => undefined);
+    const crowd = await startCrowd(
+      work,
+      ceremony.participants,
+      { server: proxy.url, ceremony: CEREMONY, maxAttempts: 40, retryDelayMs: 1500, stopped: () => stopped },
+      note,
+    );
+    const { runs } = crowd;
+    const allDone = crowd.done;
 
     // Kills alternate between the roles; a worker kill prefers the worker holding a running verification.
     let kills = 0;
     let holderKilled = false;
-    while (contributing) {
+    while (crowd.contributing()) {
       await Promise.race([sleep(2000 + random() * 4000), allDone.catch(() => undefined)]);
-      if (!contributing) break;
+      if (!crowd.contributing()) break;
       let victim: CoordinatorProcess;
       if (kills % 2 === 0) {
         victim = apis[Math.floor(random() * apis.length)] as CoordinatorProcess;

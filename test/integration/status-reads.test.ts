@@ -101,6 +101,8 @@ describe('status reads at scale', () => {
 
   it('sends exactly the published transcript, 304 for its ETag, 206 for a range', async () => {
     const s = server.built.services;
+    // Publishing follows commits asynchronously: let it catch up, so the route sends the file and not the database.
+    await server.built.publisher.flush();
     const url = `${server.url}/v1/ceremonies/${ID}/transcript`;
     const full = await fetch(url);
     expect(full.status).toBe(200);
