@@ -6,7 +6,7 @@ const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03']);
 const UNAVAILABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
 // node-postgres reports a connection lost mid-query by message only.
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/i;
+  /Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|terminating connection due to|timeout exceeded when trying to connect/i;
 
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (err instanceof CeremonyError) return err.code === 'UNAVAILABLE';

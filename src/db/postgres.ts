@@ -1,7 +1,7 @@
 // Database over a real Postgres server through a `pg` pool.
 import pg from 'pg';
 import type { Database, Queryable } from './database.js';
-import { mapDatabaseError } from './errors.js';
+import { isDatabaseUnavailable, mapDatabaseError } from './errors.js';
 
 // Counters and sizes here stay far below 2^53, so int8 columns are read as numbers, as PGlite does.
 const types = {
@@ -74,7 +74,8 @@ export async function openPostgres(url: string): Promise<Database> {
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
+        // A connection that broke under the transaction is why it failed, whatever the last query reported.
+        throw mapDatabaseError(broken !== undefined && isDatabaseUnavailable(broken) ? broken : err);
       } finally {
         client.off('error', onError);
         // A broken connection is destroyed rather than handed to the next caller.

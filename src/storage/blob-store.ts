@@ -86,13 +86,14 @@ export class BlobStore {
 
   /**
    * Creates the folders and removes every temp file a previous run left (no stream or job can own one yet), unless
-   * `shared`: other processes on the same data dir may be writing theirs, and only the periodic stale sweep runs.
+   * `shared`: other processes on the same data dir may be writing theirs, so only stale uploads (`.part` files
+   * untouched for 15 minutes) go, as in the periodic sweep.
    */
   async init(options: { shared: boolean } = { shared: false }): Promise<number> {
     await mkdir(this.tmpDir, { recursive: true });
     await mkdir(join(this.root, 'uploads'), { recursive: true });
     await this.backend.init();
-    return options.shared ? 0 : this.sweepTemp(0, () => true);
+    return options.shared ? this.sweepStaleParts() : this.sweepTemp(0, () => true);
   }
 
   /** Removes `.part` files that no stream owns and that have not changed for a while; returns how many. */

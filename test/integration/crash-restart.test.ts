@@ -36,6 +36,9 @@ describe('the server killed during a verification', () => {
       CROSS_CHECK_EVERY: '1',
       // Turns must outlast the restarts on a loaded machine: this test is about crashes, not heartbeats.
       HEARTBEAT_GRACE_SECONDS: '600',
+      // On PostgreSQL a killed process's upload claim holds its turn until it expires (the embedded database clears
+      // claims at start): the shortest claim keeps that wait to seconds.
+      UPLOAD_CLAIM_SECONDS: '3',
       ...(database.url ? { DATABASE_URL: database.url } : {}),
     };
     child = await startChildServer(env);
@@ -74,7 +77,15 @@ describe('the server killed during a verification', () => {
       alice.keys.secretKey,
     );
     const before = await call<string>(child.url, 'GET', '/v1/ceremonies/crash/checkpoint');
-    const upload = await uploadZkey(child.url, token, target, zkey1, attestation);
+    let upload = await uploadZkey(child.url, token, target, zkey1, attestation);
+    if (database.url !== undefined) {
+      // The dead upload's claim (PostgreSQL keeps it, another API process could hold it) expires within seconds.
+      const claimGone = Date.now() + 60_000;
+      while (upload.status === 409 && Date.now() < claimGone) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        upload = await uploadZkey(child.url, token, target, zkey1, attestation);
+      }
+    }
     expect(upload.status).toBe(202);
     expect(upload.body.state).toBe('verifying');
 
@@ -209,7 +220,15 @@ describe('the server killed during a verification', () => {
 
     token = await loginAs(child.url, carol.keys);
     await call(child.url, 'POST', '/v1/ceremonies/midstream/queue', { token });
-    const upload = await uploadZkey(child.url, token, target, zkey1, attestation);
+    let upload = await uploadZkey(child.url, token, target, zkey1, attestation);
+    if (database.url !== undefined) {
+      // The dead upload's claim (PostgreSQL keeps it, another API process could hold it) expires within seconds.
+      const claimGone = Date.now() + 60_000;
+      while (upload.status === 409 && Date.now() < claimGone) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        upload = await uploadZkey(child.url, token, target, zkey1, attestation);
+      }
+    }
     expect(upload.status).toBe(202);
     expect(await waitForVerdict(child.url, 'midstream', upload.body.contributionId ?? '')).toMatchObject({
       state: 'accepted',
