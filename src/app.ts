@@ -78,15 +78,15 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     { reserveBytes: config.diskReserveBytes, idleMs: config.uploadIdleSeconds * 1000 },
     backend,
   );
-  // On PostgreSQL other processes may share the data dir: their temp files and staged backups are not ours to clear.
+  // Only the embedded database is certainly this process's alone. The data dir is shared only by processes split into
+  // roles (`api`, `worker`; docs/SCALING.md): then others may be writing temp files and staged backups in it.
   const alone = db.kind === 'pglite';
-  const swept = await store.init({ shared: !alone });
+  const ownsDataDir = alone || config.role === 'all';
+  const swept = await store.init({ shared: !ownsDataDir });
   if (swept > 0) app.log.warn({ swept }, 'removed temp files left by a previous run');
-  if (alone) {
-    await clearBackupStaging(config.dataDir);
-    // A claim a killed run left would hold its turn for UPLOAD_CLAIM_SECONDS, though no upload can be in flight now.
-    await clearUploadClaims(db);
-  }
+  if (ownsDataDir) await clearBackupStaging(config.dataDir);
+  // A claim a killed run left would hold its turn for UPLOAD_CLAIM_SECONDS, though no upload can be in flight now.
+  if (alone) await clearUploadClaims(db);
   let signer: LogSigner;
   try {
     signer = await loadLogSigner({
