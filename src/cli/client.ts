@@ -4,9 +4,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { acceptableOrigin, authMessage } from '../ceremony/auth-message.js';
 import { type KeyPair, sign } from '../crypto/ed25519.js';
 import { isHex, toHex } from '../crypto/hex.js';
@@ -18,6 +17,9 @@ const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15_000, 15_000, 15_000];
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 // A zkey download may be sent on to a presigned object-store URL.
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+// An error answer is read whole only up to this much.
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /** An error answer from the coordinator, or a transport failure (status 0). */
 export class ApiError extends Error {
@@ -137,7 +139,11 @@ export class CoordinatorClient {
     return (await this.send('GET', path, undefined, true)).text();
   }
 
-  /** Streams `url` to `path` through a temp file, hashing in the same pass; checks ETag and `expectedSha256`. */
+  /**
+   * Streams `url` to `path` through a temp file, hashing in the same pass; checks ETag and `expectedSha256`.
+   * The body is read with node's http client, not fetch: fetch's web stream turned back into a Node stream cost the
+   * client three times the server's CPU on a 1 GiB download (docs/BENCHMARKS.md).
+   */
   async downloadToFile(
     path: string,
     url: string,
@@ -151,9 +157,8 @@ export class CoordinatorClient {
     }
     const absolute = this.apiUrl(url);
     return this.withRetries(async () => {
-      const { response, etag } = await this.openDownload(absolute);
-      if (response.body === null) throw new ApiError(0, 'BAD_RESPONSE', `empty body from ${absolute}`);
-      const length = Number(response.headers.get('content-length'));
+      const { body, etag } = await this.openDownload(absolute);
+      const length = Number(body.headers['content-length']);
       const total = Number.isFinite(length) && length > 0 ? length : undefined;
       const hash = createHash('sha256');
       let size = 0;
@@ -166,7 +171,6 @@ export class CoordinatorClient {
         },
       });
       const temp = `${path}.${randomBytes(6).toString('hex')}.part`;
-      const body = Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>);
       let bodyError: unknown;
       body.on('error', (err) => {
         bodyError = err;
@@ -176,6 +180,9 @@ export class CoordinatorClient {
           // A connection cut mid-body is a transport failure worth retrying; a disk error is not.
           throw bodyError === undefined ? err : transportError(absolute, bodyError);
         });
+        if (total !== undefined && size !== total) {
+          throw new ApiError(0, 'NETWORK', `download of ${absolute} ended at ${size} of ${total} bytes`);
+        }
         const sha256 = hash.digest('hex');
         if (etag !== undefined && etag !== sha256) {
           throw new ApiError(
@@ -195,6 +202,7 @@ export class CoordinatorClient {
         await rename(temp, path);
         return { sha256, size, checked: etag !== undefined || expectedSha256 !== undefined };
       } catch (err) {
+        body.destroy();
         await rm(temp, { force: true });
         throw err;
       }
@@ -202,34 +210,65 @@ export class CoordinatorClient {
   }
 
   /**
-   * The download's response and the SHA-256 the coordinator names in its ETag. A redirect (a presigned object-store
-   * URL) is followed here, without the bearer token, and the coordinator's ETag still decides: the store's own ETag
-   * is not a SHA-256.
+   * The download's response and the SHA-256 the coordinator names in its ETag; waits out a short 429 and logs in
+   * again on a 401, as every other call does. A redirect (a presigned object-store URL) is followed here, without
+   * the bearer token, and the coordinator's ETag still decides: the store's own ETag is not a SHA-256.
    */
-  private async openDownload(absolute: string): Promise<{ response: Response; etag: string | undefined }> {
-    const first = await this.send('GET', absolute, undefined, true, false, 'manual');
-    const etag = parseEtag(first.headers.get('etag'));
-    const location = first.headers.get('location');
-    if (!REDIRECT_STATUS.has(first.status)) return { response: first, etag };
-    await first.body?.cancel();
-    if (location === null)
-      throw new ApiError(first.status, 'BAD_RESPONSE', `redirect without Location from ${absolute}`);
-    const target = new URL(location, absolute);
-    let response: Response;
-    try {
-      response = await fetch(target, { redirect: 'follow' });
-    } catch (err) {
-      throw transportError(target.origin, err);
+  private async openDownload(absolute: string): Promise<{ body: IncomingMessage; etag: string | undefined }> {
+    const url = new URL(absolute);
+    const authorized = () =>
+      getResponse(url, this.token === undefined ? {} : { authorization: `Bearer ${this.token}` });
+    let response = await authorized();
+    this.reached = true;
+    for (let waited = 0; response.statusCode === 429 && waited < 3; waited++) {
+      const seconds = Number(response.headers['retry-after']);
+      if (!Number.isFinite(seconds) || seconds > 60) break;
+      response.resume();
+      await sleep(Math.max(1, seconds) * 1000);
+      response = await authorized();
     }
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new ApiError(
-        response.status,
-        'DOWNLOAD_FAILED',
-        `the redirected download of ${absolute} answered ${response.status}`,
-      );
+    if (response.statusCode === 401 && this.keys !== undefined) {
+      response.resume();
+      await this.login(this.keys);
+      response = await authorized();
     }
-    return { response, etag };
+    const etag = parseEtag(headerOf(response, 'etag') ?? null);
+    let target = url;
+    for (let hops = 0; REDIRECT_STATUS.has(response.statusCode ?? 0); hops++) {
+      response.resume();
+      const location = headerOf(response, 'location');
+      if (location === undefined)
+        throw new ApiError(
+          response.statusCode ?? 0,
+          'BAD_RESPONSE',
+          `redirect without Location from ${target.href}`,
+        );
+      if (hops === MAX_REDIRECTS)
+        throw new ApiError(
+          response.statusCode ?? 0,
+          'BAD_RESPONSE',
+          `more than ${MAX_REDIRECTS} redirects from ${absolute}`,
+        );
+      target = new URL(location, target);
+      if (target.protocol !== 'http:' && target.protocol !== 'https:')
+        throw new ApiError(
+          response.statusCode ?? 0,
+          'BAD_RESPONSE',
+          `redirect to ${target.protocol} from ${absolute}`,
+        );
+      response = await getResponse(target, {});
+      if (response.statusCode !== undefined && response.statusCode >= 400) {
+        response.resume();
+        throw new ApiError(
+          response.statusCode,
+          RETRYABLE_STATUS.has(response.statusCode) ? `HTTP_${response.statusCode}` : 'DOWNLOAD_FAILED',
+          `the redirected download of ${absolute} answered ${response.statusCode}`,
+        );
+      }
+    }
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw toApiError(status, await readSmallBody(response));
+    return { body: response, etag };
   }
 
   /** Streams a file as the request body (default PUT) and returns the parsed JSON answer. */
@@ -421,6 +460,40 @@ function transportError(url: string, err: unknown): ApiError {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   const reason = cause?.code ?? cause?.message ?? (err as Error).message;
   return new ApiError(0, 'NETWORK', `cannot reach ${new URL(url).origin}: ${reason}`);
+}
+
+/** A GET whose body is left to the caller as a Node stream. */
+function getResponse(url: URL, headers: Record<string, string>): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(url, { method: 'GET', headers }, resolve);
+    req.on('error', (err) => reject(transportError(url.href, err)));
+    req.end();
+  });
+}
+
+function headerOf(response: IncomingMessage, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** An error answer's text, up to MAX_ERROR_BODY_BYTES; the rest is dropped with the connection. */
+async function readSmallBody(response: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_ERROR_BODY_BYTES) {
+        response.destroy();
+        break;
+      }
+      chunks.push(chunk);
+    }
+  } catch {
+    // A cut connection leaves what arrived; the status line still says what went wrong.
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function syncFile(path: string): Promise<void> {
