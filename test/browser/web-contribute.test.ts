@@ -82,15 +82,16 @@ describe('contributing from the web page', () => {
     const page = await browser.context.newPage();
     await page.goto(`${server.url}/#/c/${ID}/contribute`);
     await page.locator('#key-file').setInputFiles(ceremony.participants[0]!.keyFile);
-    await expect(page.locator('#public-key').textContent()).resolves.toBe(
-      toHex(ceremony.participants[0]!.keys.publicKey),
-    );
+    // The page reads the file asynchronously: wait for what it shows.
+    await expect
+      .poll(() => page.locator('#public-key').textContent())
+      .toBe(toHex(ceremony.participants[0]!.keys.publicKey));
     await page.locator('#key-file').setInputFiles({
       name: 'broken.key',
       mimeType: 'application/json',
       buffer: Buffer.from('{"type":"rsa"}'),
     });
-    await expect(page.locator('#key-error').textContent()).resolves.toContain('is not an ed25519 key file');
+    await expect.poll(() => page.locator('#key-error').textContent()).toContain('is not an ed25519 key file');
     await page.close();
   });
 

@@ -125,9 +125,9 @@ describe('the web page', () => {
       figures[`acceptedToShownMs${i + 1}`] = shownAt - Date.parse(accepted[i]!.time);
       const result = await contributing;
       receipts.push(...result.contributions.map((c) => c.receipt));
-      await expect(page.locator('#contributions-table').textContent()).resolves.toContain(p.name);
+      await expect.poll(() => page.locator('#contributions-table').textContent()).toContain(p.name);
     }
-    await expect(page.locator('#main').textContent()).resolves.toContain('Contributions accepted2');
+    await expect.poll(() => page.locator('#main').textContent()).toContain('Contributions accepted2');
     await screenshot(page, '2-ceremony');
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, '2-ceremony-phone');

@@ -6,6 +6,7 @@ import { type BuiltApp, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { generateKeyPair, type KeyPair } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/crypto/hex.js';
+import { ROOMY_BUDGETS } from './budgets.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestServer {
@@ -24,6 +25,8 @@ export interface TestServer {
 
 export interface TestServerOptions {
   env?: Record<string, string>;
+  /** Keep the production request budgets (tests of the budgets); otherwise they are roomy (helpers/budgets.ts). */
+  defaultBudgets?: boolean;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -48,6 +51,7 @@ async function launch(
       CEREMONY_ORIGIN: 'test.ceremony.local',
       LOG_LEVEL: 'warn',
       SCHEDULER_INTERVAL_MS: '200',
+      ...(options.defaultBudgets ? {} : ROOMY_BUDGETS),
       ...(database.url ? { DATABASE_URL: database.url } : {}),
       ...options.env,
     },

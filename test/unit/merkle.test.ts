@@ -59,6 +59,9 @@ const tweak = (hash: Hash, at: number): Hash => {
 };
 
 const MAX = 64;
+// Which byte of a 32-byte hash a tampering test changes: the first, one in the middle and the last. Every byte enters
+// SHA-256 alike, so all 32 positions found nothing these three do not, at ten times the cost.
+const TWEAKED_BYTES = [0, 17, 31];
 const leafData = Array.from({ length: MAX }, (_, i) => new TextEncoder().encode(`entry ${i}`));
 const leaves = leafData.map(refLeaf);
 const tree = new MemoryTree(leaves);
@@ -163,13 +166,13 @@ describe('tampering is detected', () => {
       for (let i = 0; i < n; i++) {
         const proof = tree.inclusionProof(i, n);
         for (let e = 0; e < proof.length; e++) {
-          for (let at = 0; at < 32; at++) {
+          for (const at of TWEAKED_BYTES) {
             const bad = proof.map((p, j) => (j === e ? tweak(p, at) : p));
             if (verifyInclusion(leaves[i]!, i, n, bad, roots[n]!))
               accepted.push(`n=${n} i=${i} e=${e} at=${at}`);
           }
         }
-        for (let at = 0; at < 32; at++) {
+        for (const at of TWEAKED_BYTES) {
           if (verifyInclusion(tweak(leaves[i]!, at), i, n, proof, roots[n]!))
             accepted.push(`leaf n=${n} i=${i}`);
           if (verifyInclusion(leaves[i]!, i, n, proof, tweak(roots[n]!, at)))
@@ -186,13 +189,13 @@ describe('tampering is detected', () => {
       for (let m = 1; m <= n; m++) {
         const proof = tree.consistencyProof(m, n);
         for (let e = 0; e < proof.length; e++) {
-          for (let at = 0; at < 32; at++) {
+          for (const at of TWEAKED_BYTES) {
             const bad = proof.map((p, j) => (j === e ? tweak(p, at) : p));
             if (verifyConsistency(m, n, roots[m]!, roots[n]!, bad))
               accepted.push(`m=${m} n=${n} e=${e} at=${at}`);
           }
         }
-        for (let at = 0; at < 32; at++) {
+        for (const at of TWEAKED_BYTES) {
           if (verifyConsistency(m, n, tweak(roots[m]!, at), roots[n]!, proof))
             accepted.push(`old m=${m} n=${n}`);
           if (verifyConsistency(m, n, roots[m]!, tweak(roots[n]!, at), proof))
