@@ -6,7 +6,7 @@
 // a circuit and can serve back.
 import { spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoordinatorClient } from '../cli/client.js';
@@ -54,6 +54,7 @@ export async function cachedPaddedPtau(cacheDir: string, bytes: number): Promise
   section.writeUInt32LE(PADDING_SECTION, 0);
   section.writeBigUInt64LE(BigInt(padding), 4);
   const temp = `${path}.part`;
+  await mkdir(cacheDir, { recursive: true });
   const file = await open(temp, 'w');
   try {
     await file.write(head);

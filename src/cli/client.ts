@@ -1,7 +1,7 @@
 // HTTP client for the coordinator: challenge–response login, JSON calls, streamed downloads and uploads.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Transform } from 'node:stream';
@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { acceptableOrigin, authMessage } from '../ceremony/auth-message.js';
 import { type KeyPair, sign } from '../crypto/ed25519.js';
 import { isHex, toHex } from '../crypto/hex.js';
+import { createDurableWriter } from '../storage/durable-writer.js';
 
 // A server never reached is likely a wrong address: fail within seconds.
 const FIRST_CONTACT_RETRY_DELAYS_MS = [500, 1500, 4000];
@@ -176,7 +177,7 @@ export class CoordinatorClient {
         bodyError = err;
       });
       try {
-        await pipeline(body, meter, createWriteStream(temp, { flags: 'wx', mode: 0o644 })).catch((err) => {
+        await pipeline(body, meter, createDurableWriter(temp)).catch((err) => {
           // A connection cut mid-body is a transport failure worth retrying; a disk error is not.
           throw bodyError === undefined ? err : transportError(absolute, bodyError);
         });
@@ -198,7 +199,6 @@ export class CoordinatorClient {
             `download of ${absolute}: SHA-256 ${sha256}, expected ${expectedSha256}`,
           );
         }
-        await syncFile(temp);
         await rename(temp, path);
         return { sha256, size, checked: etag !== undefined || expectedSha256 !== undefined };
       } catch (err) {
@@ -494,15 +494,6 @@ async function readSmallBody(response: IncomingMessage): Promise<string> {
     // A cut connection leaves what arrived; the status line still says what went wrong.
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -2,7 +2,6 @@
 // then is stored under its hash by the backend (renamed into the data dir, or put into the bucket), so a crash or a
 // cut body leaves either the whole blob or none.
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -10,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { CeremonyError } from '../errors.js';
 import { fsyncPath, placeFile } from './atomic-write.js';
 import type { BlobBackend, BlobSource } from './blob-backend.js';
+import { createDurableWriter } from './durable-writer.js';
 import { sha256File } from './file-hash.js';
 import { armWatchdog, describeWriteError, type IntakeLimits, requireFreeSpace } from './intake.js';
 
@@ -31,9 +31,6 @@ export type ReceiveLimits = Omit<IntakeLimits, 'idleMs'> & {
   observe?: ((chunk: Uint8Array) => Promise<void>) | undefined;
 };
 
-// The file side of a receive buffers up to 1 MiB, so the socket's small chunks reach the disk in a few large
-// writev calls instead of one write and one pause of the socket each (a 256 MiB upload: ~4,000 writes, not ~12,600).
-const WRITE_BUFFER_BYTES = 1 << 20;
 // A received file waits only seconds for its checks before it is renamed; one this old belongs to no request.
 const STALE_TEMP_MS = 15 * 60_000;
 
@@ -161,12 +158,10 @@ export class BlobStore {
         await pipeline(
           source,
           limiter,
-          createWriteStream(path, { flags: 'wx', highWaterMark: WRITE_BUFFER_BYTES }),
-          {
-            signal: controller.signal,
-          },
+          // Written back to disk while the upload arrives, fsynced at the end.
+          createDurableWriter(path),
+          { signal: controller.signal },
         );
-        await fsyncPath(path);
       } catch (err) {
         await rm(path, { force: true });
         throw controller.signal.aborted ? controller.signal.reason : describeWriteError(err);

@@ -1,0 +1,30 @@
+import { configDefaults, defineConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+// The database tests on PostgreSQL (`DATABASE_URL=postgres://… npm run test:postgres`): every integration test whose
+// outcome can depend on the database — queue and turn rules, jobs and leases, crash and restart, backup and restore,
+// the status board, roles, routes that write. CI runs them after the whole suite has run on PGlite.
+// Left to the PGlite run, because the database plays no part in what they check:
+export const NOT_ABOUT_THE_DATABASE = [
+  // the auditor reading published files, and the CLI's offline and hostile-server paths
+  'test/integration/verify.test.ts',
+  'test/integration/air-gapped.test.ts',
+  'test/integration/hostile-server.test.ts',
+  // what logs and outputs hold, socket limits and draining on SIGTERM
+  'test/integration/secrets.test.ts',
+  'test/integration/hostile-clients.test.ts',
+  'test/integration/shutdown.test.ts',
+  // the blob stores: an S3-compatible bucket and a full disk
+  'test/integration/s3-store.test.ts',
+  'test/integration/disk-full.test.ts',
+];
+
+// mergeConfig would append these lists to the base config's; they replace them instead.
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: ['test/integration/**/*.test.ts'],
+    exclude: [...configDefaults.exclude, ...NOT_ABOUT_THE_DATABASE],
+  },
+});
