@@ -3,8 +3,9 @@
 // login at that count would spend minutes on auth budgets), then measures with autocannon, in the same run, the
 // ceremony view, a participant's `/me`, `/transcript` and a bare Fastify route; times a sample of real HTTP joins at
 // N; and shows the plans of the hot statements (EXPLAIN). The machine's load average is recorded with each figure.
-// Flags: --sizes 1000,10000 --database-url URL (a server where it may create and drop databases) --duration S
+// Flags: --sizes 1000,10000 --database-url URL (a server where it may create and drop databases) --skip-pglite --duration S
 // --connections C --http-joins K --r1cs PATH --ptau PATH --json --write-docs (the table into docs/BENCHMARKS.md).
+// Reads are measured after VACUUM ANALYZE, in the steady state of a line that long; table sizes go into the JSON.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -37,6 +38,7 @@ interface LoadArgs {
   ptau: string;
   json: boolean;
   writeDocs: boolean;
+  skipPglite: boolean;
 }
 
 function parseLoadArgs(argv: string[]): LoadArgs {
@@ -50,6 +52,7 @@ function parseLoadArgs(argv: string[]): LoadArgs {
     ptau: join(root, 'examples', 'circuits', 'pot10.ptau'),
     json: false,
     writeDocs: false,
+    skipPglite: false,
   };
   const positive = (flag: string, raw: string | undefined) => {
     const n = Number(raw);
@@ -68,6 +71,7 @@ function parseLoadArgs(argv: string[]): LoadArgs {
     else if (flag === '--ptau') args.ptau = argv[++i] ?? '';
     else if (flag === '--json') args.json = true;
     else if (flag === '--write-docs') args.writeDocs = true;
+    else if (flag === '--skip-pglite') args.skipPglite = true;
     else throw new Error(`bench:load: unknown flag ${flag}`);
   }
   return args;
@@ -150,6 +154,8 @@ interface RunResult {
   transcript: Cannon;
   bare: Cannon;
   plans: { statement: string; plan: string }[];
+  /** Rows and bytes (table + indexes + TOAST) of each table after the run; the database's total size. */
+  storage: { tables: { table: string; rows: number; bytes: number }[]; databaseBytes: number };
 }
 
 async function withDatabase<T>(
@@ -256,6 +262,9 @@ async function runOne(args: LoadArgs, n: number, databaseUrl: string | undefined
     if (position !== Math.floor(n / 2)) throw new Error(`bench:load: /me shows position ${position}`);
     const transcript = await fetch(`${url}/v1/ceremonies/${CEREMONY}/transcript`);
     const transcriptBytes = (await transcript.arrayBuffer()).byteLength;
+    // The reads are measured in the steady state of a line this long, not in the minute after a fill no crowd makes
+    // in four minutes: what autovacuum (PostgreSQL) or the server's ANALYZE timer (PGlite) would do next is done now.
+    await s.db.exec('VACUUM ANALYZE');
 
     const result: RunResult = {
       database: s.db.kind,
@@ -271,6 +280,7 @@ async function runOne(args: LoadArgs, n: number, databaseUrl: string | undefined
       transcript: await cannon(`${url}/v1/ceremonies/${CEREMONY}/transcript`, args),
       bare: await cannon(`${bareUrl}/bare`, args),
       plans: await explainHotStatements(built, middle.p),
+      storage: await storageOf(built),
     };
     return result;
   } finally {
@@ -278,6 +288,26 @@ async function runOne(args: LoadArgs, n: number, databaseUrl: string | undefined
     await built?.app.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** What the run left in the database: rows and on-disk bytes per table (counted, not the planner's estimate). */
+async function storageOf(built: BuiltApp): Promise<RunResult['storage']> {
+  const db = built.services.db;
+  const names = await db.query<{ table: string; bytes: string }>(
+    `SELECT relname AS table, pg_total_relation_size(relid)::text AS bytes FROM pg_stat_user_tables
+     ORDER BY pg_total_relation_size(relid) DESC`,
+  );
+  const tables: RunResult['storage']['tables'] = [];
+  for (const { table, bytes } of names) {
+    const [row] = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "${table.replaceAll('"', '""')}"`,
+    );
+    tables.push({ table, rows: row?.n ?? 0, bytes: Number(bytes) });
+  }
+  const [size] = await db.query<{ bytes: string }>(
+    'SELECT pg_database_size(current_database())::text AS bytes',
+  );
+  return { tables, databaseBytes: Number(size?.bytes ?? 0) };
 }
 
 /** The plans of the statements a read, a join and the queue timer run, at N. */
@@ -351,7 +381,10 @@ async function writeDocs(table: string, args: LoadArgs): Promise<void> {
 async function main(): Promise<void> {
   const args = parseLoadArgs(process.argv.slice(2));
   const results: RunResult[] = [];
-  const databases: (string | undefined)[] = [undefined, ...(args.databaseUrl ? [args.databaseUrl] : [])];
+  const databases: (string | undefined)[] = [
+    ...(args.skipPglite ? [] : [undefined]),
+    ...(args.databaseUrl ? [args.databaseUrl] : []),
+  ];
   for (const base of databases) {
     for (const n of args.sizes) {
       const name = `bench_load_${process.pid}_${n}`;

@@ -65,15 +65,22 @@ export async function openPostgres(url: string): Promise<Database> {
         broken ??= err;
       };
       client.on('error', onError);
+      // One connection runs one statement at a time: statements a transaction issues together (Promise.all) are
+      // sent one after the other here rather than left to pg's own queue (deprecated), and ROLLBACK waits for them.
+      let tail: Promise<unknown> = Promise.resolve();
+      const run = queryOn(client);
+      const inTurn = <T extends object>(sql: string, params?: readonly unknown[]): Promise<T[]> => {
+        const next = tail.then(() => run<T>(sql, params));
+        tail = next.catch(() => undefined);
+        return next;
+      };
       try {
-        await client.query('BEGIN');
-        const result = await fn({ query: queryOn(client) });
-        await client.query('COMMIT').catch((err: unknown) => {
-          throw mapDatabaseError(err);
-        });
+        await inTurn('BEGIN');
+        const result = await fn({ query: inTurn });
+        await inTurn('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        await inTurn('ROLLBACK').catch(() => undefined);
         // A connection that broke under the transaction is why it failed, whatever the last query reported.
         throw mapDatabaseError(broken !== undefined && isDatabaseUnavailable(broken) ? broken : err);
       } finally {
