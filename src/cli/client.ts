@@ -142,8 +142,8 @@ export class CoordinatorClient {
 
   /**
    * Streams `url` to `path` through a temp file, hashing in the same pass; checks ETag and `expectedSha256`.
-   * The body is read with node's http client, not fetch: fetch's web stream turned back into a Node stream cost the
-   * client three times the server's CPU on a 1 GiB download (docs/BENCHMARKS.md).
+   * The body is read with node's http client (no web stream in between) and written through the durable writer,
+   * which has the disk write back while the body arrives instead of in one fsync at the end (docs/BENCHMARKS.md).
    */
   async downloadToFile(
     path: string,
