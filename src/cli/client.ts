@@ -218,20 +218,16 @@ export class CoordinatorClient {
     const url = new URL(absolute);
     const authorized = () =>
       getResponse(url, this.token === undefined ? {} : { authorization: `Bearer ${this.token}` });
-    let response = await authorized();
+    let response = await this.patiently(
+      authorized,
+      (r) => ({
+        status: r.statusCode ?? 0,
+        retryAfter: headerOf(r, 'retry-after'),
+        discard: () => r.resume(),
+      }),
+      true,
+    );
     this.reached = true;
-    for (let waited = 0; response.statusCode === 429 && waited < 3; waited++) {
-      const seconds = Number(response.headers['retry-after']);
-      if (!Number.isFinite(seconds) || seconds > 60) break;
-      response.resume();
-      await sleep(Math.max(1, seconds) * 1000);
-      response = await authorized();
-    }
-    if (response.statusCode === 401 && this.keys !== undefined) {
-      response.resume();
-      await this.login(this.keys);
-      response = await authorized();
-    }
     const etag = parseEtag(headerOf(response, 'etag') ?? null);
     let target = url;
     for (let hops = 0; REDIRECT_STATUS.has(response.statusCode ?? 0); hops++) {
@@ -316,25 +312,43 @@ export class CoordinatorClient {
     body: unknown,
     relogin: boolean,
     retry = method === 'GET',
-    redirect: 'follow' | 'manual' = 'follow',
   ): Promise<Response> {
-    const attempt = () => this.fetchOnce(method, path, body, retry, redirect);
-    let response = retry ? await this.withRetries(attempt) : await attempt();
-    // A rate-limited request waits as the server asks (briefly) and goes again.
-    for (let waited = 0; response.status === 429 && waited < 3; waited++) {
-      const seconds = Number(response.headers.get('retry-after'));
+    const attempt = () => this.fetchOnce(method, path, body, retry);
+    const response = await this.patiently(
+      retry ? () => this.withRetries(attempt) : attempt,
+      (r) => ({
+        status: r.status,
+        retryAfter: r.headers.get('retry-after'),
+        discard: () => r.body?.cancel(),
+      }),
+      relogin,
+    );
+    if (!response.ok) throw toApiError(response.status, await response.text());
+    return response;
+  }
+
+  /**
+   * Sends again after a 429 that asks for a short wait (up to three times, waiting as the server asks) and once
+   * after a fresh login on a 401; the answer is the caller's to judge.
+   */
+  private async patiently<R>(
+    attempt: () => Promise<R>,
+    answer: (r: R) => { status: number; retryAfter: string | null | undefined; discard: () => unknown },
+    relogin: boolean,
+  ): Promise<R> {
+    let response = await attempt();
+    for (let waited = 0; answer(response).status === 429 && waited < 3; waited++) {
+      const seconds = Number(answer(response).retryAfter);
       if (!Number.isFinite(seconds) || seconds > 60) break;
-      await response.body?.cancel();
+      await answer(response).discard();
       await sleep(Math.max(1, seconds) * 1000);
       response = await attempt();
     }
-    if (response.status === 401 && relogin && this.keys !== undefined) {
-      await response.body?.cancel();
+    if (answer(response).status === 401 && relogin && this.keys !== undefined) {
+      await answer(response).discard();
       await this.login(this.keys);
       response = await attempt();
     }
-    if (!response.ok && !(redirect === 'manual' && REDIRECT_STATUS.has(response.status)))
-      throw toApiError(response.status, await response.text());
     return response;
   }
 
@@ -343,7 +357,6 @@ export class CoordinatorClient {
     path: string,
     body: unknown,
     retryable: boolean,
-    redirect: 'follow' | 'manual' = 'follow',
   ): Promise<Response> {
     const url = this.apiUrl(path);
     const headers: Record<string, string> = {};
@@ -355,7 +368,6 @@ export class CoordinatorClient {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        redirect,
       });
     } catch (err) {
       throw transportError(url, err);
