@@ -21,6 +21,7 @@ import { type CoordinatorProcess, createCoordinatorProcess } from './coordinator
 import { readReceipts, startCrowd } from './participant-runs.js';
 import { seededRandom } from './seeded-random.js';
 import { mountSizeLimitedDir, type SizeLimitedDir } from './size-limited-dir.js';
+import { faultTimeline } from './timeline.js';
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../../bin/ceremony.js', import.meta.url));
@@ -48,13 +49,8 @@ const readyStatus = (url: string) =>
   );
 
 describe('fault campaign', () => {
-  const started = Date.now();
-  const timeline: string[] = [];
-  const note = (event: string) => {
-    const line = `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${event}`;
-    timeline.push(line);
-    console.log(`[faults] ${line}`);
-  };
+  const timeline = faultTimeline('faults');
+  const note = timeline.note;
   const random = seededRandom(SEED);
   const coordinatorKeys = generateKeyPair();
   let work: string;
@@ -99,7 +95,7 @@ describe('fault campaign', () => {
 
   afterAll(async () => {
     stopped = true;
-    console.log(`[faults] timeline (seed ${SEED}):\n${timeline.join('\n')}`);
+    timeline.print(SEED);
     await coordinator?.kill();
     // The coordinator's log outlives the run, for a post-mortem.
     const kept = join(tmpdir(), `ceremony-faults-${SEED}.log`);
@@ -321,6 +317,6 @@ describe('fault campaign', () => {
       ...(await readdir(join(dataDir, 'uploads'))).map((n) => `uploads/${n}`),
     ];
     expect(leftovers).toEqual([]);
-    note(`campaign wall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    note(`campaign wall time ${timeline.elapsedSeconds()} s`);
   }, 2_400_000);
 });

@@ -22,6 +22,7 @@ import { type CoordinatorProcess, createCoordinatorProcess } from './coordinator
 import { readReceipts, startCrowd } from './participant-runs.js';
 import { type RoundRobinProxy, startRoundRobinProxy } from './round-robin-proxy.js';
 import { seededRandom } from './seeded-random.js';
+import { faultTimeline } from './timeline.js';
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../../bin/ceremony.js', import.meta.url));
@@ -34,13 +35,8 @@ const CEREMONY = 'scaleout';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('three API processes and two workers on one PostgreSQL', () => {
-  const started = Date.now();
-  const timeline: string[] = [];
-  const note = (event: string) => {
-    const line = `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  ${event}`;
-    timeline.push(line);
-    console.log(`[scale-out] ${line}`);
-  };
+  const timeline = faultTimeline('scale-out');
+  const note = timeline.note;
   const random = seededRandom(SEED);
   const coordinatorKeys = generateKeyPair();
   let work: string;
@@ -104,7 +100,7 @@ describe('three API processes and two workers on one PostgreSQL', () => {
 
   afterAll(async () => {
     stopped = true;
-    console.log(`[scale-out] timeline (seed ${SEED}):\n${timeline.join('\n')}`);
+    timeline.print(SEED);
     await proxy?.close();
     await Promise.all([...apis, ...workers].map((p) => p.kill()));
     await postgres?.destroy();
@@ -227,6 +223,6 @@ describe('three API processes and two workers on one PostgreSQL', () => {
       throw new Error(`ceremony verify failed:\n${err.stdout}\n${err.stderr}`);
     });
     expect(verify.stdout).not.toMatch(/^FAIL/m);
-    note(`ceremony verify --full passes; wall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    note(`ceremony verify --full passes; wall time ${timeline.elapsedSeconds()} s`);
   }, 2_400_000);
 });

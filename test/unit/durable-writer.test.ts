@@ -25,7 +25,7 @@ function chunksOf(data: Buffer): Buffer[] {
 }
 
 describe('the durable file writer', () => {
-  it('writes every byte in order across many write-back rounds', async () => {
+  it('writes every byte in order from odd-sized chunks, with write-back asked for every 64 KiB on the way', async () => {
     const data = randomBytes(3 * 1024 * 1024 + 5);
     const path = join(dir, 'many-flushes.bin');
     await pipeline(Readable.from(chunksOf(data)), createDurableWriter(path, { flushEveryBytes: 64 * 1024 }));
