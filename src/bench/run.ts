@@ -194,7 +194,7 @@ async function writeSyntheticLog(dir: string, n: number): Promise<void> {
   const note = signNote(
     formatCheckpoint({ origin: 'bench.local/ceremonies/bench', size: n, rootHash: tree.root() }),
     'bench.local',
-    key.secretKey,
+    key,
   );
   await writeFile(join(dir, 'transcript.jsonl'), lines.map((l) => `${l}\n`).join(''));
   await writeFile(join(dir, 'checkpoint'), note);

@@ -7,8 +7,8 @@ import { request as httpsRequest } from 'node:https';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { acceptableOrigin, authMessage } from '../ceremony/auth-message.js';
-import { type KeyPair, sign } from '../crypto/ed25519.js';
 import { isHex, toHex } from '../crypto/hex.js';
+import { assertSigner, type Signer } from '../keys/signer.js';
 import { createDurableWriter } from '../storage/durable-writer.js';
 
 // A server never reached is likely a wrong address: fail within seconds.
@@ -53,7 +53,7 @@ export interface DownloadResult {
 export class CoordinatorClient {
   readonly baseUrl: string;
   private token: string | undefined;
-  private keys: KeyPair | undefined;
+  private keys: Signer | undefined;
   /** Whether the server has answered this client at least once. */
   private reached = false;
 
@@ -79,16 +79,13 @@ export class CoordinatorClient {
   }
 
   /** Logs in; `register` joins a ceremony open to all in the same step when the server does not know the key. */
-  async login(keys: KeyPair, register?: { ceremony: string; name: string }): Promise<LoginResult> {
-    if (keys?.secretKey?.length !== 32) throw new TypeError('login: expected an Ed25519 key pair');
+  async login(keys: Signer, register?: { ceremony: string; name: string }): Promise<LoginResult> {
+    assertSigner('login', keys);
     // Challenge and login retry as a pair: a nonce the server consumed before it went away is useless.
     return this.withRetries(() => this.loginOnce(keys, register));
   }
 
-  private async loginOnce(
-    keys: KeyPair,
-    register?: { ceremony: string; name: string },
-  ): Promise<LoginResult> {
+  private async loginOnce(keys: Signer, register?: { ceremony: string; name: string }): Promise<LoginResult> {
     const publicKey = toHex(keys.publicKey);
     const { nonce, origin } = await this.requestJson<{ nonce: string; origin: string }>(
       'POST',
@@ -107,7 +104,7 @@ export class CoordinatorClient {
           'it may be relaying another server (its operator sets CEREMONY_ORIGIN to the public host name)',
       );
     }
-    const signature = toHex(sign(authMessage(signed, nonce), keys.secretKey));
+    const signature = toHex(keys.sign(authMessage(signed, nonce)));
     const result = await this.requestJson<LoginResult>(
       'POST',
       '/auth/login',

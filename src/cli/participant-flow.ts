@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attestationMessage, MAX_STATEMENT_LENGTH } from '../ceremony/attestation.js';
 import type { ContributionView, ParticipantCircuitStatus, ParticipantStatus } from '../ceremony/types.js';
-import { type KeyPair, sign } from '../crypto/ed25519.js';
 import { toHex } from '../crypto/hex.js';
+import type { Signer } from '../keys/signer.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
 import { sha256File } from '../storage/file-hash.js';
 import { ApiError, CoordinatorClient, isTransient, sleep } from './client.js';
@@ -43,7 +43,7 @@ export type ProduceZkey = (turn: Turn) => Promise<string>;
 
 export interface ParticipantFlowOptions {
   server: string;
-  keys: KeyPair;
+  keys: Signer;
   ceremony: string;
   /** Only this circuit (upload); every circuit of the ceremony in order when absent (contribute). */
   circuit?: string;
@@ -188,7 +188,7 @@ async function serveCircuit(ctx: FlowContext, circuit: string): Promise<Contribu
     contributionHash,
     ...(opts.statement === undefined ? {} : { statement: opts.statement }),
   };
-  const attestation = toHex(sign(attestationMessage(fields), opts.keys.secretKey));
+  const attestation = toHex(opts.keys.sign(attestationMessage(fields)));
   const contributionId = await submitUntilFiled(ctx, turn, zkeyPath, attestation);
   ctx.leaveOnFailure = false;
   const view = await waitForVerdict(ctx, circuit, contributionId);
@@ -348,13 +348,7 @@ async function finishContribution(
     `circuit ${circuit}: contribution #${view.index} accepted; receipt saved to ${receiptPath}`,
   );
   try {
-    await cosignReceipt(
-      ctx.client,
-      ctx.base,
-      checked,
-      `participant-${ctx.status.participantId}`,
-      opts.keys.secretKey,
-    );
+    await cosignReceipt(ctx.client, ctx.base, checked, `participant-${ctx.status.participantId}`, opts.keys);
   } catch (err) {
     // The contribution stands without a cosignature; say so and go on.
     printNote(

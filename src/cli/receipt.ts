@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Receipt } from '../ceremony/types.js';
+import type { Signer } from '../keys/signer.js';
 import { isPathName } from '../names.js';
 import { cosignCheckpoint } from '../transcript/note.js';
 import type { CoordinatorClient } from './client.js';
@@ -31,13 +32,8 @@ export async function cosignReceipt(
   ceremonyPath: string,
   checked: CheckedReceipt,
   keyName: string,
-  secretKey: Uint8Array,
+  signer: Signer,
 ): Promise<void> {
-  const signature = cosignCheckpoint(
-    checked.checkpointBody,
-    keyName,
-    secretKey,
-    Math.floor(Date.now() / 1000),
-  );
+  const signature = cosignCheckpoint(checked.checkpointBody, keyName, signer, Math.floor(Date.now() / 1000));
   await client.postJson(`${ceremonyPath}/cosignatures`, { treeSize: checked.treeSize, signature });
 }

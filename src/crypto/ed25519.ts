@@ -4,23 +4,28 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { CeremonyError } from '../errors.js';
+import type { Signer } from '../keys/signer.js';
 import { fromHex, isHex, toHex } from './hex.js';
 
-export interface KeyPair {
+/** A key held in memory (a key file's, the browser's): a Signer that also carries its secret. */
+export interface KeyPair extends Signer {
   /** 32-byte secret seed. Never logged. */
   readonly secretKey: Uint8Array;
   readonly publicKey: Uint8Array;
 }
 
 export function generateKeyPair(): KeyPair {
-  const secretKey = new Uint8Array(randomBytes(32));
-  return { secretKey, publicKey: ed25519.getPublicKey(secretKey) };
+  return keyPairFromSecret(new Uint8Array(randomBytes(32)));
 }
 
 export function keyPairFromSecret(secretKey: Uint8Array): KeyPair {
-  if (secretKey.length !== 32)
-    throw new TypeError(`keyPairFromSecret: expected 32-byte seed, got ${secretKey.length}`);
-  return { secretKey, publicKey: ed25519.getPublicKey(secretKey) };
+  if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32)
+    throw new TypeError(`keyPairFromSecret: expected 32-byte seed, got ${secretKey?.length}`);
+  return {
+    secretKey,
+    publicKey: ed25519.getPublicKey(secretKey),
+    sign: (message) => sign(message, secretKey),
+  };
 }
 
 /**

@@ -1,8 +1,9 @@
 // A `log.key-rotated` entry (docs/PROTOCOL.md sections 4 and 7): the log names the key that signs its checkpoints
 // from then on. Shared by the coordinator that writes it and the auditor that reads it.
 
-import { type KeyPair, sign, verifyHexSignature } from '../crypto/ed25519.js';
+import { verifyHexSignature } from '../crypto/ed25519.js';
 import { fromHex, isHex, toHex } from '../crypto/hex.js';
+import type { Signer } from '../keys/signer.js';
 import { parseVerifierKey } from './note.js';
 
 export const ROTATION_HEADER = 'ceremony-log-key-rotation/v1\n';
@@ -45,10 +46,10 @@ export function rotationMessage(statement: RotationStatement): Uint8Array {
 /** Signs a rotation: by the old key when it is still held, always by the new key and the coordinator. */
 export function signRotation(
   statement: RotationStatement,
-  keys: { oldKey: KeyPair | undefined; newKey: KeyPair; coordinator: KeyPair },
+  keys: { oldKey: Signer | undefined; newKey: Signer; coordinator: Signer },
 ): RotationBody {
   const message = rotationMessage(statement);
-  const signWith = (pair: KeyPair) => toHex(sign(message, pair.secretKey));
+  const signWith = (signer: Signer) => toHex(signer.sign(message));
   return {
     oldLogKey: statement.oldLogKey,
     newLogKey: statement.newLogKey,

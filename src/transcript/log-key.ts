@@ -10,13 +10,15 @@ import {
   writeKeyFile,
 } from '../crypto/ed25519.js';
 import { fromHex } from '../crypto/hex.js';
+import type { Signer } from '../keys/signer.js';
 import { writeFileAtomic } from '../storage/atomic-write.js';
 import { encodeVerifierKey } from './note.js';
 
 export interface LogSigner {
   /** Key name in signed notes: the configured origin. */
   readonly name: string;
-  readonly keys: KeyPair;
+  /** Signs every checkpoint; the secret may live in memory or in a token. */
+  readonly key: Signer;
   /** C2SP verifier key `name+hex(keyID)+base64(0x01‖pubkey)`, served at GET /v1/log-key. */
   readonly verifierKey: string;
   /** Checkpoint origin of a ceremony's log. */
@@ -71,11 +73,11 @@ export async function loadLogSigner(options: {
 }
 
 /** The signer of a data dir's origin with `keys`. */
-export function makeLogSigner(origin: string, keys: KeyPair): LogSigner {
+export function makeLogSigner(origin: string, key: Signer): LogSigner {
   return {
     name: origin,
-    keys,
-    verifierKey: encodeVerifierKey(origin, keys.publicKey),
+    key,
+    verifierKey: encodeVerifierKey(origin, key.publicKey),
     originOf: (ceremonyId) => `${origin}/ceremonies/${ceremonyId}`,
   };
 }

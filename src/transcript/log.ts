@@ -94,7 +94,7 @@ export async function appendEntry(
     size: treeSize,
     rootHash: root,
   });
-  const checkpoint = signNote(checkpointBody, signer.name, signer.keys.secretKey);
+  const checkpoint = signNote(checkpointBody, signer.name, signer.key);
   await q.insertCheckpoint(tx, ceremonyId, { tree_size: treeSize, root_hash: toHex(root), note: checkpoint });
   return { seq, line: encoded.line, leafHash: leafHashHex, treeSize, checkpoint };
 }

@@ -2,9 +2,10 @@
 // witnesses exchange. Parsers are strict so that two readers can never disagree on what a note says.
 import { concatBytes, equalBytes } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { keyPairFromSecret, parsePublicKey, sign, verifySignature } from '../crypto/ed25519.js';
+import { parsePublicKey, verifySignature } from '../crypto/ed25519.js';
 import { toHex } from '../crypto/hex.js';
 import { makeSignatureVerifier } from '../crypto/signature-verifier.js';
+import { assertSigner, type Signer } from '../keys/signer.js';
 
 export interface Checkpoint {
   origin: string;
@@ -221,12 +222,12 @@ export function parseNote(text: string): { body: string; signatures: NoteSignatu
 }
 
 /** Signs `body` with Ed25519 as key `name`: the full note text, with one signature line. */
-export function signNote(body: string, name: string, secretKey: Uint8Array): string {
+export function signNote(body: string, name: string, signer: Signer): string {
   assertNoteBody('signNote', body);
   assertKeyName('signNote', name);
-  const { publicKey } = keyPairFromSecret(secretKey);
-  const signature = sign(utf8.encode(body), secretKey);
-  return `${body}\n${formatSignatureLine(name, noteKeyId(name, SIG_TYPE_ED25519, publicKey), signature)}`;
+  assertSigner('signNote', signer);
+  const signature = signer.sign(utf8.encode(body));
+  return `${body}\n${formatSignatureLine(name, noteKeyId(name, SIG_TYPE_ED25519, signer.publicKey), signature)}`;
 }
 
 /** Appends signature lines (e.g. cosignatures) to a signed note, skipping lines it already holds. */
@@ -282,21 +283,26 @@ function cosignedMessage(checkpointBody: string, timestamp: number): Uint8Array 
 export function cosignCheckpoint(
   checkpointBody: string,
   name: string,
-  secretKey: Uint8Array,
+  signer: Signer,
   timestamp: number,
 ): string {
   assertCheckpointBody('cosignCheckpoint', checkpointBody);
   assertKeyName('cosignCheckpoint', name);
+  assertSigner('cosignCheckpoint', signer);
   if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
     throw new RangeError(
       `cosignCheckpoint: timestamp must be whole seconds since the epoch, got ${timestamp}`,
     );
   }
-  const { publicKey } = keyPairFromSecret(secretKey);
   const time = new Uint8Array(8);
   new DataView(time.buffer).setBigUint64(0, BigInt(timestamp));
-  const signature = sign(cosignedMessage(checkpointBody, timestamp), secretKey);
-  return formatSignatureLine(name, noteKeyId(name, SIG_TYPE_COSIGNATURE_V1, publicKey), time, signature);
+  const signature = signer.sign(cosignedMessage(checkpointBody, timestamp));
+  return formatSignatureLine(
+    name,
+    noteKeyId(name, SIG_TYPE_COSIGNATURE_V1, signer.publicKey),
+    time,
+    signature,
+  );
 }
 
 /** The cosignature's timestamp if `line` is a valid tlog-cosignature/v1 by (name, publicKey); null otherwise. */

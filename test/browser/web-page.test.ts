@@ -215,7 +215,7 @@ describe('the web page', () => {
     const forger = generateKeyPair();
     proxy.rewrite = (path, body) => {
       if (!path.endsWith(`/ceremonies/${ID}/checkpoint`)) return undefined;
-      return signNote(parseNote(body).body, ORIGIN, forger.secretKey);
+      return signNote(parseNote(body).body, ORIGIN, forger);
     };
     await page.reload();
     expect(await runAudit(page)).toBe('false');
@@ -229,7 +229,7 @@ describe('the web page', () => {
     const older = signNote(
       formatCheckpoint({ origin: head.origin, size: 3, rootHash: new Uint8Array(32).fill(7) }),
       ORIGIN,
-      keyPairFromSecret(new Uint8Array(logKeySeed)).secretKey,
+      keyPairFromSecret(new Uint8Array(logKeySeed)),
     );
     type Storage = { setItem(key: string, value: string): void };
     await page.evaluate(

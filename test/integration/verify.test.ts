@@ -89,7 +89,7 @@ async function rewriteLog(dir: string, edit: (entries: TranscriptEntry[]) => voi
   );
   const tree = new MemoryTree(encoded.map((e) => e.leafHash));
   const logKey = parseVerifierKey(await readFile(join(dir, 'log-key.pub'), 'utf8'));
-  const secret = keyPairFromSecret(fromHex(done.logKeySeedHex, 32)).secretKey;
+  const secret = keyPairFromSecret(fromHex(done.logKeySeedHex, 32));
   for (let size = 1; size <= encoded.length; size++) {
     const path = join(dir, 'checkpoints', String(size));
     const old = parseCheckpoint(parseNote(await readFile(path, 'utf8')).body);
@@ -230,7 +230,7 @@ describe('ceremony verify on a real finished ceremony', () => {
     const note = signNote(
       formatCheckpoint({ origin, size: 5, rootHash: tree.root() }),
       logKey.name,
-      keyPairFromSecret(fromHex(done.logKeySeedHex, 32)).secretKey,
+      keyPairFromSecret(fromHex(done.logKeySeedHex, 32)),
     );
     const path = join(await tempDir(), 'older-checkpoint');
     await writeFile(path, note);
@@ -287,7 +287,7 @@ describe('ceremony verify on a real finished ceremony', () => {
     const note = await readFile(join(dir, 'checkpoint'), 'utf8');
     const { body } = parseNote(note);
     const logKey = parseVerifierKey(await readFile(join(dir, 'log-key.pub'), 'utf8'));
-    await writeFile(join(dir, 'checkpoint'), signNote(body, logKey.name, generateKeyPair().secretKey));
+    await writeFile(join(dir, 'checkpoint'), signNote(body, logKey.name, generateKeyPair()));
     const report = await auditDir(dir);
     expect(failing(report)).toEqual(['checkpoint.signature']);
   });

@@ -87,7 +87,7 @@ function buildLog(plan: LogPlan): Built {
   const checkpoints = new Map<number, string>();
   for (let size = 1; size <= lines.length; size++) {
     const body = formatCheckpoint({ origin: ORIGIN, size, rootHash: tree.root(size) });
-    checkpoints.set(size, signNote(body, NAME, signerOf(size, rotationSeq).secretKey));
+    checkpoints.set(size, signNote(body, NAME, signerOf(size, rotationSeq)));
   }
   return { lines, checkpoints, tree };
 }

@@ -50,7 +50,7 @@ describe('golang.org/x/mod/sumdb/note known answer (PeterNeumann)', () => {
   const seed = unb64('AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz').slice(1);
 
   it('signs byte for byte like Go and verifies the Go note', () => {
-    expect(signNote(text, 'PeterNeumann', seed)).toBe(signed);
+    expect(signNote(text, 'PeterNeumann', keyPairFromSecret(seed))).toBe(signed);
     expect(encodeVerifierKey('PeterNeumann', keyPairFromSecret(seed).publicKey)).toBe(vkey);
     expect(verifyNote(signed, vkey)).toEqual({ body: text });
     expect(() => verifyNote(signed.replace('cryptography', 'cryptographY'), vkey)).toThrow(/bad signature/);
@@ -101,7 +101,7 @@ describe('key IDs and verifier keys', () => {
     );
     for (const badName of ['', 'a b', 'a+b', 'tab\there', 'nbsp\u00a0', 'nel\u0085']) {
       expect(() => encodeVerifierKey(badName, logKeys.publicKey)).toThrow(/encodeVerifierKey: key name/);
-      expect(() => signNote(body, badName, logKeys.secretKey)).toThrow(/signNote: key name/);
+      expect(() => signNote(body, badName, logKeys)).toThrow(/signNote: key name/);
     }
   });
 });
@@ -161,7 +161,7 @@ describe('checkpoints', () => {
 
 describe('signed notes', () => {
   const vkey = encodeVerifierKey(logName, logKeys.publicKey);
-  const note = signNote(body, logName, logKeys.secretKey);
+  const note = signNote(body, logName, logKeys);
 
   it('signs a checkpoint as a C2SP note and verifies it', () => {
     const lines = note.split('\n');
@@ -211,7 +211,7 @@ describe('signed notes', () => {
     expect(() => verifyNote(note, encodeVerifierKey('someone.else', logKeys.publicKey))).toThrow(
       /no signature by key someone\.else/,
     );
-    const otherNote = signNote(body, logName, other.secretKey);
+    const otherNote = signNote(body, logName, other);
     expect(() => verifyNote(otherNote, vkey)).toThrow(/no signature by key/);
   });
 
@@ -245,14 +245,14 @@ describe('signed notes', () => {
 
   it('keeps blank lines inside the text: the last blank line separates the signatures', () => {
     const text = 'first paragraph\n\nsecond paragraph\n';
-    const signed = signNote(text, logName, logKeys.secretKey);
+    const signed = signNote(text, logName, logKeys);
     expect(parseNote(signed).body).toBe(text);
     expect(verifyNote(signed, vkey).body).toBe(text);
   });
 
   it('adds signature lines once', () => {
     const witness = generateKeyPair();
-    const cosig = cosignCheckpoint(body, 'witness.example/w1', witness.secretKey, 1_700_000_000);
+    const cosig = cosignCheckpoint(body, 'witness.example/w1', witness, 1_700_000_000);
     const twice = addSignatureLines(addSignatureLines(note, [cosig]), [cosig, cosig.trimEnd()]);
     expect(twice).toBe(`${note}${cosig}`);
     expect(parseNote(twice).signatures.map((s) => s.name)).toEqual([logName, 'witness.example/w1']);
@@ -265,7 +265,7 @@ describe('tlog-cosignature/v1', () => {
   const witness = keyPairFromSecret(new Uint8Array(32).fill(9));
   const name = 'witness.example/w1';
   const time = 1_727_964_367;
-  const line = cosignCheckpoint(body, name, witness.secretKey, time);
+  const line = cosignCheckpoint(body, name, witness, time);
 
   it('has the C2SP layout: keyID(0x04) || u64be timestamp || Ed25519 over the cosigned message', () => {
     expect(line.startsWith(`\u2014 ${name} `)).toBe(true);
@@ -283,7 +283,7 @@ describe('tlog-cosignature/v1', () => {
     expect(verifyCosignature(body, line.trimEnd(), name, witness.publicKey)).toEqual({ timestamp: time });
     expect(verifyCosignature(body, line, name, Buffer.from(witness.publicKey))).toEqual({ timestamp: time });
     expect(
-      verifyCosignature(body, cosignCheckpoint(body, name, witness.secretKey, 0), name, witness.publicKey),
+      verifyCosignature(body, cosignCheckpoint(body, name, witness, 0), name, witness.publicKey),
     ).toEqual({ timestamp: 0 });
   });
 
@@ -302,17 +302,15 @@ describe('tlog-cosignature/v1', () => {
     }
     expect(accepted).toEqual([]);
     // A plain note signature by the same key is not a cosignature.
-    const plain = signNote(body, name, witness.secretKey).split('\n')[4]!;
+    const plain = signNote(body, name, witness).split('\n')[4]!;
     expect(verifyCosignature(body, plain, name, witness.publicKey)).toBeNull();
     expect(verifyCosignature(body, 'garbage', name, witness.publicKey)).toBeNull();
   });
 
   it('asserts its arguments', () => {
-    expect(() => cosignCheckpoint('not a checkpoint', name, witness.secretKey, time)).toThrow(
-      /cosignCheckpoint/,
-    );
-    expect(() => cosignCheckpoint(body, name, witness.secretKey, -1)).toThrow(/cosignCheckpoint: timestamp/);
-    expect(() => cosignCheckpoint(body, name, witness.secretKey, 1.5)).toThrow(/cosignCheckpoint: timestamp/);
+    expect(() => cosignCheckpoint('not a checkpoint', name, witness, time)).toThrow(/cosignCheckpoint/);
+    expect(() => cosignCheckpoint(body, name, witness, -1)).toThrow(/cosignCheckpoint: timestamp/);
+    expect(() => cosignCheckpoint(body, name, witness, 1.5)).toThrow(/cosignCheckpoint: timestamp/);
     expect(() => verifyCosignature(body, line, name, new Uint8Array(31))).toThrow(/verifyCosignature/);
     expect(() => verifyCosignature(`${body}x`, line, name, witness.publicKey)).toThrow(/verifyCosignature/);
   });

@@ -63,7 +63,7 @@ describe('makeNoteVerifier', () => {
   const keys = generateKeyPair();
   const verifierKey = encodeVerifierKey(NAME, keys.publicKey);
   const verify = makeNoteVerifier(verifierKey);
-  const note = signNote(body, NAME, keys.secretKey);
+  const note = signNote(body, NAME, keys);
   const signature = parseNote(note).signatures[0]!.signature;
 
   const flipped = (index: number) => {
@@ -85,7 +85,7 @@ describe('makeNoteVerifier', () => {
       ),
       badSignature,
     ],
-    ['other key, same name', signNote(body, NAME, generateKeyPair().secretKey), /no signature by key/],
+    ['other key, same name', signNote(body, NAME, generateKeyPair()), /no signature by key/],
     ['two signatures, one bad', addSignatureLines(note, [flipped(50).split('\n\n')[1]!]), badSignature],
     ['edited text', note.replace('\n7\n', '\n8\n'), badSignature],
     ['not a note', 'hello\n', /malformed note/],

@@ -144,11 +144,7 @@ interface PublishedLog {
 }
 
 function signCheckpoint(tree: MemoryTree, size: number, keys: KeyPair): string {
-  return signNote(
-    formatCheckpoint({ origin: ORIGIN, size, rootHash: tree.root(size) }),
-    LOG_NAME,
-    keys.secretKey,
-  );
+  return signNote(formatCheckpoint({ origin: ORIGIN, size, rootHash: tree.root(size) }), LOG_NAME, keys);
 }
 
 /** Writes ceremony-transcripts/<id>/ as the publisher does: every checkpoint signed, the latest as `checkpoint`. */
@@ -395,7 +391,7 @@ describe('auditCeremony on a synthetic published directory', () => {
     const size = log.lines.length;
     const { body } = parseNote(log.checkpoints.get(size)!);
     const alice = scenario.participants[0]!;
-    const good = cosignCheckpoint(body, 'participant-p1', alice.keys.secretKey, 1_714_557_600);
+    const good = cosignCheckpoint(body, 'participant-p1', alice.keys, 1_714_557_600);
     log.checkpoints.set(size, addSignatureLines(log.checkpoints.get(size)!, [good]));
     await writeLog(log);
     const report = await audit(log.dir);
@@ -405,7 +401,7 @@ describe('auditCeremony on a synthetic published directory', () => {
     const bobSignsAsAlice = cosignCheckpoint(
       body,
       'participant-p1',
-      scenario.participants[1]!.keys.secretKey,
+      scenario.participants[1]!.keys,
       1_714_557_600,
     );
     log.checkpoints.set(size, addSignatureLines(log.checkpoints.get(size)!, [bobSignsAsAlice]));

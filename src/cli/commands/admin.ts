@@ -1,8 +1,8 @@
 // `ceremony admin …`: the coordinator's commands over the write API (docs/ARCHITECTURE.md "Write API").
 
 import { basename } from 'node:path';
-import { readKeyFile } from '../../crypto/ed25519.js';
 import { toHex } from '../../crypto/hex.js';
+import { openSigner } from '../../keys/open-signer.js';
 import { sha256File } from '../../storage/file-hash.js';
 import { CoordinatorClient, sleep } from '../client.js';
 import type { CliOutput } from '../output.js';
@@ -43,7 +43,7 @@ export interface AdminOptions {
 export async function connectCoordinator(opts: AdminOptions, caller: string): Promise<CoordinatorClient> {
   if (typeof opts?.ceremony !== 'string' || opts.ceremony.length === 0)
     throw new TypeError(`${caller}: ceremony is required`);
-  const keys = await readKeyFile(opts.keyFile);
+  const keys = await openSigner(opts.keyFile);
   const client = new CoordinatorClient(opts.server);
   const login = await client.login(keys);
   if (login.coordinator === false) {

@@ -3,8 +3,8 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { type BackupManifest, MANIFEST_FILE } from '../../backup/manifest.js';
-import { readKeyFile } from '../../crypto/ed25519.js';
 import { toHex } from '../../crypto/hex.js';
+import { openSigner } from '../../keys/open-signer.js';
 import { writeFileAtomic } from '../../storage/atomic-write.js';
 import { isEmptyDir } from '../../storage/file-tree.js';
 import { CoordinatorClient } from '../client.js';
@@ -29,7 +29,7 @@ export interface BackupSummary {
 export async function runBackup(opts: BackupOptions): Promise<BackupSummary> {
   const dir = resolve(opts.out);
   if (!(await isEmptyDir(dir))) throw new Error(`backup: ${dir} is not empty; back up into a new directory`);
-  const keys = await readKeyFile(opts.keyFile);
+  const keys = await openSigner(opts.keyFile);
   const client = new CoordinatorClient(opts.server);
   if ((await client.login(keys)).coordinator === false)
     throw new Error(

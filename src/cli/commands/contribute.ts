@@ -1,7 +1,7 @@
 // `ceremony contribute`: the whole participant flow for every circuit, computing each contribution locally.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { readKeyFile } from '../../crypto/ed25519.js';
+import { openSigner } from '../../keys/open-signer.js';
 import { contribute } from '../../snark/runner.js';
 import type { CliOutput } from '../output.js';
 import { printNote } from '../output.js';
@@ -26,7 +26,7 @@ export interface ContributeOptions {
 
 export async function runContribute(opts: ContributeOptions): Promise<ParticipantFlowResult> {
   if (typeof opts?.keyFile !== 'string') throw new TypeError('runContribute: keyFile is required');
-  const keys = await readKeyFile(opts.keyFile);
+  const keys = await openSigner(opts.keyFile);
   return runParticipantFlow({
     server: opts.server,
     keys,

@@ -1,7 +1,7 @@
 // `ceremony upload`: submits a zkey computed elsewhere (e.g. offline) for one circuit, with its attestation.
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { readKeyFile } from '../../crypto/ed25519.js';
+import { openSigner } from '../../keys/open-signer.js';
 import type { CliOutput } from '../output.js';
 import { type ParticipantFlowResult, runParticipantFlow } from '../participant-flow.js';
 
@@ -23,7 +23,7 @@ export async function runUpload(opts: UploadOptions): Promise<ParticipantFlowRes
   const zkeyPath = resolve(opts.zkey);
   const file = await stat(zkeyPath).catch(() => undefined);
   if (file === undefined || !file.isFile()) throw new Error(`${opts.zkey} is not a readable file`);
-  const keys = await readKeyFile(opts.keyFile);
+  const keys = await openSigner(opts.keyFile);
   const download = `ceremony download --server ${opts.server} --ceremony ${opts.ceremony} --circuit ${opts.circuit} --out FILE`;
   return runParticipantFlow({
     server: opts.server,

@@ -9,7 +9,7 @@ import type {
   Receipt,
 } from '../../ceremony/types.js';
 import { checkReceipt } from '../../cli/receipt-check.js';
-import { type KeyPair, sign } from '../../crypto/ed25519.js';
+import type { KeyPair } from '../../crypto/ed25519.js';
 import { toHex } from '../../crypto/hex.js';
 import { cosignCheckpoint } from '../../transcript/note.js';
 import { ceremonyPath } from '../api.js';
@@ -115,7 +115,7 @@ export class ContributionSession {
     const login = await this.request<{ token: string }>('POST', '/v1/auth/login', {
       publicKey,
       nonce: challenge.nonce,
-      signature: toHex(sign(authMessage(origin, challenge.nonce), opts.keys.secretKey)),
+      signature: toHex(opts.keys.sign(authMessage(origin, challenge.nonce))),
       ...(register ? { register } : {}),
     });
     this.token = login.token;
@@ -166,7 +166,7 @@ export class ContributionSession {
       contributionHash,
       ...(statement ? { statement } : {}),
     };
-    const attestation = toHex(sign(attestationMessage(fields), this.opts.keys.secretKey));
+    const attestation = toHex(this.opts.keys.sign(attestationMessage(fields)));
     if (this.stopped) throw new Error('stopped: the page was left');
     const filed = await this.upload(circuit, zkey, attestation);
     this.leaveOnFailure = false;
@@ -304,7 +304,7 @@ export class ContributionSession {
       const signature = cosignCheckpoint(
         checked.checkpointBody,
         `participant-${participantId}`,
-        this.opts.keys.secretKey,
+        this.opts.keys,
         Math.floor(Date.now() / 1000),
       );
       await this.request('POST', `${this.base}/cosignatures`, { treeSize: checked.treeSize, signature });
