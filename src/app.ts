@@ -30,6 +30,7 @@ import { registerRequestLog } from './http/request-log.js';
 import { routes } from './http/routes/index.js';
 import { opsRoutes } from './http/routes/ops.js';
 import type { App } from './http/types.js';
+import { openSigner, watchTokenKey } from './keys/open-signer.js';
 import { StepService } from './snark/step-verify/step-service.js';
 import { BlobStore } from './storage/blob-store.js';
 import { openBlobBackend } from './storage/open-blob-backend.js';
@@ -68,6 +69,10 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     keepAliveTimeout: 10_000,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // A key in a token is checked before anything else: token away, wrong PIN, no such key or no CKM_EDDSA stop the
+  // start here, within seconds, naming the URI.
+  const logKey = config.logKey === undefined ? undefined : await openSigner(config.logKey);
+  watchTokenKey(logKey, app.log);
   const db = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pgdata') });
   await migrateDatabase(db);
   const backend = await openBlobBackend(config.blobStore, config.dataDir, (err, what) =>
@@ -93,11 +98,12 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
       origin: config.origin,
       originConfigured: config.originConfigured,
       dataDir: config.dataDir,
-      seedHex: config.logKeySeedHex,
+      key: logKey,
       mayCreate: !(await hasSignedLogs(db)),
     });
     await requireLogKeyInForce(db, signer);
   } catch (err) {
+    logKey?.close?.();
     await db.close();
     throw err;
   }
@@ -221,6 +227,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     services.steps.verifier.stop();
     await publisher?.stop();
     await db.close();
+    signer.key.close?.();
   });
   return { app, services, publisher, instanceId };
 }

@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parsePublicKey } from './crypto/ed25519.js';
+import { checkKeySpec } from './keys/key-spec.js';
 
 /** Route groups with their own request budget. */
 export const LIMIT_CLASSES = ['auth', 'register', 'queue', 'heartbeat', 'cosignature', 'upload'] as const;
@@ -64,8 +65,8 @@ export interface Config {
   readonly origin: string;
   /** False when the origin is only the host name default: a data dir that already has one keeps its own. */
   readonly originConfigured: boolean;
-  /** Hex seed of the checkpoint signing key; when absent it is read from (or created in) dataDir/log-key. */
-  readonly logKeySeedHex: string | undefined;
+  /** The checkpoint signing key: a key file or a PKCS#11 URI; when absent, dataDir/log-key (created at first start). */
+  readonly logKey: string | undefined;
   readonly heartbeatIntervalSeconds: number;
   /** A queued participant silent for longer than this loses their place (and an active turn). */
   readonly heartbeatGraceSeconds: number;
@@ -252,7 +253,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     coordinatorKeys: Object.freeze(keys),
     origin,
     originConfigured: configuredOrigin !== undefined,
-    logKeySeedHex: pick(flags, env, 'log-key', 'LOG_KEY'),
+    logKey: checkKeySpec(pick(flags, env, 'log-key', 'LOG_KEY'), 'config: --log-key/LOG_KEY'),
     heartbeatIntervalSeconds,
     heartbeatGraceSeconds: integer(
       pick(flags, env, 'heartbeat-grace', 'HEARTBEAT_GRACE_SECONDS'),

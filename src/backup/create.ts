@@ -19,6 +19,7 @@ import {
   type BackupManifest,
   DATA_PREFIX,
   DATABASE_FILE,
+  LOG_KEY_FILE,
   MANIFEST_FILE,
   PUBLISHED_PREFIX,
   parseManifest,
@@ -27,10 +28,11 @@ import {
 /** Under the data dir, never itself backed up; emptied at every start (a backup in flight died with the server). */
 export const STAGING_DIR = 'backup-staging';
 /**
- * Data-dir entries that are not state: the embedded database (copied as a snapshot instead), temp files, and the
- * local copies of bucket blobs (the bucket's listing stands for them).
+ * Data-dir entries that are not state: the embedded database (copied as a snapshot instead), temp files, the
+ * local copies of bucket blobs (the bucket's listing stands for them), and the log key's secret, which is kept
+ * apart from backups (the manifest names its public half).
  */
-const NOT_STATE = ['pgdata', 'tmp', STAGING_DIR, 'blob-cache'];
+const NOT_STATE = ['pgdata', 'tmp', STAGING_DIR, 'blob-cache', LOG_KEY_FILE];
 const BLOBS_PREFIX = `${DATA_PREFIX}blobs/`;
 
 function stagingOf(s: Services, backupId: string): string {
@@ -99,7 +101,10 @@ export async function createBackup(s: Services, now = new Date()): Promise<Backu
       backupId,
       createdAt: now.toISOString(),
       databaseKind: s.db.kind,
-      logKey: s.config.logKeySeedHex === undefined ? 'data-dir' : 'configured',
+      logKey: {
+        source: s.config.logKey === undefined ? 'data-dir' : 'configured',
+        verifierKey: s.signer.verifierKey,
+      },
       files,
     };
     await writeFileAtomic(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, 0o600);

@@ -7,8 +7,13 @@ import { type Static, Type } from '@sinclair/typebox';
 import { CeremonyError } from '../errors.js';
 import { sha256File } from '../storage/file-hash.js';
 import { isSafeRelativePath } from '../storage/file-tree.js';
+import { parseVerifierKey } from '../transcript/note.js';
 
-export const BACKUP_FORMAT = 'ceremony-backup/v1';
+export const BACKUP_FORMAT = 'ceremony-backup/v2';
+/** Backups made while they still carried the log key (`data/log-key`); restore still reads them. */
+export const BACKUP_FORMAT_V1 = 'ceremony-backup/v1';
+/** The data dir's secret key file: never in a v2 backup (the secret is kept and restored apart). */
+export const LOG_KEY_FILE = 'log-key';
 export const MANIFEST_FILE = 'manifest.json';
 export const DATABASE_FILE = 'database.ndjson';
 export const DATA_PREFIX = 'data/';
@@ -21,12 +26,22 @@ export const BackupFileSchema = Type.Object({
 });
 
 export const BackupManifestSchema = Type.Object({
-  format: Type.Literal(BACKUP_FORMAT),
+  format: Type.Union([Type.Literal(BACKUP_FORMAT), Type.Literal(BACKUP_FORMAT_V1)]),
   backupId: Type.String(),
   createdAt: Type.String(),
   databaseKind: Type.Union([Type.Literal('postgres'), Type.Literal('pglite')]),
-  /** Where the checkpoint signing key lived: a file in the data dir (backed up) or the server's LOG_KEY. */
-  logKey: Type.Union([Type.Literal('data-dir'), Type.Literal('configured')]),
+  /**
+   * v2: the public half of the log key in force, and where the server kept the secret (`data-dir/log-key`, or the
+   * key `--log-key`/`LOG_KEY` named). v1: only where, the secret itself being in the backup when in the data dir.
+   */
+  logKey: Type.Union([
+    Type.Object({
+      source: Type.Union([Type.Literal('data-dir'), Type.Literal('configured')]),
+      verifierKey: Type.String(),
+    }),
+    Type.Literal('data-dir'),
+    Type.Literal('configured'),
+  ]),
   files: Type.Array(BackupFileSchema),
 });
 
@@ -49,14 +64,17 @@ export function parseManifest(text: string): BackupManifest {
     throw invalid(`${MANIFEST_FILE} is not JSON`);
   }
   const m = value as Partial<BackupManifest>;
-  if (m?.format !== BACKUP_FORMAT) throw invalid(`${MANIFEST_FILE} is not a ${BACKUP_FORMAT} manifest`);
+  if (m?.format !== BACKUP_FORMAT && m?.format !== BACKUP_FORMAT_V1)
+    throw invalid(`${MANIFEST_FILE} is not a ${BACKUP_FORMAT} manifest`);
   if (typeof m.backupId !== 'string' || !BACKUP_ID_PATTERN.test(m.backupId))
     throw invalid(`${MANIFEST_FILE}: bad backupId`);
   if (typeof m.createdAt !== 'string' || Number.isNaN(Date.parse(m.createdAt)))
     throw invalid(`${MANIFEST_FILE}: bad createdAt`);
   if (m.databaseKind !== 'postgres' && m.databaseKind !== 'pglite')
     throw invalid(`${MANIFEST_FILE}: bad databaseKind`);
-  if (m.logKey !== 'data-dir' && m.logKey !== 'configured') throw invalid(`${MANIFEST_FILE}: bad logKey`);
+  if (m.format === BACKUP_FORMAT) checkPublicLogKey(m.logKey);
+  else if (m.logKey !== 'data-dir' && m.logKey !== 'configured')
+    throw invalid(`${MANIFEST_FILE}: bad logKey`);
   if (!Array.isArray(m.files)) throw invalid(`${MANIFEST_FILE}: files must be a list`);
   const seen = new Set<string>();
   for (const f of m.files) {
@@ -73,9 +91,36 @@ export function parseManifest(text: string): BackupManifest {
     seen.add(f.path);
   }
   if (!seen.has(DATABASE_FILE)) throw invalid(`${MANIFEST_FILE} lists no ${DATABASE_FILE}`);
-  if (m.logKey === 'data-dir' && !seen.has(`${DATA_PREFIX}log-key`))
-    throw invalid(`${MANIFEST_FILE} says the log key is in the data dir but lists no ${DATA_PREFIX}log-key`);
+  if (m.format === BACKUP_FORMAT && seen.has(`${DATA_PREFIX}${LOG_KEY_FILE}`))
+    throw invalid(
+      `${MANIFEST_FILE} lists ${DATA_PREFIX}${LOG_KEY_FILE}: a ${BACKUP_FORMAT} backup holds no secret key`,
+    );
+  if (m.logKey === 'data-dir' && !seen.has(`${DATA_PREFIX}${LOG_KEY_FILE}`))
+    throw invalid(
+      `${MANIFEST_FILE} says the log key is in the data dir but lists no ${DATA_PREFIX}${LOG_KEY_FILE}`,
+    );
   return m as BackupManifest;
+}
+
+function checkPublicLogKey(logKey: unknown): void {
+  const k = logKey as { source?: unknown; verifierKey?: unknown } | null;
+  if (typeof k !== 'object' || k === null || (k.source !== 'data-dir' && k.source !== 'configured'))
+    throw invalid(`${MANIFEST_FILE}: bad logKey`);
+  try {
+    parseVerifierKey(k.verifierKey as string);
+  } catch {
+    throw invalid(`${MANIFEST_FILE}: logKey.verifierKey is not a verifier key`);
+  }
+}
+
+/** The verifier key of the log key a backup's checkpoints are signed by, when the manifest names it (v2). */
+export function backupLogKey(manifest: BackupManifest): string | undefined {
+  return typeof manifest.logKey === 'object' ? manifest.logKey.verifierKey : undefined;
+}
+
+/** Where the backed-up server kept its log key's secret. */
+export function backupLogKeySource(manifest: BackupManifest): 'data-dir' | 'configured' {
+  return typeof manifest.logKey === 'object' ? manifest.logKey.source : manifest.logKey;
 }
 
 /** Every file present, of the listed size and SHA-256 (streamed); throws one error naming each problem. */

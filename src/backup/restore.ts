@@ -4,6 +4,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStoreConfig } from '../config.js';
+import { type KeyPair, writeKeyFile } from '../crypto/ed25519.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { listMigrationVersions, migrateDatabase } from '../db/migrate.js';
 import { selectCeremonyStates } from '../db/queries/backup.js';
@@ -15,17 +16,22 @@ import {
   readSnapshotHeader,
 } from '../db/snapshot.js';
 import { CeremonyError } from '../errors.js';
+import { openSigner } from '../keys/open-signer.js';
+import type { Signer } from '../keys/signer.js';
 import type { BlobBackend } from '../storage/blob-backend.js';
 import { copyFileDurably, isEmptyDir } from '../storage/file-tree.js';
 import { openBlobBackend } from '../storage/open-blob-backend.js';
 import { appendEntry } from '../transcript/log.js';
 import { loadLogSigner } from '../transcript/log-key.js';
-import { verifyNote } from '../transcript/note.js';
+import { encodeVerifierKey, verifyNote } from '../transcript/note.js';
 import {
   type BackupManifest,
+  backupLogKey,
+  backupLogKeySource,
   checkBackupFiles,
   DATA_PREFIX,
   DATABASE_FILE,
+  LOG_KEY_FILE,
   MANIFEST_FILE,
   PUBLISHED_PREFIX,
   parseManifest,
@@ -38,8 +44,11 @@ export interface RestoreOptions {
   databaseUrl?: string;
   /** Where to put the published files; left out, `serve` rebuilds them from the database. */
   transcriptsDir?: string;
-  /** The checkpoint key seed when the backed-up server had it from LOG_KEY rather than its data dir. */
-  logKeySeedHex?: string;
+  /**
+   * The log key (a key file or a PKCS#11 URI), kept apart from the backup: needed unless the backup is an old one
+   * that holds the data dir's key file.
+   */
+  logKey?: string;
   /** Where blobs go: the data dir when absent or `fs`; with `s3`, the bucket (objects already there are kept). */
   blobStore?: BlobStoreConfig;
   /** Empty a non-empty target first. */
@@ -52,6 +61,8 @@ export interface RestoreResult {
   createdAt: string;
   files: number;
   rows: number;
+  /** Where the restored server finds its log key: the data dir's key file, or the key `serve` must be given. */
+  logKey: { file: string } | { serveWith: string };
   /** Per ceremony: the transcript size restored, and the seq of its `log.restored` entry (none once finalized). */
   ceremonies: { ceremony: string; restoredSize: number; noticeSeq: number | null }[];
 }
@@ -93,12 +104,48 @@ async function checkBackup(options: RestoreOptions): Promise<BackupManifest> {
     );
   if (!manifest.files.some((f) => f.path === `${DATA_PREFIX}log-origin`))
     throw new CeremonyError('BACKUP_INVALID', `the backup lists no ${DATA_PREFIX}log-origin`);
-  if (manifest.logKey === 'configured' && options.logKeySeedHex === undefined)
+  const held = manifest.files.some((f) => f.path === `${DATA_PREFIX}${LOG_KEY_FILE}`);
+  if (!held && options.logKey === undefined)
     throw new CeremonyError(
       'BACKUP_INVALID',
-      'the backed-up server signed with LOG_KEY: give the same key (--log-key HEX or LOG_KEY) to restore',
+      `the backup holds no log key${backupLogKey(manifest) ? ` (its key is ${backupLogKey(manifest)})` : ''}: give it with --log-key FILE|URI (or LOG_KEY)`,
     );
   return manifest;
+}
+
+/** Opens the log key given apart from the backup and checks it is the backup's, before anything is written. */
+async function openGivenLogKey(
+  options: RestoreOptions,
+  manifest: BackupManifest,
+): Promise<Signer | undefined> {
+  if (options.logKey === undefined) return undefined;
+  const key = await openSigner(options.logKey);
+  const origin = (await readFile(join(options.from, DATA_PREFIX, 'log-origin'), 'utf8')).trim();
+  const expected = backupLogKey(manifest);
+  if (expected !== undefined && encodeVerifierKey(origin, key.publicKey) !== expected) {
+    key.close?.();
+    throw new CeremonyError(
+      'BACKUP_INVALID',
+      `the log key given is not the backup's (${expected}): restore with the key that signed its checkpoints`,
+    );
+  }
+  return key;
+}
+
+/** A server that kept its key in the data dir finds a key file there again; a key in a token stays there. */
+async function placeLogKey(
+  options: RestoreOptions,
+  manifest: BackupManifest,
+  key: Signer | undefined,
+): Promise<RestoreResult['logKey']> {
+  const inDataDir = join(options.dataDir, LOG_KEY_FILE);
+  if (key === undefined) return { file: inDataDir };
+  if (backupLogKeySource(manifest) === 'data-dir' && 'secretKey' in key) {
+    await rm(inDataDir, { force: true });
+    await writeKeyFile(inDataDir, key as KeyPair);
+    return { file: inDataDir };
+  }
+  return { serveWith: options.logKey as string };
 }
 
 async function copyFiles(
@@ -131,6 +178,19 @@ async function copyFiles(
 
 export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
   const manifest = await checkBackup(options);
+  const key = await openGivenLogKey(options, manifest);
+  try {
+    return await restoreChecked(options, manifest, key);
+  } finally {
+    key?.close?.();
+  }
+}
+
+async function restoreChecked(
+  options: RestoreOptions,
+  manifest: BackupManifest,
+  key: Signer | undefined,
+): Promise<RestoreResult> {
   const db = options.databaseUrl ? await openDatabase({ url: options.databaseUrl }) : undefined;
   try {
     await requireEmptyTargets(options, db);
@@ -140,6 +200,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
       await bucket.init();
     }
     const files = await copyFiles(options, manifest, bucket);
+    const logKey = await placeLogKey(options, manifest, key);
     const target = db ?? (await openDatabase({ dataDir: join(options.dataDir, 'pgdata') }));
     try {
       const header = await readSnapshotHeader(join(options.from, DATABASE_FILE));
@@ -148,7 +209,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
         origin: '',
         originConfigured: false,
         dataDir: options.dataDir,
-        seedHex: options.logKeySeedHex,
+        key,
       });
       const now = options.now ?? new Date();
       return await target.transaction(async (tx) => {
@@ -182,7 +243,14 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
           );
           ceremonies.push({ ceremony: id, restoredSize, noticeSeq: notice.seq });
         }
-        return { backupId: manifest.backupId, createdAt: manifest.createdAt, files, rows, ceremonies };
+        return {
+          backupId: manifest.backupId,
+          createdAt: manifest.createdAt,
+          files,
+          rows,
+          logKey,
+          ceremonies,
+        };
       });
     } finally {
       if (target !== db) await target.close();

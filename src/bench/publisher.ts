@@ -60,7 +60,7 @@ async function measure(n: number): Promise<Row> {
       origin: 'bench.local',
       originConfigured: true,
       dataDir: work,
-      seedHex: undefined,
+      key: undefined,
     });
     const store = new BlobStore(work, { reserveBytes: 0, idleMs: 60_000 }, new FsBlobs(work));
     await store.init();

@@ -28,7 +28,7 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     usage:
       'serve [--port 8080] [--host 127.0.0.1] [--data-dir ./data] [--transcripts-dir ./ceremony-transcripts] ' +
       '[--database-url URL] [--coordinator PUBKEY_HEX]... [--origin HOST] [--heartbeat-interval S] ' +
-      '[--heartbeat-grace S] [--log-level LEVEL] [--role all|api|worker]',
+      '[--heartbeat-grace S] [--log-level LEVEL] [--role all|api|worker] [--log-key FILE|URI]',
     options: {
       role: str,
       port: str,
@@ -50,7 +50,11 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     options: { participants: str, dir: str, keep: bool, port: str },
     required: [],
   },
-  keygen: { usage: 'keygen --out FILE', options: { out: str }, required: ['out'] },
+  keygen: {
+    usage: 'keygen (--out FILE | --pkcs11 URI)',
+    options: { out: str, pkcs11: str },
+    required: [],
+  },
   'admin create': {
     usage:
       'admin create --server URL --key FILE --ceremony ID --title TEXT [--timeout-seconds 600] ' +
@@ -123,7 +127,7 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
   },
   restore: {
     usage:
-      'restore --from DIR --data-dir DIR [--database-url URL] [--transcripts-dir DIR] [--log-key HEX] [--force]',
+      'restore --from DIR --data-dir DIR [--database-url URL] [--transcripts-dir DIR] [--log-key FILE|URI] [--force]',
     options: {
       from: str,
       'data-dir': str,
@@ -136,7 +140,7 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
   },
   'rotate-log-key': {
     usage:
-      'rotate-log-key --data-dir DIR [--database-url URL] [--log-key HEX] --new-log-key FILE --key FILE [--lost-log-key VKEY]',
+      'rotate-log-key --data-dir DIR [--database-url URL] [--log-key FILE|URI] --new-log-key FILE|URI --key FILE|URI [--lost-log-key VKEY]',
     options: {
       'data-dir': str,
       'database-url': str,
@@ -235,12 +239,17 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   return { name, flags: values, help, json: values.json === true };
 }
 
+const KEY_NOTE =
+  'A key (--key, --log-key) is a key file from keygen or a PKCS#11 URI (pkcs11:token=…;object=…; module from ' +
+  'module-path or PKCS11_MODULE, PIN from pin-source=file:PATH or PKCS11_PIN).\n';
+
 export function formatHelp(name: string): string {
   const spec = commandSpecs[name];
-  if (spec !== undefined) return `usage: ceremony ${spec.usage} [--json]\n`;
+  if (spec !== undefined)
+    return `usage: ceremony ${spec.usage} [--json]\n${/--(key|log-key) FILE/.test(spec.usage) ? KEY_NOTE : ''}`;
   const names = Object.keys(commandSpecs).filter((n) => name !== 'admin' || n.startsWith('admin '));
   const lines = names.map((n) => `  ceremony ${commandSpecs[n]?.usage}`);
-  return `usage:\n${lines.join('\n')}\n\nEvery command takes --json (one JSON object on stdout) and --help.\n`;
+  return `usage:\n${lines.join('\n')}\n\nEvery command takes --json (one JSON object on stdout) and --help.\n${KEY_NOTE}`;
 }
 
 export function optionalString(flags: Flags, name: string): string | undefined {

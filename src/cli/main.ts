@@ -68,9 +68,18 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
       return verify(flags, out);
     case 'keygen': {
       const { formatKeygen, runKeygen } = await import('./commands/keygen.js');
-      const result = await runKeygen({ out: requiredString(flags, 'out') });
+      const file = optionalString(flags, 'out');
+      const uri = optionalString(flags, 'pkcs11');
+      if ((file === undefined) === (uri === undefined))
+        throw new UsageError('keygen: give --out FILE (a key file) or --pkcs11 URI (a key made in a token)');
+      const result = await runKeygen(uri === undefined ? { out: file as string } : { pkcs11: uri });
       printResult(out, result, formatKeygen(result));
-      if (!out.json) out.writeStderr(`wrote ${result.keyFile} (mode 0600); keep it secret\n`);
+      if (!out.json)
+        out.writeStderr(
+          result.keyFile === undefined
+            ? `made ${result.key} in the token (sensitive, never extractable)\n`
+            : `wrote ${result.keyFile} (mode 0600); keep it secret\n`,
+        );
       return 0;
     }
     case 'contribute': {
@@ -139,7 +148,7 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
         dataDir: requiredString(flags, 'data-dir'),
         databaseUrl: optionalString(flags, 'database-url') ?? emptyAsUndefined(process.env.DATABASE_URL),
         transcriptsDir: optionalString(flags, 'transcripts-dir'),
-        logKeySeedHex: optionalString(flags, 'log-key') ?? emptyAsUndefined(process.env.LOG_KEY),
+        logKey: await logKeyFlag(flags, 'log-key'),
         blobStore: loadBlobStoreConfig(process.env),
         force: flags.force === true,
       });
@@ -151,8 +160,8 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
       const result = await runRotateLogKey({
         dataDir: requiredString(flags, 'data-dir'),
         databaseUrl: optionalString(flags, 'database-url') ?? emptyAsUndefined(process.env.DATABASE_URL),
-        logKeySeedHex: optionalString(flags, 'log-key') ?? emptyAsUndefined(process.env.LOG_KEY),
-        newKeyFile: requiredString(flags, 'new-log-key'),
+        logKey: await logKeyFlag(flags, 'log-key'),
+        newKey: requiredString(flags, 'new-log-key'),
         keyFile: requiredString(flags, 'key'),
         lostLogKey: optionalString(flags, 'lost-log-key'),
       });
@@ -254,6 +263,13 @@ function connection(flags: Flags): { server: string; keyFile: string; ceremony: 
     keyFile: requiredString(flags, 'key'),
     ceremony: requiredString(flags, 'ceremony'),
   };
+}
+
+/** `--log-key` (else LOG_KEY): a key file or a PKCS#11 URI, never a raw seed. */
+async function logKeyFlag(flags: Flags, name: string): Promise<string | undefined> {
+  const { checkKeySpec } = await import('../keys/key-spec.js');
+  const spec = optionalString(flags, name) ?? emptyAsUndefined(process.env.LOG_KEY);
+  return checkKeySpec(spec, `--${name}/LOG_KEY`);
 }
 
 function emptyAsUndefined(value: string | undefined): string | undefined {

@@ -7,6 +7,8 @@ export interface Signer {
   readonly publicKey: Uint8Array;
   /** A 64-byte Ed25519 signature (RFC 8032) over `message`; throws when the key cannot sign now (a token away). */
   sign(message: Uint8Array): Uint8Array;
+  /** Releases what the key holds (a token session); a key in memory holds nothing. */
+  close?(): void;
 }
 
 /** Asserts `signer` is a Signer; `where` names the calling function in the error. */

@@ -1,15 +1,14 @@
-// The key that signs checkpoints: from config, or created once in the data dir (mode 0600) and kept there.
+// The key that signs checkpoints: the one `--log-key`/`LOG_KEY` names (a key file or a key in a token), or else one
+// created once in the data dir (mode 0600) and kept there.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   encodeKeyFile,
   generateKeyPair,
   type KeyPair,
-  keyPairFromSecret,
   readKeyFile,
   writeKeyFile,
 } from '../crypto/ed25519.js';
-import { fromHex } from '../crypto/hex.js';
 import type { Signer } from '../keys/signer.js';
 import { writeFileAtomic } from '../storage/atomic-write.js';
 import { encodeVerifierKey } from './note.js';
@@ -48,28 +47,31 @@ export async function loadLogSigner(options: {
   origin: string;
   originConfigured?: boolean;
   dataDir: string;
-  seedHex: string | undefined;
+  /** The key `--log-key`/`LOG_KEY` names, opened (openSigner); absent: the data dir's own key file. */
+  key: Signer | undefined;
   /** False where the database already holds signed logs: a new key would sign checkpoints no log announced. */
   mayCreate?: boolean;
 }): Promise<LogSigner> {
   const origin = await settleOrigin(options.dataDir, options.origin, options.originConfigured ?? true);
-  let keys: KeyPair;
-  if (options.seedHex !== undefined) {
-    keys = keyPairFromSecret(fromHex(options.seedHex, 32, 'log key seed'));
-  } else {
-    const path = join(options.dataDir, 'log-key');
-    const exists = await stat(path).then(
-      () => true,
-      () => false,
-    );
-    if (!exists && options.mayCreate === false)
+  const path = join(options.dataDir, 'log-key');
+  const exists = await stat(path).then(
+    () => true,
+    () => false,
+  );
+  if (options.key !== undefined) {
+    // A key in a token holds no secret anywhere else; a key file left beside it would be the one secret to steal.
+    if (exists && !('secretKey' in options.key))
       throw new Error(
-        `log key: ${path} is missing, but the database holds signed logs: restore the key from a backup (data/log-key), or, if it is lost, rotate with 'ceremony rotate-log-key --lost-log-key'`,
+        `log key: the log key is in a token, but ${path} holds a secret key: move that file off this machine (docs/RUNBOOK.md "Keys in a token")`,
       );
-    if (!exists) await writeKeyFile(path, generateKeyPair());
-    keys = await readKeyFile(path);
+    return makeLogSigner(origin, options.key);
   }
-  return makeLogSigner(origin, keys);
+  if (!exists && options.mayCreate === false)
+    throw new Error(
+      `log key: ${path} is missing, but the database holds signed logs: restore the key file kept apart from backups (--log-key FILE|URI names it), or, if it is lost, rotate with 'ceremony rotate-log-key --lost-log-key'`,
+    );
+  if (!exists) await writeKeyFile(path, generateKeyPair());
+  return makeLogSigner(origin, await readKeyFile(path));
 }
 
 /** The signer of a data dir's origin with `keys`. */

@@ -1,14 +1,17 @@
 // Offline, before `serve` (docs/RUNBOOK.md "The log key is compromised or lost"): every ceremony's log gets a
 // `log.key-rotated` entry naming the new key, signed by the old key when it is still held, by the new key and by a
 // coordinator of that ceremony; its checkpoint and all later ones are signed by the new key.
+
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type KeyPair, keyPairFromSecret } from '../crypto/ed25519.js';
-import { fromHex, toHex } from '../crypto/hex.js';
+import type { KeyPair } from '../crypto/ed25519.js';
+import { toHex } from '../crypto/hex.js';
 import type { Queryable } from '../db/database.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { selectCeremonyStates } from '../db/queries/backup.js';
 import * as q from '../db/queries/transcript.js';
+import type { Signer } from '../keys/signer.js';
 import { decodeEntryLine } from './entry.js';
 import { appendEntry } from './log.js';
 import {
@@ -25,11 +28,12 @@ export interface RotateLogKeyOptions {
   dataDir: string;
   /** PostgreSQL; the embedded database under dataDir/pgdata when absent. */
   databaseUrl?: string;
-  /** The seed of the key in force when the server signs with LOG_KEY rather than dataDir/log-key. */
-  logKeySeedHex?: string;
-  newKey: KeyPair;
+  /** The key in force when the server signs with `--log-key`/`LOG_KEY` rather than dataDir/log-key (opened). */
+  logKey?: Signer;
+  /** The new key: a key file's pair, or a key in a token (which leaves no secret in the data dir). */
+  newKey: Signer;
   /** A coordinator (owner or co-coordinator) of every ceremony on this server. */
-  coordinator: KeyPair;
+  coordinator: Signer;
   /** The verifier key of a log key that is lost: the rotation then goes without its signature. */
   lostLogKey?: string;
   now?: Date;
@@ -42,8 +46,13 @@ export interface RotateLogKeyResult {
   oldKeySigned: boolean;
   /** Per ceremony, the seq of its rotation entry (an earlier run's, when a run is repeated). */
   ceremonies: { ceremony: string; seq: number }[];
-  /** The data dir's key file now holding the new key; null when the server signs with LOG_KEY. */
+  /**
+   * The data dir's key file now holding the new key; null when `serve` must be given the new key with
+   * `--log-key`/`LOG_KEY` (the server named its key so, or the new key is in a token).
+   */
   keyFile: string | null;
+  /** True when the data dir's old key file was removed: the new key is in a token, and no secret stays behind. */
+  removedKeyFile: boolean;
 }
 
 const ROTATED = 'log.key-rotated';
@@ -70,19 +79,16 @@ async function lastAnnouncedKey(db: Queryable, ceremonyId: string): Promise<stri
 async function oldKeyOf(
   options: RotateLogKeyOptions,
   origin: string,
-): Promise<{ keys: KeyPair | undefined; verifierKey: string }> {
-  const keys =
-    options.logKeySeedHex !== undefined
-      ? keyPairFromSecret(fromHex(options.logKeySeedHex, 32, 'log key seed'))
-      : await readDataDirLogKey(options.dataDir);
+): Promise<{ keys: Signer | undefined; verifierKey: string }> {
+  const keys = options.logKey ?? (await readDataDirLogKey(options.dataDir));
   if (keys !== undefined && options.lostLogKey !== undefined)
     throw new Error(
-      'rotate-log-key: --lost-log-key says the old key is lost, but it is here (LOG_KEY or data-dir/log-key): drop the flag',
+      'rotate-log-key: --lost-log-key says the old key is lost, but it is here (--log-key/LOG_KEY or data-dir/log-key): drop the flag',
     );
   if (keys !== undefined) return { keys, verifierKey: encodeVerifierKey(origin, keys.publicKey) };
   if (options.lostLogKey === undefined)
     throw new Error(
-      'rotate-log-key: no log key in the data dir and no LOG_KEY; if the key is lost, name its verifier key with --lost-log-key',
+      'rotate-log-key: no log key in the data dir and no --log-key/LOG_KEY; if the key is lost, name its verifier key with --lost-log-key',
     );
   const lost = options.lostLogKey.trim();
   if (parseVerifierKey(lost).name !== origin)
@@ -94,7 +100,7 @@ async function oldKeyOf(
 async function rotateCeremony(
   tx: Queryable,
   ceremonyId: string,
-  old: { keys: KeyPair | undefined; verifierKey: string },
+  old: { keys: Signer | undefined; verifierKey: string },
   next: LogSigner,
   options: RotateLogKeyOptions,
 ): Promise<number> {
@@ -157,16 +163,20 @@ export async function rotateLogKey(options: RotateLogKeyOptions): Promise<Rotate
     });
     // After the commit: a crash before this line leaves the old key here, which `serve` refuses (its checkpoints
     // no longer match), and running the rotation again only writes the key.
+    const inDataDir = options.logKey === undefined;
+    const newInFile = 'secretKey' in options.newKey;
     const keyFile =
-      options.logKeySeedHex === undefined
-        ? await replaceDataDirLogKey(options.dataDir, options.newKey)
-        : null;
+      inDataDir && newInFile ? await replaceDataDirLogKey(options.dataDir, options.newKey as KeyPair) : null;
+    // A key moving into a token takes its secret out of the data dir: the old key file is retired with it.
+    const removedKeyFile = inDataDir && !newInFile;
+    if (removedKeyFile) await rm(join(options.dataDir, 'log-key'), { force: true });
     return {
       oldLogKey: old.verifierKey,
       newLogKey: next.verifierKey,
       oldKeySigned: old.keys !== undefined,
       ceremonies,
       keyFile,
+      removedKeyFile,
     };
   } finally {
     await db.close();

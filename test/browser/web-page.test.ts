@@ -9,6 +9,7 @@ import { generateKeyPair, keyPairFromSecret } from '../../src/crypto/ed25519.js'
 import { formatCheckpoint, parseCheckpoint, parseNote, signNote } from '../../src/transcript/note.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { contributeAs, mulchain, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
+import { writeLogKeyFile } from '../helpers/log-key-file.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startTamperProxy, type TamperProxy } from '../helpers/tamper-proxy.js';
 
@@ -40,7 +41,7 @@ async function runAudit(page: Page): Promise<'true' | 'false'> {
 beforeAll(async () => {
   await mkdir(outDir, { recursive: true });
   server = await startTestServer({
-    env: { LOG_KEY: logKeySeed.toString('hex'), EVENTS_MAX_PER_ADDRESS: '3' },
+    env: { LOG_KEY: await writeLogKeyFile(logKeySeed), EVENTS_MAX_PER_ADDRESS: '3' },
   });
   ceremony = await setupCeremony(server, { id: ID, circuits: [mulchain], participants: 2 });
   browser = await launchBrowser();

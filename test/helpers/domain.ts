@@ -45,7 +45,7 @@ export async function createTestDomain(env: Record<string, string> = {}): Promis
     await openBlobBackend(config.blobStore, dataDir, () => {}),
   );
   await store.init();
-  const signer = await loadLogSigner({ origin: 'test.ceremony.local', dataDir, seedHex: undefined });
+  const signer = await loadLogSigner({ origin: 'test.ceremony.local', dataDir, key: undefined });
   let now = epoch;
   const board = new StatusBoard(db, config.heartbeatIntervalSeconds);
   const services: Services = {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as admin from '../../src/cli/commands/admin.js';
 import type { KeyPair } from '../../src/crypto/ed25519.js';
 import { contributeAs, mulchain, setupCeremony } from './ceremony.js';
+import { writeLogKeyFile } from './log-key-file.js';
 import { startTestServer, type TestServer } from './server.js';
 
 export interface FinishedCeremony {
@@ -24,7 +25,9 @@ export const FINISHED_BEACON = {
 
 export async function makeFinishedCeremony(ceremonyId = 'finished'): Promise<FinishedCeremony> {
   const logKeySeedHex = randomBytes(32).toString('hex');
-  const server = await startTestServer({ env: { LOG_KEY: logKeySeedHex } });
+  const server = await startTestServer({
+    env: { LOG_KEY: await writeLogKeyFile(Buffer.from(logKeySeedHex, 'hex')) },
+  });
   const ceremony = await setupCeremony(server, { id: ceremonyId, circuits: [mulchain], participants: 3 });
   const receipts: Record<string, string[]> = {};
   for (const p of ceremony.participants) {

@@ -37,7 +37,7 @@ async function closedPort(): Promise<number> {
 describe('ceremony argument errors', () => {
   it.each([
     [['frobnicate'], /unknown command 'frobnicate'/],
-    [['keygen'], /keygen: missing --out/],
+    [['keygen'], /keygen: give --out FILE \(a key file\) or --pkcs11 URI/],
     [['keygen', '--out'], /keygen: .*argument missing/],
     [['keygen', '--out', 'x', '--verbose'], /keygen: Unknown option '--verbose'/],
     [['keygen', '--out', 'x', 'extra'], /keygen: Unexpected argument 'extra'/],

@@ -57,12 +57,12 @@ const settings: [string, string, string, string, string, unknown, unknown, unkno
   [
     'log-key',
     'LOG_KEY',
-    'logKeySeedHex',
-    'aa'.repeat(32),
-    'bb'.repeat(32),
+    'logKey',
+    '/keys/flag.key',
+    'pkcs11:token=ceremony;object=log-key',
     undefined,
-    'aa'.repeat(32),
-    'bb'.repeat(32),
+    '/keys/flag.key',
+    'pkcs11:token=ceremony;object=log-key',
   ],
   ['heartbeat-interval', 'HEARTBEAT_INTERVAL_SECONDS', 'heartbeatIntervalSeconds', '7', '9', 5, 7, 9],
   ['heartbeat-grace', 'HEARTBEAT_GRACE_SECONDS', 'heartbeatGraceSeconds', '100', '200', 30, 100, 200],
@@ -127,6 +127,25 @@ describe('loadConfig precedence', () => {
       schedulerIntervalMs: 250,
       webContributeMaxConstraints: 0,
     });
+  });
+
+  it('refuses a raw hex seed as the log key, and a malformed PKCS#11 URI, without repeating either', () => {
+    const seed = 'ab'.repeat(32);
+    const refusal = (env: Record<string, string>) => {
+      try {
+        loadConfig({}, env);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    const raw = refusal({ LOG_KEY: seed });
+    expect(raw).toMatch(/key file or a PKCS#11 URI; a raw hex seed is no longer taken/);
+    expect(raw).not.toContain(seed);
+    const pinInUri = refusal({ LOG_KEY: 'pkcs11:token=t;object=k?pin-value=4711' });
+    expect(pinInUri).toMatch(/pin-value would put the PIN on the command line/);
+    expect(pinInUri).not.toContain('4711');
+    expect(loadConfig({ 'log-key': 'keys/log.key' }, {}).logKey).toMatch(/^\/.*keys\/log\.key$/);
   });
 
   it('refuses a value out of range, naming the setting', () => {

@@ -15,24 +15,24 @@ describe('the log key and its origin', () => {
   });
 
   it('creates the key once, readable by its owner only, and keeps it across starts', async () => {
-    const first = await loadLogSigner({ origin: 'a.example', dataDir, seedHex: undefined });
+    const first = await loadLogSigner({ origin: 'a.example', dataDir, key: undefined });
     expect((await stat(join(dataDir, 'log-key'))).mode & 0o777).toBe(0o600);
-    const again = await loadLogSigner({ origin: 'a.example', dataDir, seedHex: undefined });
+    const again = await loadLogSigner({ origin: 'a.example', dataDir, key: undefined });
     expect(again.verifierKey).toBe(first.verifierKey);
     expect(parseVerifierKey(first.verifierKey).name).toBe('a.example');
   });
 
   it('keeps the first origin when only the host name default changed, and refuses a different configured one', async () => {
-    await loadLogSigner({ origin: 'a.example', dataDir, seedHex: undefined });
+    await loadLogSigner({ origin: 'a.example', dataDir, key: undefined });
     const moved = await loadLogSigner({
       origin: 'container-7f3a',
       originConfigured: false,
       dataDir,
-      seedHex: undefined,
+      key: undefined,
     });
     expect(moved.originOf('x')).toBe('a.example/ceremonies/x');
     await expect(
-      loadLogSigner({ origin: 'b.example', originConfigured: true, dataDir, seedHex: undefined }),
+      loadLogSigner({ origin: 'b.example', originConfigured: true, dataDir, key: undefined }),
     ).rejects.toThrow(/signed as origin 'a.example'/);
   });
 });

@@ -8,7 +8,8 @@ export interface RestoreCommandOptions {
   dataDir: string;
   databaseUrl?: string;
   transcriptsDir?: string;
-  logKeySeedHex?: string;
+  /** A key file or a PKCS#11 URI: the log key, kept apart from the backup. */
+  logKey?: string;
   /** BLOB_STORE and the S3_* settings, as `serve` reads them: blobs go where the server will look for them. */
   blobStore?: BlobStoreConfig;
   force: boolean;
@@ -34,6 +35,11 @@ export function formatRestore(result: RestoreResult): string[] {
         : `  ${c.ceremony}: transcript of ${c.restoredSize} entries; log.restored appended at seq ${c.noticeSeq}`,
     );
   }
+  lines.push(
+    'file' in result.logKey
+      ? `log key: ${result.logKey.file}`
+      : `log key: start 'serve' with --log-key (or LOG_KEY) ${result.logKey.serveWith}`,
+  );
   lines.push('anything appended after the backup is gone: see docs/RUNBOOK.md "Restore after loss"');
   return lines;
 }
