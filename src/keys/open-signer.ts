@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { readKeyFile } from '../crypto/ed25519.js';
 import { acquireModule, type ModuleHandle } from './pkcs11-module.js';
 import { openPkcs11Signer, type Pkcs11Signer, watchTokenKey } from './pkcs11-signer.js';
-import { generateTokenKeyPair, type KeyLocation } from './pkcs11-token.js';
+import { generateTokenKeyPair, type KeyLocation, TokenKeyError } from './pkcs11-token.js';
 import { describePkcs11Uri, isPkcs11Uri, parsePkcs11Uri } from './pkcs11-uri.js';
 import type { Signer } from './signer.js';
 
@@ -79,10 +79,24 @@ export async function openTokenSigner(
   const { location, module } = await locate(spec, env);
   const handle = module();
   try {
-    return openPkcs11Signer(handle, location);
+    return seeingNewTokens(handle, () => openPkcs11Signer(handle, location));
   } catch (err) {
     handle.release();
     throw err;
+  }
+}
+
+/**
+ * Runs `step`, and once more after initializing the module anew when it found no token: a token inserted (or made)
+ * after this process initialized the module is seen only then. Keys already open reopen at their next signature.
+ */
+function seeingNewTokens<T>(handle: ModuleHandle, step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    if (!(err instanceof TokenKeyError && err.absent)) throw err;
+    handle.reinitialize();
+    return step();
   }
 }
 
@@ -97,7 +111,7 @@ export async function generateTokenSigner(
   const { location, module } = await locate(spec, env);
   const handle = module();
   try {
-    generateTokenKeyPair(handle, location, new Uint8Array(randomBytes(16)));
+    seeingNewTokens(handle, () => generateTokenKeyPair(handle, location, new Uint8Array(randomBytes(16))));
     return openPkcs11Signer(handle, location);
   } catch (err) {
     handle.release();

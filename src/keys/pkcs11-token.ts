@@ -28,14 +28,18 @@ export interface TokenSession {
   generation: number;
 }
 
-/** A failure that retrying cannot mend (a wrong or locked PIN: retrying would lock the PIN for good). */
+/**
+ * A key that cannot be used: `permanent` when retrying cannot mend it (a wrong or locked PIN: retrying would lock
+ * the PIN for good), `absent` when no token the URI names is present.
+ */
 export class TokenKeyError extends Error {
-  constructor(
-    message: string,
-    readonly permanent = false,
-  ) {
+  readonly permanent: boolean;
+  readonly absent: boolean;
+  constructor(message: string, how: { permanent?: boolean; absent?: boolean } = {}) {
     super(message);
     this.name = 'TokenKeyError';
+    this.permanent = how.permanent ?? false;
+    this.absent = how.absent ?? false;
   }
 }
 
@@ -153,7 +157,7 @@ function logIn(module: ModuleHandle, session: Handle, location: KeyLocation, tok
     if (code === 'CKR_PIN_INCORRECT' || code === 'CKR_PIN_LOCKED' || code === 'CKR_PIN_EXPIRED')
       throw new TokenKeyError(
         `${location.name}: token '${token}' refused the PIN (${code}); it is not tried again, since tokens lock a PIN after a few failures`,
-        true,
+        { permanent: true },
       );
     throw new TokenKeyError(
       `${location.name}: login to token '${token}' failed (${describePkcs11Failure(err)})`,
