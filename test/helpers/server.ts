@@ -17,8 +17,8 @@ export interface TestServer {
   dataDir: string;
   /** Stops the server; the database and data dir stay for a restart. */
   stop(): Promise<void>;
-  /** Starts a new server on the same database, data dir and log key (as after a crash). */
-  restart(): Promise<TestServer>;
+  /** Starts a new server on the same database, data dir and log key (as after a crash); `env` adds settings. */
+  restart(env?: Record<string, string>): Promise<TestServer>;
   /** Stops the server and removes its database and files. */
   destroy(): Promise<void>;
 }
@@ -71,9 +71,14 @@ async function launch(
     coordinator,
     dataDir,
     stop,
-    restart: async () => {
+    restart: async (env) => {
       await stop();
-      return launch(dataDir, database, coordinator, options);
+      return launch(
+        dataDir,
+        database,
+        coordinator,
+        env ? { ...options, env: { ...options.env, ...env } } : options,
+      );
     },
     destroy: async () => {
       await stop();
