@@ -5,9 +5,10 @@
 // - the incremental step check against verifyFromInit and `zkey verify` (step-bench.ts): 2^10 and 2^12 from the
 //   fixtures, 2^14 built into the cache on first use (bench-inputs.ts), 2^16 from --bench-dir
 // - a big file up and down through a real server against `sha256sum` (transfer-bench.ts)
+// - transcript appends signed by a key file against a key in SoftHSM2, and a start with each (keys-bench.ts)
 // Flags: --json (one JSON document on stdout), --bench-dir DIR (or CEREMONY_BENCH_DIR: mulchain-65533.r1cs and
 // pot16.ptau), --cache-dir DIR (built inputs and zkeys kept between runs; default <tmp>/ceremony-bench-cache),
-// --only steps|transfer (that section alone), --r1cs-verify-max-power N (skip the slow `zkey verify` from
+// --only steps|transfer|keys (that section alone), --r1cs-verify-max-power N (skip the slow `zkey verify` from
 // r1cs + ptau above 2^N; default 16), --transfer-bytes N (default 1 GiB).
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ import { MemoryTree } from '../transcript/merkle.js';
 import { encodeVerifierKey, formatCheckpoint, signNote } from '../transcript/note.js';
 import { auditCeremony, openSource } from '../verify/audit.js';
 import { cachedMulchainR1cs, cachedPreparedPtau, defaultCacheDir, type PtauBuild } from './bench-inputs.js';
+import { benchKeys, formatKeysTable } from './keys-bench.js';
 import { type BenchCircuit, benchSteps, formatStepTable } from './step-bench.js';
 import { benchTransfer, formatTransferTable } from './transfer-bench.js';
 
@@ -36,7 +38,7 @@ interface BenchArgs {
   json: boolean;
   benchDir: string | undefined;
   cacheDir: string;
-  only: 'steps' | 'transfer' | undefined;
+  only: 'steps' | 'transfer' | 'keys' | undefined;
   r1csVerifyMaxPower: number;
   transferBytes: number;
 }
@@ -64,8 +66,8 @@ function parseBenchArgs(argv: string[]): BenchArgs {
     else if (flag === '--cache-dir') args.cacheDir = argv[++i] ?? '';
     else if (flag === '--only') {
       const only = argv[++i];
-      if (only !== 'steps' && only !== 'transfer')
-        throw new Error(`bench: --only takes steps or transfer, got '${only}'`);
+      if (only !== 'steps' && only !== 'transfer' && only !== 'keys')
+        throw new Error(`bench: --only takes steps, transfer or keys, got '${only}'`);
       args.only = only;
     } else if (flag === '--r1cs-verify-max-power') args.r1csVerifyMaxPower = positiveInteger(flag, argv[++i]);
     else if (flag === '--transfer-bytes') args.transferBytes = positiveInteger(flag, argv[++i]);
@@ -220,7 +222,7 @@ async function main(): Promise<void> {
     process.stdout.write(args.json ? `${JSON.stringify(document, null, 2)}\n` : `${out.join('\n')}\n`);
   };
   try {
-    if (args.only !== 'transfer') {
+    if (args.only === undefined || args.only === 'steps') {
       const { circuits, ptau14, skipped } = await stepCircuits(args.benchDir, args.cacheDir, progress);
       document.ptau14BuiltSeconds = ptau14.builtSeconds;
       document.skipped = skipped === undefined ? [] : [skipped];
@@ -244,7 +246,7 @@ async function main(): Promise<void> {
         '',
       );
     }
-    if (args.only !== 'steps') {
+    if (args.only === undefined || args.only === 'transfer') {
       document.loadAverageBeforeTransfer = loadavg();
       const transfer = await benchTransfer(
         { bytes: args.transferBytes, cacheDir: args.cacheDir, work },
@@ -256,6 +258,17 @@ async function main(): Promise<void> {
         `## ${(transfer.bytes / 1024 ** 3).toFixed(2)} GiB up and down through the server, against sha256sum`,
         '',
         ...formatTransferTable(transfer),
+        '',
+      );
+    }
+    if (args.only === undefined || args.only === 'keys') {
+      document.loadAverageBeforeKeys = loadavg();
+      const keys = await benchKeys({ appendsPerRound: 500, rounds: 3 }, progress);
+      document.keys = keys;
+      out.push(
+        '## Keys in a token: a key file against a key in SoftHSM2',
+        '',
+        ...(typeof keys === 'string' ? [`Skipped: ${keys}.`] : formatKeysTable(keys)),
         '',
       );
     }

@@ -56,6 +56,7 @@ export function proveKeyPair(module: ModuleHandle, open: TokenSession, location:
 export function openPkcs11Signer(
   module: ModuleHandle,
   location: KeyLocation,
+  now: () => number = Date.now,
 ): Pkcs11Signer & { close(): void } {
   const first = openTokenSession(module, location);
   try {
@@ -80,7 +81,7 @@ export function openPkcs11Signer(
     open = undefined;
     const detail = err instanceof TokenKeyError ? err.message : describePkcs11Failure(err);
     const first = failure === undefined;
-    failure = { detail, permanent: err instanceof TokenKeyError && err.permanent, at: Date.now() };
+    failure = { detail, permanent: err instanceof TokenKeyError && err.permanent, at: now() };
     if (first) signer.onUnavailable?.(`${location.name}: ${detail}`);
   };
   const reopen = (): TokenSession => {
@@ -111,7 +112,7 @@ export function openPkcs11Signer(
     if (open !== undefined) closeTokenSession(module, open.session);
     open = undefined;
     if (failure?.permanent) throw unavailable();
-    if (failure !== undefined && !stale && Date.now() - failure.at < RETRY_MS) throw unavailable();
+    if (failure !== undefined && !stale && now() - failure.at < RETRY_MS) throw unavailable();
     try {
       open = reopen();
     } catch (err) {

@@ -110,10 +110,16 @@ describe('backup mid-ceremony, loss of everything, restore', () => {
     expect(backup.code).toBe(0);
     const manifest = JSON.parse(await readFile(join(backupDir, 'manifest.json'), 'utf8')) as {
       files: { path: string }[];
+      logKey: unknown;
     };
     const paths = manifest.files.map((f) => f.path);
     expect(paths).toContain('database.ndjson');
-    expect(paths).toContain('data/log-key');
+    // The log key's secret is not in the backup, only its public half: the operator keeps the key file apart.
+    expect(paths).not.toContain('data/log-key');
+    const servedKey = (await call<string>(child.url, 'GET', '/v1/log-key')).body.trim();
+    expect(manifest.logKey).toEqual({ source: 'data-dir', verifierKey: servedKey });
+    const keptKey = join(work, 'kept-log-key');
+    await cp(join(dataDir, 'log-key'), keptKey);
     expect(paths.some((p) => p.startsWith('data/blobs/'))).toBe(true);
     expect(paths).toContain('published/backed-up/transcript.jsonl');
     // The staging copy on the server is gone once the CLI has everything.
@@ -171,14 +177,33 @@ describe('backup mid-ceremony, loss of everything, restore', () => {
     // A used target is refused unless told.
     await mkdir(dataDir);
     await writeFile(join(dataDir, 'something'), 'in the way');
-    const used = await run(['restore', '--from', backupDir, ...restoreTarget(dataDir, restoredDatabase)]);
+    const keyless = await run(['restore', '--from', backupDir, ...restoreTarget(dataDir, restoredDatabase)]);
+    expect(keyless.stderr).toMatch(/the backup holds no log key .*--log-key FILE\|URI/);
+    const used = await run([
+      'restore',
+      '--from',
+      backupDir,
+      '--log-key',
+      keptKey,
+      ...restoreTarget(dataDir, restoredDatabase),
+    ]);
     expect(used.json.error).toMatchObject({ code: 'RESTORE_TARGET_NOT_EMPTY' });
     expect(await filesUnder(dataDir)).toEqual(['something']);
     await rm(join(dataDir, 'something'));
 
-    const restored = await run(['restore', '--from', backupDir, ...restoreTarget(dataDir, restoredDatabase)]);
+    const restored = await run([
+      'restore',
+      '--from',
+      backupDir,
+      '--log-key',
+      keptKey,
+      ...restoreTarget(dataDir, restoredDatabase),
+    ]);
     expect(restored.stderr).toBe('');
     expect(restored.code).toBe(0);
+    // The server kept its key in the data dir: the restored data dir has it again (0600).
+    expect(restored.json.logKey).toEqual({ file: join(dataDir, 'log-key') });
+    expect((await stat(join(dataDir, 'log-key'))).mode & 0o777).toBe(0o600);
     expect(restored.json.ceremonies).toEqual([
       { ceremony: 'backed-up', restoredSize: sizeAtBackup, noticeSeq: sizeAtBackup },
     ]);

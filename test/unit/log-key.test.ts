@@ -2,6 +2,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateKeyPair, writeKeyFile } from '../../src/crypto/ed25519.js';
+import type { Signer } from '../../src/keys/signer.js';
 import { loadLogSigner } from '../../src/transcript/log-key.js';
 import { parseVerifierKey } from '../../src/transcript/note.js';
 
@@ -34,5 +36,18 @@ describe('the log key and its origin', () => {
     await expect(
       loadLogSigner({ origin: 'b.example', originConfigured: true, dataDir, key: undefined }),
     ).rejects.toThrow(/signed as origin 'a.example'/);
+  });
+
+  it('refuses a key in a token while the data dir still holds a secret key file', async () => {
+    const file = generateKeyPair();
+    await writeKeyFile(join(dataDir, 'log-key'), file);
+    // A key whose secret is elsewhere (a token's) is a Signer without a secretKey.
+    const inToken: Signer = { publicKey: file.publicKey, sign: (m) => file.sign(m) };
+    await expect(loadLogSigner({ origin: 'a.example', dataDir, key: inToken })).rejects.toThrow(
+      /the log key is in a token, but .*log-key holds a secret key: move that file off this machine/,
+    );
+    // A key file named by LOG_KEY leaves the data dir's file alone, as before.
+    const named = await loadLogSigner({ origin: 'a.example', dataDir, key: generateKeyPair() });
+    expect(named.verifierKey).not.toBe('');
   });
 });
