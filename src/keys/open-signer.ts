@@ -72,14 +72,39 @@ export async function openSigner(spec: string, env: KeyEnvironment = process.env
 }
 
 /** Opens a key in a token, checked to sign (see proveKeyPair); `close()` ends its session. */
-export async function openTokenSigner(
+export function openTokenSigner(
   spec: string,
   env: KeyEnvironment = process.env,
 ): Promise<Pkcs11Signer & { close(): void }> {
+  return withModule(spec, env, (handle, location) =>
+    seeingNewTokens(handle, () => openPkcs11Signer(handle, location)),
+  );
+}
+
+/**
+ * `ceremony keygen --pkcs11 URI`: makes a sensitive, non-extractable Ed25519 pair in the token (CKA_ID from the
+ * URI, else 16 random bytes) and returns it opened, so the caller prints its public key.
+ */
+export function generateTokenSigner(
+  spec: string,
+  env: KeyEnvironment = process.env,
+): Promise<Pkcs11Signer & { close(): void }> {
+  return withModule(spec, env, (handle, location) => {
+    seeingNewTokens(handle, () => generateTokenKeyPair(handle, location, new Uint8Array(randomBytes(16))));
+    return openPkcs11Signer(handle, location);
+  });
+}
+
+/** Runs `open` with the URI's module held; the signer it returns keeps holding it, a failure lets it go. */
+async function withModule<T>(
+  spec: string,
+  env: KeyEnvironment,
+  open: (handle: ModuleHandle, location: KeyLocation) => T,
+): Promise<T> {
   const { location, module } = await locate(spec, env);
   const handle = module();
   try {
-    return seeingNewTokens(handle, () => openPkcs11Signer(handle, location));
+    return open(handle, location);
   } catch (err) {
     handle.release();
     throw err;
@@ -97,24 +122,5 @@ function seeingNewTokens<T>(handle: ModuleHandle, step: () => T): T {
     if (!(err instanceof TokenKeyError && err.absent)) throw err;
     handle.reinitialize();
     return step();
-  }
-}
-
-/**
- * `ceremony keygen --pkcs11 URI`: makes a sensitive, non-extractable Ed25519 pair in the token (CKA_ID from the
- * URI, else 16 random bytes) and returns it opened, so the caller prints its public key.
- */
-export async function generateTokenSigner(
-  spec: string,
-  env: KeyEnvironment = process.env,
-): Promise<Pkcs11Signer & { close(): void }> {
-  const { location, module } = await locate(spec, env);
-  const handle = module();
-  try {
-    seeingNewTokens(handle, () => generateTokenKeyPair(handle, location, new Uint8Array(randomBytes(16))));
-    return openPkcs11Signer(handle, location);
-  } catch (err) {
-    handle.release();
-    throw err;
   }
 }

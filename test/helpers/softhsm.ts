@@ -69,6 +69,8 @@ export interface SoftHsm {
   initToken(label: string, pin?: string): Promise<void>;
   /** pkcs11-tool with this module and token store. */
   tool(args: string[]): Promise<string>;
+  /** A key pair made by pkcs11-tool (logged in with the user PIN) in token `label`: `--key-type TYPE --label …`. */
+  makePair(token: string, keyType: string, label: string, id?: string): Promise<void>;
   /** Moves the token store away (as if the token were unplugged) and returns a function that brings it back. */
   unplug(): Promise<() => Promise<void>>;
 }
@@ -85,6 +87,10 @@ export async function startSoftHsm(): Promise<SoftHsm> {
   );
   process.env.SOFTHSM2_CONF = conf;
   const childEnv = { ...process.env, SOFTHSM2_CONF: conf };
+  const tool = async (args: string[]) => {
+    const { stdout } = await run('pkcs11-tool', ['--module', softHsmModule, ...args], { env: childEnv });
+    return stdout;
+  };
   return {
     dir,
     tokensDir,
@@ -99,9 +105,12 @@ export async function startSoftHsm(): Promise<SoftHsm> {
         },
       );
     },
-    async tool(args) {
-      const { stdout } = await run('pkcs11-tool', ['--module', softHsmModule, ...args], { env: childEnv });
-      return stdout;
+    tool,
+    async makePair(token, keyType, label, id) {
+      await tool([
+        ...['--token-label', token, '--login', '--pin', USER_PIN, '--keypairgen'],
+        ...['--key-type', keyType, '--label', label, ...(id === undefined ? [] : ['--id', id])],
+      ]);
     },
     async unplug() {
       const away = `${tokensDir}-away`;

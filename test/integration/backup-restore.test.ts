@@ -179,26 +179,21 @@ describe('backup mid-ceremony, loss of everything, restore', () => {
     await writeFile(join(dataDir, 'something'), 'in the way');
     const keyless = await run(['restore', '--from', backupDir, ...restoreTarget(dataDir, restoredDatabase)]);
     expect(keyless.stderr).toMatch(/the backup holds no log key .*--log-key FILE\|URI/);
-    const used = await run([
-      'restore',
-      '--from',
-      backupDir,
-      '--log-key',
-      keptKey,
-      ...restoreTarget(dataDir, restoredDatabase),
-    ]);
+    const restoreWithKey = () =>
+      run([
+        'restore',
+        '--from',
+        backupDir,
+        '--log-key',
+        keptKey,
+        ...restoreTarget(dataDir, restoredDatabase),
+      ]);
+    const used = await restoreWithKey();
     expect(used.json.error).toMatchObject({ code: 'RESTORE_TARGET_NOT_EMPTY' });
     expect(await filesUnder(dataDir)).toEqual(['something']);
     await rm(join(dataDir, 'something'));
 
-    const restored = await run([
-      'restore',
-      '--from',
-      backupDir,
-      '--log-key',
-      keptKey,
-      ...restoreTarget(dataDir, restoredDatabase),
-    ]);
+    const restored = await restoreWithKey();
     expect(restored.stderr).toBe('');
     expect(restored.code).toBe(0);
     // The server kept its key in the data dir: the restored data dir has it again (0600).

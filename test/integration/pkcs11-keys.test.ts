@@ -97,20 +97,7 @@ describeWithSoftHsm('keys in a PKCS#11 token (SoftHSM2)', () => {
   });
 
   it("takes a pair made by OpenSC's pkcs11-tool as is, and its PIN from pin-source", async () => {
-    await hsm.tool([
-      '--token-label',
-      'ceremony',
-      '--login',
-      '--pin',
-      USER_PIN,
-      '--keypairgen',
-      '--key-type',
-      'EC:edwards25519',
-      '--label',
-      'opensc-key',
-      '--id',
-      'a1b2',
-    ]);
+    await hsm.makePair('ceremony', 'EC:edwards25519', 'opensc-key', 'a1b2');
     const pinFile = join(hsm.dir, 'pin');
     await writeFile(pinFile, `${USER_PIN}\n`, { mode: 0o600 });
     const signer = await open(
@@ -143,18 +130,7 @@ describeWithSoftHsm('keys in a PKCS#11 token (SoftHSM2)', () => {
 
   it('refuses a wrong PIN once, naming the token and never the PIN', async () => {
     // A token of its own: no other key of it is logged in in this process (a login holds for the whole token).
-    await hsm.tool([
-      '--token-label',
-      'locked-away',
-      '--login',
-      '--pin',
-      USER_PIN,
-      '--keypairgen',
-      '--key-type',
-      'EC:edwards25519',
-      '--label',
-      'k',
-    ]);
+    await hsm.makePair('locked-away', 'EC:edwards25519', 'k');
     const message = await refusal('pkcs11:token=locked-away;object=k', { ...hsm.env, PKCS11_PIN: WRONG_PIN });
     expect(message).toMatch(
       /^pkcs11:token=locked-away;object=k: token 'locked-away' refused the PIN \(CKR_PIN_INCORRECT\)/,
@@ -166,18 +142,7 @@ describeWithSoftHsm('keys in a PKCS#11 token (SoftHSM2)', () => {
   });
 
   it('refuses a key that is not Ed25519, and two halves that are not one pair', async () => {
-    await hsm.tool([
-      '--token-label',
-      'ceremony',
-      '--login',
-      '--pin',
-      USER_PIN,
-      '--keypairgen',
-      '--key-type',
-      'EC:prime256v1',
-      '--label',
-      'p256',
-    ]);
+    await hsm.makePair('ceremony', 'EC:prime256v1', 'p256');
     expect(await refusal('pkcs11:token=ceremony;object=p256')).toMatch(
       /the key is not an Edwards-curve key \(CKK_EC_EDWARDS\)/,
     );
