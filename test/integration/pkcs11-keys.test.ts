@@ -1,7 +1,7 @@
 // Keys in a SoftHSM2 token, through the real pkcs11js binding: `keygen --pkcs11` makes a pair whose secret the token
 // never gives out, a pair made by OpenSC's pkcs11-tool works as is, every signature verifies under the token's
 // public key, and each way a key cannot be used is refused naming the URI, never the PIN.
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -49,8 +49,9 @@ describeWithSoftHsm('keys in a PKCS#11 token (SoftHSM2)', () => {
     await hsm.initToken('ceremony');
     await hsm.initToken('locked-away');
   });
-  afterAll(() => {
+  afterAll(async () => {
     for (const signer of opened) signer.close();
+    await rm(hsm.dir, { recursive: true, force: true });
   });
 
   it('keygen --pkcs11 makes a sensitive, never extractable pair and prints its public key', async () => {

@@ -58,6 +58,7 @@ describeWithSoftHsm('a coordinator whose log key is in a token (SoftHSM2)', () =
     await server?.destroy();
     process.env = savedEnv;
     await rm(work, { recursive: true, force: true });
+    await rm(hsm.dir, { recursive: true, force: true });
   });
 
   it('refuses to start, naming the URI and never the PIN, when the token, the key or the PIN is wrong', async () => {
