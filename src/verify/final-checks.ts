@@ -11,6 +11,7 @@ import type { Ledger } from './ledger.js';
 import { checkOutputs } from './output-checks.js';
 import type { CeremonySource } from './sources.js';
 import { FINAL_CHECKS, fail, pass, shortHex, skip, summarizeProblems, type Verdict } from './types.js';
+import { verifyOnce } from './verification-memo.js';
 
 export type FinalCheck = (typeof FINAL_CHECKS)[number];
 /** Per check, the problems one circuit has (empty = holds) and what was shown when it holds. */
@@ -141,7 +142,7 @@ async function checkFinalCircuit(ctx: FinalCheckContext, plan: FinalPlan): Promi
   }
   const costly = costlyBeacon(info);
   if (costly) r['final.zkey'].problems.push(`not verified with snarkjs: ${costly}`);
-  else await verifyAgainstInputs(ctx, plan, finalPath, r);
+  else await verifyAgainstInputs(ctx, plan, finalPath, finalSha!, r);
   checkContributionList(plan, info, r);
   await checkProofs(ctx, plan, info, r);
   await checkOutputs(ctx, plan, finalPath, r);
@@ -153,6 +154,7 @@ async function verifyAgainstInputs(
   ctx: FinalCheckContext,
   plan: FinalPlan,
   finalPath: string,
+  finalSha: string,
   r: CircuitResults,
 ) {
   const { circuit } = plan;
@@ -160,7 +162,8 @@ async function verifyAgainstInputs(
     const r1cs = await ctx.artifacts.obtain({ circuit: circuit.circuit, kind: 'r1cs' }, circuit.r1csSha256);
     const ptau = await ctx.artifacts.obtain({ circuit: circuit.circuit, kind: 'ptau' }, circuit.ptauSha256);
     ctx.progress(`verifying the final zkey of ${circuit.circuit} against its r1cs and ptau (snarkjs)`);
-    const verdict = await verifyFromR1cs(r1cs, ptau, finalPath);
+    const hashes = [circuit.r1csSha256, circuit.ptauSha256, finalSha];
+    const verdict = await verifyOnce('verifyFromR1cs', hashes, () => verifyFromR1cs(r1cs, ptau, finalPath));
     if (!verdict.ok)
       r['final.zkey'].problems.push(`snarkjs verification failed: ${verdict.reason ?? 'no reason given'}`);
     r['final.zkey'].shown =

@@ -10,6 +10,7 @@ import { type AcceptedFact, type CircuitFact, malformedOf } from './facts.js';
 import type { FinalCheckContext } from './final-checks.js';
 import { HttpSource } from './http-source.js';
 import { fail, pass, skip, summarizeProblems, type Verdict } from './types.js';
+import { verifyOnce } from './verification-memo.js';
 
 export async function checkIntermediate(ctx: FinalCheckContext, full: boolean): Promise<Verdict> {
   if (!full) return skip('intermediate zkeys are re-verified only with --full');
@@ -71,7 +72,8 @@ async function checkCircuitChain(
         continue;
       }
       ctx.progress(`verifying zkey #${a.index} of ${name} from the initial zkey (snarkjs)`);
-      const verdict = await verifyFromInit(init, ptau, path);
+      const inputs = [initSha, circuit.ptauSha256, a.zkeySha256];
+      const verdict = await verifyOnce('verifyFromInit', inputs, () => verifyFromInit(init, ptau, path));
       if (!verdict.ok)
         problems.push(`${label}: snarkjs verifyFromInit fails: ${verdict.reason ?? 'no reason given'}`);
     } catch (err) {
