@@ -11,7 +11,11 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const base = process.env.DATABASE_URL;
   if (!base) return { url: undefined, drop: async () => undefined };
-  const name = `ceremony_test_${randomBytes(6).toString('hex')}`;
+  // CI names its run's databases (TEST_DATABASE_PREFIX) so that its clean-up drops only its own.
+  const prefix = process.env.TEST_DATABASE_PREFIX ?? 'ceremony_test';
+  if (!/^[a-z][a-z0-9_]{0,40}$/.test(prefix))
+    throw new Error(`TEST_DATABASE_PREFIX '${prefix}' is not a plain lowercase name`);
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
