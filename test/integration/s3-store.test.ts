@@ -170,6 +170,7 @@ describe('blobs in an S3-compatible bucket', () => {
       dataDir: join(work, 'restored'),
       databaseUrl: database.url,
       blobStore: loadBlobStoreConfig(env),
+      logKey: join(server.dataDir, 'log-key'),
     });
     expect((await s3.keys('ceremony-restored')).sort()).toEqual(original);
     expect(existsSync(join(work, 'restored', 'blobs'))).toBe(false);
