@@ -82,6 +82,13 @@ export class PointSum {
     return this.sum;
   }
 
+  /** Stops after a refusal: a cut-short section may end inside a point, so nothing more is multiplied. */
+  async abandon(): Promise<void> {
+    this.failed = true;
+    this.ready.length = 0;
+    await this.inFlight;
+  }
+
   private seal(): void {
     if (this.filled % G1_BYTES !== 0) throw new RangeError('PointSum: section ends inside a point');
     const points = this.chunk.subarray(0, this.filled);

@@ -190,6 +190,11 @@ class IncomingZkey implements StepCheck, SectionSink {
         this.refuseWith(err);
       }
     }
+    const refused = this.failure;
+    if (refused) {
+      for (const sum of this.sums.values()) await sum.abandon();
+      return { ok: false, ...refused };
+    }
     const totals = new Map<number, Uint8Array>();
     for (const [id, sum] of this.sums) totals.set(id, await sum.total());
     if (this.failure) return { ok: false, ...this.failure };
