@@ -26,6 +26,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { registerNulGuard } from './http/nul-guard.js';
 import { registerRateLimits } from './http/rate-limit.js';
+import { registerBodyDeadline, registerJsonDepthBound } from './http/request-bounds.js';
 import { registerRequestLog } from './http/request-log.js';
 import { routes } from './http/routes/index.js';
 import { opsRoutes } from './http/routes/ops.js';
@@ -67,6 +68,9 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     // No whole-request cap: a zkey upload may rightly take hours; its idle timer and the turn's deadline bound it.
     requestTimeout: 0,
     keepAliveTimeout: 10_000,
+    // Headers that trickle are cut at HEADERS_TIMEOUT_SECONDS (checked every second, not every 30 s); bodies at
+    // REQUEST_BODY_SECONDS (request-bounds.ts) unless the route streams them.
+    http: { headersTimeout: config.headersTimeoutSeconds * 1000, connectionsCheckingInterval: 1000 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // A key in a token is checked before anything else: token away, wrong PIN, no such key or no CKM_EDDSA stop the
@@ -195,8 +199,10 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
 
   // Large bodies (zkeys, r1cs, ptau) reach their route as a stream, never buffered.
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+  registerJsonDepthBound(app, config.jsonMaxDepth);
   registerErrorHandler(app);
   registerRateLimits(app, config);
+  registerBodyDeadline(app, config.requestBodySeconds);
   registerNulGuard(app);
   registerRequestLog(app, config.logSampleReads);
   await app.register(swagger, {

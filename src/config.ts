@@ -77,6 +77,14 @@ export interface Config {
   readonly diskReserveBytes: number;
   /** An upload that sends nothing for this long is cut and its temp file removed. */
   readonly uploadIdleSeconds: number;
+  /** JSON bodies nested deeper than this (arrays and objects) are refused before they are parsed. */
+  readonly jsonMaxDepth: number;
+  /** A request's headers must all arrive within this long, or the connection is closed. */
+  readonly headersTimeoutSeconds: number;
+  /** A JSON (or any non-streamed) body must all arrive within this long of its headers, or the connection is closed. */
+  readonly requestBodySeconds: number;
+  /** Live bearer tokens one key may hold; a login beyond it ends the key's oldest token. */
+  readonly maxTokensPerKey: number;
   /** `/readyz` is red when the database does not answer a fresh connection's `SELECT 1` within this long. */
   readonly readyTimeoutMs: number;
   /** SIGTERM: connections still open after this long are closed outright. */
@@ -267,6 +275,10 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     maxBlobBytes: integer(env.MAX_BLOB_BYTES, 4 * 1024 ** 3, 'max blob bytes', 1024, 2 ** 42),
     diskReserveBytes: integer(env.DISK_RESERVE_BYTES, 1024 ** 3, 'disk reserve bytes', 0, 2 ** 50),
     uploadIdleSeconds: integer(env.UPLOAD_IDLE_SECONDS, 60, 'upload idle timeout', 1, 3600),
+    jsonMaxDepth: integer(env.JSON_MAX_DEPTH, 32, 'JSON max depth', 4, 1000),
+    headersTimeoutSeconds: integer(env.HEADERS_TIMEOUT_SECONDS, 20, 'headers timeout', 1, 600),
+    requestBodySeconds: integer(env.REQUEST_BODY_SECONDS, 30, 'request body timeout', 1, 3600),
+    maxTokensPerKey: integer(env.MAX_TOKENS_PER_KEY, 16, 'max tokens per key', 1, 10000),
     readyTimeoutMs: integer(env.READY_TIMEOUT_MS, 2000, 'readiness timeout', 100, 60_000),
     shutdownGraceSeconds: integer(env.SHUTDOWN_GRACE_SECONDS, 5, 'shutdown grace', 1, 300),
     verifyConcurrency: integer(env.VERIFY_CONCURRENCY, 1, 'verify concurrency', 1, 64),

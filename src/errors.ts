@@ -21,6 +21,8 @@ export const errorCatalogue = {
   RATE_LIMITED: 429,
   UPLOAD_INCOMPLETE: 400,
   UPLOAD_TIMEOUT: 408,
+  /** A request body that is not an upload did not arrive within REQUEST_BODY_SECONDS. */
+  REQUEST_TIMEOUT: 408,
   INVALID_ZKEY: 422,
   INVALID_R1CS: 422,
   INVALID_PTAU: 422,

@@ -147,6 +147,7 @@ export class CoordinatorClient {
     url: string,
     expectedSha256?: string,
     onProgress?: ProgressCallback,
+    mode?: number,
   ): Promise<DownloadResult> {
     if (typeof path !== 'string' || path.length === 0)
       throw new TypeError('downloadToFile: path is required');
@@ -174,7 +175,7 @@ export class CoordinatorClient {
         bodyError = err;
       });
       try {
-        await pipeline(body, meter, createDurableWriter(temp)).catch((err) => {
+        await pipeline(body, meter, createDurableWriter(temp, { mode })).catch((err) => {
           // A connection cut mid-body is a transport failure worth retrying; a disk error is not.
           throw bodyError === undefined ? err : transportError(absolute, bodyError);
         });

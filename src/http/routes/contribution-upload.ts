@@ -17,7 +17,7 @@ export const contributionUpload: Route = (app, s) =>
   app.put(
     '/v1/ceremonies/:id/circuits/:name/contribution',
     {
-      config: { rateLimit: 'upload' },
+      config: { rateLimit: 'upload', streamsBody: true },
       schema: {
         tags: ['participant'],
         summary: 'Upload your contribution (the new zkey, streamed) with its attestation during your turn',
