@@ -28,7 +28,8 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     usage:
       'serve [--port 8080] [--host 127.0.0.1] [--data-dir ./data] [--transcripts-dir ./ceremony-transcripts] ' +
       '[--database-url URL] [--coordinator PUBKEY_HEX]... [--origin HOST] [--heartbeat-interval S] ' +
-      '[--heartbeat-grace S] [--log-level LEVEL] [--role all|api|worker] [--log-key FILE|URI]',
+      '[--heartbeat-grace S] [--log-level LEVEL] [--role all|api|worker] [--log-key FILE|URI] ' +
+      '[--witnesses FILE] [--witness-quorum K]',
     options: {
       role: str,
       port: str,
@@ -42,6 +43,8 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
       'heartbeat-interval': str,
       'heartbeat-grace': str,
       'log-level': str,
+      witnesses: str,
+      'witness-quorum': str,
     },
     required: [],
   },
