@@ -27,14 +27,13 @@ export function encodeCosignerKey(name: string, publicKey: Uint8Array): string {
 export function parseCosignerKey(vkey: string): CosignerKey {
   if (typeof vkey !== 'string') throw new TypeError('parseCosignerKey: expected a string');
   const text = vkey.trim();
-  const [name, idHex, keyText, extra] = text.split('+');
-  if (
-    name === undefined ||
-    idHex === undefined ||
-    keyText === undefined ||
-    extra !== undefined ||
-    name === ''
-  )
+  // The base64 key may itself hold '+': only the first two separate the fields.
+  const first = text.indexOf('+');
+  const second = text.indexOf('+', first + 1);
+  const name = text.slice(0, first);
+  const idHex = text.slice(first + 1, second);
+  const keyText = text.slice(second + 1);
+  if (first <= 0 || second < 0)
     throw new Error(
       `parseCosignerKey: expected <name>+<8 hex digits>+<base64 key>, got "${text.slice(0, 80)}"`,
     );
