@@ -38,6 +38,7 @@ import { openBlobBackend } from './storage/open-blob-backend.js';
 import { type LogSigner, loadLogSigner } from './transcript/log-key.js';
 import { Publisher } from './transcript/publisher.js';
 import { hasSignedLogs, requireLogKeyInForce } from './transcript/rotate-log-key.js';
+import { queueWitnessJob, witnessCosignJob } from './witness/cosign-job.js';
 
 export interface BuiltApp {
   app: App;
@@ -147,6 +148,10 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
       ceremonyChanged: (id) => {
         changed(id);
         cluster.announceChange(id);
+        // After the commit and not awaited: a witness never slows an append (the minute sweep covers a crash here).
+        queueWitnessJob(services, id).catch((err: unknown) =>
+          app.log.warn({ err, ceremony: id }, 'queueing a witness job failed'),
+        );
       },
       jobQueued: () => {
         runner?.wake();
@@ -184,6 +189,8 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     db,
     dataDir: config.dataDir,
     publishedSize: (id) => publisher?.publishedSize(id),
+    witnesses: config.witnesses.map((w) => w.key.vkey),
+    witnessQuorum: config.witnessQuorum,
   });
   if (config.role !== 'api') {
     runner = new JobRunner(
@@ -192,6 +199,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
         'circuit.setup': circuitSetupJob,
         'contribution.verify': verifyContributionJob,
         'ceremony.finalize': finalizeJob,
+        'witness.cosign': witnessCosignJob,
       },
       { workerId: instanceId, leaseMs: config.jobLeaseSeconds * 1000, freeLeasesAtStart: alone },
     );

@@ -1,8 +1,10 @@
 // Server configuration: parsed and checked once at boot into a frozen object passed to buildApp.
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parsePublicKey } from './crypto/ed25519.js';
 import { checkKeySpec } from './keys/key-spec.js';
+import { parseWitnessList, type WitnessEndpoint } from './witness/witness-list.js';
 
 /** Route groups with their own request budget. */
 export const LIMIT_CLASSES = ['auth', 'register', 'queue', 'heartbeat', 'cosignature', 'upload'] as const;
@@ -121,6 +123,12 @@ export interface Config {
   readonly rejoinCooldownSeconds: number;
   /** Where blobs (r1cs, ptau, zkeys, exports) rest: the data dir, or an S3-compatible bucket. */
   readonly blobStore: BlobStoreConfig;
+  /** Witnesses asked to cosign every checkpoint (`--witnesses FILE`/`WITNESSES_FILE`); none by default. */
+  readonly witnesses: readonly WitnessEndpoint[];
+  /** Cosignatures a checkpoint needs to count as witnessed (the lag metric, `contribute`'s wait). */
+  readonly witnessQuorum: number;
+  /** One add-checkpoint request to a witness is abandoned after this long. */
+  readonly witnessTimeoutMs: number;
 }
 
 export type Flags = Record<string, string | string[] | boolean | undefined>;
@@ -305,5 +313,39 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     authCacheEntries: integer(env.AUTH_CACHE_ENTRIES, 100_000, 'auth cache entries', 0, 10_000_000),
     rejoinCooldownSeconds: integer(env.REJOIN_COOLDOWN_SECONDS, 30, 'rejoin cool-down', 0, 86400),
     blobStore: loadBlobStoreConfig(env),
+    ...loadWitnesses(flags, env),
+  });
+}
+
+function loadWitnesses(
+  flags: Flags,
+  env: NodeJS.ProcessEnv,
+): Pick<Config, 'witnesses' | 'witnessQuorum' | 'witnessTimeoutMs'> {
+  const file = pick(flags, env, 'witnesses', 'WITNESSES_FILE');
+  let witnesses: WitnessEndpoint[] = [];
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new Error(`config: cannot read the witness list ${file}: ${(err as Error).message}`);
+    }
+    try {
+      witnesses = parseWitnessList(text, file);
+    } catch (err) {
+      throw new Error(`config: ${(err as Error).message}`);
+    }
+  }
+  const witnessQuorum = integer(
+    pick(flags, env, 'witness-quorum', 'WITNESS_QUORUM'),
+    Math.min(1, witnesses.length),
+    'witness quorum',
+    0,
+    witnesses.length,
+  );
+  return Object.freeze({
+    witnesses: Object.freeze(witnesses),
+    witnessQuorum,
+    witnessTimeoutMs: integer(env.WITNESS_TIMEOUT_MS, 10_000, 'witness timeout', 100, 600_000),
   });
 }

@@ -1,5 +1,7 @@
 // The periodic work of the coordinator (turn deadlines, the sweeper, purges): run by one process at a time, the
 // holder of the scheduler lock (docs/SCALING.md); turns stay serialized per ceremony by its row lock regardless.
+
+import { queueLaggingWitnessJobs } from '../witness/cosign-job.js';
 import { purgeExpiredCredentials } from './auth.js';
 import { tickQueues } from './queue.js';
 import type { Services } from './services.js';
@@ -27,6 +29,7 @@ export function createScheduler(s: Services, onError: (err: unknown) => void): S
       tickQueues(s),
       ticks % 5 === 0 ? settleDeadJobs(s) : undefined,
       everyMinute ? purgeExpiredCredentials(s) : undefined,
+      everyMinute || ticks === 1 ? queueLaggingWitnessJobs(s) : undefined,
       everyMinute ? purgeExpiredUploadClaims(s) : undefined,
       everyMinute ? s.store.sweepStaleParts() : undefined,
       // PGlite has no autovacuum: without fresh statistics its planner walks every turn instead of using an index.

@@ -28,7 +28,8 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     usage:
       'serve [--port 8080] [--host 127.0.0.1] [--data-dir ./data] [--transcripts-dir ./ceremony-transcripts] ' +
       '[--database-url URL] [--coordinator PUBKEY_HEX]... [--origin HOST] [--heartbeat-interval S] ' +
-      '[--heartbeat-grace S] [--log-level LEVEL] [--role all|api|worker] [--log-key FILE|URI]',
+      '[--heartbeat-grace S] [--log-level LEVEL] [--role all|api|worker] [--log-key FILE|URI] ' +
+      '[--witnesses FILE] [--witness-quorum K]',
     options: {
       role: str,
       port: str,
@@ -42,6 +43,8 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
       'heartbeat-interval': str,
       'heartbeat-grace': str,
       'log-level': str,
+      witnesses: str,
+      'witness-quorum': str,
     },
     required: [],
   },
@@ -169,6 +172,30 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     options: { ...conn, circuit: str, zkey: str, statement: str, 'receipt-dir': str },
     required: ['server', 'key', 'ceremony', 'circuit', 'zkey'],
   },
+  'witness serve': {
+    usage:
+      'witness serve --name NAME --key FILE|URI --log [ORIGIN=]VKEY... --data-dir DIR [--host 127.0.0.1] ' +
+      '[--port 8090] [--max-body-bytes 32768] [--requests-per-minute 6000] [--max-connections 256] ' +
+      '[--max-evidence-bytes 67108864]',
+    options: {
+      name: str,
+      key: str,
+      log: { type: 'string', multiple: true },
+      'data-dir': str,
+      host: str,
+      port: str,
+      'max-body-bytes': str,
+      'requests-per-minute': str,
+      'max-connections': str,
+      'max-evidence-bytes': str,
+    },
+    required: ['name', 'key', 'log', 'data-dir'],
+  },
+  'witness vkey': {
+    usage: 'witness vkey --name NAME --key FILE|URI',
+    options: { name: str, key: str },
+    required: ['name', 'key'],
+  },
   verify: {
     usage:
       'verify (--server URL --ceremony ID | --dir PATH [--server URL]) [--checkpoint FILE]... [--receipt FILE] [--log-key VKEY] [--full]',
@@ -203,7 +230,14 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   }
   let name = first;
   let rest = argv.slice(1);
-  if (first === 'admin') {
+  if (first === 'witness') {
+    if (second === '--help' || second === '-h')
+      return { name: 'witness', flags: {}, help: true, json: false };
+    if (second !== 'serve' && second !== 'vkey')
+      throw new UsageError('witness: give a subcommand (serve, vkey)');
+    name = `witness ${second}`;
+    rest = argv.slice(2);
+  } else if (first === 'admin') {
     if (second === undefined || second.startsWith('-')) {
       if (second === '--help' || second === '-h')
         return { name: 'admin', flags: {}, help: true, json: false };
@@ -247,7 +281,9 @@ export function formatHelp(name: string): string {
   const spec = commandSpecs[name];
   if (spec !== undefined)
     return `usage: ceremony ${spec.usage} [--json]\n${/--(key|log-key) FILE/.test(spec.usage) ? KEY_NOTE : ''}`;
-  const names = Object.keys(commandSpecs).filter((n) => name !== 'admin' || n.startsWith('admin '));
+  const names = Object.keys(commandSpecs).filter(
+    (n) => (name !== 'admin' || n.startsWith('admin ')) && (name !== 'witness' || n.startsWith('witness ')),
+  );
   const lines = names.map((n) => `  ceremony ${commandSpecs[n]?.usage}`);
   return `usage:\n${lines.join('\n')}\n\nEvery command takes --json (one JSON object on stdout) and --help.\n${KEY_NOTE}`;
 }

@@ -66,6 +66,17 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
     }
     case 'verify':
       return verify(flags, out);
+    case 'witness vkey': {
+      const { printWitnessKey } = await import('./commands/witness.js');
+      const result = await printWitnessKey({
+        name: requiredString(flags, 'name'),
+        key: requiredString(flags, 'key'),
+      });
+      printResult(out, result, [result.vkey]);
+      return 0;
+    }
+    case 'witness serve':
+      return serveWitness(flags, out);
     case 'keygen': {
       const { formatKeygen, runKeygen } = await import('./commands/keygen.js');
       const file = optionalString(flags, 'out');
@@ -323,6 +334,53 @@ async function serve(flags: Flags, out: CliOutput): Promise<number> {
   setTimeout(hardStop, SHUTDOWN_HARD_LIMIT_MS).unref();
   await server.close();
   return 0;
+}
+
+async function serveWitness(flags: Flags, out: CliOutput): Promise<number> {
+  const witness = await import('./commands/witness.js');
+  const limits = witness.DEFAULT_WITNESS_LIMITS;
+  const running = await witness.startWitness({
+    name: requiredString(flags, 'name'),
+    key: requiredString(flags, 'key'),
+    logs: stringList(flags, 'log'),
+    dataDir: requiredString(flags, 'data-dir'),
+    host: optionalString(flags, 'host') ?? '127.0.0.1',
+    port: integerFlag(flags, 'port', 8090, 0, 65535),
+    limits: {
+      maxBodyBytes: integerFlag(flags, 'max-body-bytes', limits.maxBodyBytes, 1024, 1024 * 1024),
+      requestsPerMinute: integerFlag(flags, 'requests-per-minute', limits.requestsPerMinute, 1, 10_000_000),
+      maxConnections: integerFlag(flags, 'max-connections', limits.maxConnections, 1, 100_000),
+      requestTimeoutMs: limits.requestTimeoutMs,
+    },
+    maxEvidenceBytes: integerFlag(
+      flags,
+      'max-evidence-bytes',
+      witness.DEFAULT_MAX_EVIDENCE_BYTES,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ),
+  });
+  printResult(out, { vkey: running.vkey, url: running.url }, [
+    running.vkey,
+    `witness listening on ${running.url}`,
+  ]);
+  await waitForSignal(out);
+  await running.close();
+  return 0;
+}
+
+/** Resolves on SIGINT or SIGTERM, after saying so on stderr. */
+async function waitForSignal(out: CliOutput): Promise<void> {
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const stop = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(sig);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  if (!out.json) out.writeStderr(`${signal}: shutting down\n`);
 }
 
 async function verify(flags: Flags, out: CliOutput): Promise<number> {

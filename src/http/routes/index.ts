@@ -38,6 +38,7 @@ import { queueLeave } from './queue-leave.js';
 import { transcriptGet } from './transcript-get.js';
 import { turnExpire } from './turn-expire.js';
 import { webPage } from './web-page.js';
+import { witnessesGet } from './witnesses-get.js';
 import { zkeyGet } from './zkey-get.js';
 
 export const routes: Route[] = [
@@ -46,6 +47,7 @@ export const routes: Route[] = [
   authLogin,
   authLogout,
   logKeyGet,
+  witnessesGet,
   blobsPut,
   ceremoniesCreate,
   ceremoniesList,
