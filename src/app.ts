@@ -78,7 +78,12 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   // start here, within seconds, naming the URI.
   const logKey = config.logKey === undefined ? undefined : await openSigner(config.logKey);
   watchTokenKey(logKey, app.log);
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pgdata') });
+  const db = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: join(config.dataDir, 'pgdata'),
+    sharedBuffersMb: config.pgliteSharedBuffersMb,
+    optimize: config.pgliteOptimize,
+  });
   await migrateDatabase(db);
   const backend = await openBlobBackend(config.blobStore, config.dataDir, (err, what) =>
     app.log.error({ err }, what),

@@ -87,6 +87,10 @@ export interface Config {
   readonly requestBodySeconds: number;
   /** Live bearer tokens one key may hold; a login beyond it ends the key's oldest token. */
   readonly maxTokensPerKey: number;
+  /** Embedded database only: its shared buffers in MB, resident once touched (PGLITE_SHARED_BUFFERS_MB). */
+  readonly pgliteSharedBuffersMb: number;
+  /** Embedded database only: compile it with V8's optimizing tier too (PGLITE_OPTIMIZE=on; about 50 MB more). */
+  readonly pgliteOptimize: boolean;
   /** `/readyz` is red when the database does not answer a fresh connection's `SELECT 1` within this long. */
   readonly readyTimeoutMs: number;
   /** SIGTERM: connections still open after this long are closed outright. */
@@ -287,6 +291,8 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     headersTimeoutSeconds: integer(env.HEADERS_TIMEOUT_SECONDS, 20, 'headers timeout', 1, 600),
     requestBodySeconds: integer(env.REQUEST_BODY_SECONDS, 30, 'request body timeout', 1, 3600),
     maxTokensPerKey: integer(env.MAX_TOKENS_PER_KEY, 16, 'max tokens per key', 1, 10000),
+    pgliteSharedBuffersMb: integer(env.PGLITE_SHARED_BUFFERS_MB, 8, 'embedded shared buffers MB', 1, 65536),
+    pgliteOptimize: onOff(env.PGLITE_OPTIMIZE, false, 'PGLITE_OPTIMIZE'),
     readyTimeoutMs: integer(env.READY_TIMEOUT_MS, 2000, 'readiness timeout', 100, 60_000),
     shutdownGraceSeconds: integer(env.SHUTDOWN_GRACE_SECONDS, 5, 'shutdown grace', 1, 300),
     verifyConcurrency: integer(env.VERIFY_CONCURRENCY, 1, 'verify concurrency', 1, 64),
