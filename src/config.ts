@@ -125,6 +125,10 @@ export interface Config {
   readonly authCacheEntries: number;
   /** A participant who left the queue may join again only this long after. */
   readonly rejoinCooldownSeconds: number;
+  /** A request for an act that needs M approvals expires this long after its first approval. */
+  readonly approvalTtlSeconds: number;
+  /** Requests waiting for approvals at once in one ceremony (each holds a row until done, withdrawn or expired). */
+  readonly approvalMaxPending: number;
   /** Where blobs (r1cs, ptau, zkeys, exports) rest: the data dir, or an S3-compatible bucket. */
   readonly blobStore: BlobStoreConfig;
   /** Witnesses asked to cosign every checkpoint (`--witnesses FILE`/`WITNESSES_FILE`); none by default. */
@@ -318,6 +322,8 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     authCacheSeconds: integer(env.AUTH_CACHE_SECONDS, 10, 'auth cache seconds', 0, 3600),
     authCacheEntries: integer(env.AUTH_CACHE_ENTRIES, 100_000, 'auth cache entries', 0, 10_000_000),
     rejoinCooldownSeconds: integer(env.REJOIN_COOLDOWN_SECONDS, 30, 'rejoin cool-down', 0, 86400),
+    approvalTtlSeconds: integer(env.APPROVAL_TTL_SECONDS, 7 * 86400, 'approval TTL', 60, 90 * 86400),
+    approvalMaxPending: integer(env.APPROVAL_MAX_PENDING, 16, 'approval max pending', 1, 1000),
     blobStore: loadBlobStoreConfig(env),
     ...loadWitnesses(flags, env),
   });

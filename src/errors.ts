@@ -13,6 +13,10 @@ export const errorCatalogue = {
   CIRCUIT_EXISTS: 409,
   PARTICIPANT_EXISTS: 409,
   COORDINATOR_EXISTS: 409,
+  /** The act needs M coordinators' signed approvals (POST /v1/ceremonies/:id/approvals). */
+  APPROVALS_REQUIRED: 409,
+  /** This coordinator already approved the same request. */
+  APPROVAL_EXISTS: 409,
   WRONG_STATE: 409,
   NOT_YOUR_TURN: 409,
   CIRCUIT_NOT_READY: 409,
@@ -40,6 +44,8 @@ export const errorCatalogue = {
   VERIFIER_ERROR: 500,
   BAD_ATTESTATION: 422,
   BAD_COSIGNATURE: 422,
+  /** An approval's signature does not verify for the caller's key over the request. */
+  BAD_APPROVAL: 422,
   INCONSISTENT_CHECKPOINT: 500,
   TOO_MANY_CONNECTIONS: 429,
   BACKUP_INVALID: 422,

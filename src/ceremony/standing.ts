@@ -38,6 +38,11 @@ export async function recordLeave(tx: Queryable, p: Participant, now: Date): Pro
   ]);
 }
 
+/** Every session of the key ends at once (emergency revocation); the caller cache is evicted after the commit. */
+export async function revokeTokensOf(tx: Queryable, publicKey: string): Promise<void> {
+  await tx.query('DELETE FROM auth_tokens WHERE public_key = $1', [publicKey]);
+}
+
 export async function refuseRevoked(db: Queryable, p: Participant): Promise<void> {
   const [row] = await db.query<{ revoked_at: Date | null }>(
     'SELECT revoked_at FROM participants WHERE ceremony_id = $1 AND participant_id = $2',

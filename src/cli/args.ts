@@ -61,9 +61,11 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
   'admin create': {
     usage:
       'admin create --server URL --key FILE --ceremony ID --title TEXT [--timeout-seconds 600] ' +
-      '[--starts-at ISO] [--ends-at ISO] [--open-registration]',
+      '[--starts-at ISO] [--ends-at ISO] [--open-registration] [--approvals M] [--co-coordinator HEX]...',
     options: {
       ...conn,
+      approvals: str,
+      'co-coordinator': { type: 'string', multiple: true },
       title: str,
       'timeout-seconds': str,
       'starts-at': str,
@@ -102,6 +104,21 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     usage: 'admin add-coordinator --server URL --key FILE --ceremony ID --public-key HEX',
     options: { ...conn, 'public-key': str },
     required: ['server', 'key', 'ceremony', 'public-key'],
+  },
+  'admin remove-coordinator': {
+    usage: 'admin remove-coordinator --server URL --key FILE --ceremony ID --public-key HEX',
+    options: { ...conn, 'public-key': str },
+    required: ['server', 'key', 'ceremony', 'public-key'],
+  },
+  'admin pending': {
+    usage: 'admin pending --server URL --key FILE --ceremony ID',
+    options: conn,
+    required: ['server', 'key', 'ceremony'],
+  },
+  'admin withdraw': {
+    usage: 'admin withdraw --server URL --key FILE --ceremony ID --request HEX',
+    options: { ...conn, request: str },
+    required: ['server', 'key', 'ceremony', 'request'],
   },
   'admin expire-turn': {
     usage: 'admin expire-turn --server URL --key FILE --ceremony ID --circuit NAME',
@@ -242,8 +259,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
       if (second === '--help' || second === '-h')
         return { name: 'admin', flags: {}, help: true, json: false };
       throw new UsageError(
-        'admin: missing subcommand (create, add-circuit, add-participant, add-coordinator, open, close, finalize, ' +
-          'expire-turn, revoke-participant, retry-circuit, remove-circuit, backup)',
+        'admin: missing subcommand (create, add-circuit, add-participant, add-coordinator, remove-coordinator, open, ' +
+          'close, finalize, pending, withdraw, expire-turn, revoke-participant, retry-circuit, remove-circuit, backup)',
       );
     }
     name = `admin ${second}`;

@@ -1,5 +1,6 @@
 // Entry point of the `ceremony` command (bin/ceremony.js): parse, dispatch, report; returns the exit code.
 
+import { MAX_APPROVALS } from '../approvals/approval-message.js';
 import { MAX_STATEMENT_LENGTH } from '../ceremony/attestation.js';
 import { isCeremonyError } from '../errors.js';
 import {
@@ -203,6 +204,8 @@ async function runAdmin(sub: string, flags: Flags, out: CliOutput): Promise<numb
         startsAt: optionalString(flags, 'starts-at'),
         endsAt: optionalString(flags, 'ends-at'),
         openRegistration: flags['open-registration'] === true,
+        approvals: integerFlag(flags, 'approvals', undefined, 1, MAX_APPROVALS),
+        coCoordinators: stringList(flags, 'co-coordinator'),
       });
       printResult(out, view, admin.formatCeremony(view));
       return 0;
@@ -245,10 +248,27 @@ async function runAdmin(sub: string, flags: Flags, out: CliOutput): Promise<numb
           MAX_ITERATIONS_EXP,
         ),
       });
-      printResult(out, view, admin.formatCeremony(view));
+      const { formatPending, isPendingOutcome } = await import('./commands/admin-approvals.js');
+      if (isPendingOutcome(view)) printResult(out, view, formatPending(view));
+      else printResult(out, view, admin.formatCeremony(view));
+      return 0;
+    }
+    case 'pending': {
+      const approvals = await import('./commands/admin-approvals.js');
+      const list = await approvals.listPending(opts);
+      printResult(out, { pending: list }, approvals.formatPendingList(opts.ceremony, list));
+      return 0;
+    }
+    case 'withdraw': {
+      const approvals = await import('./commands/admin-approvals.js');
+      const result = await approvals.withdrawRequest({ ...opts, request: requiredString(flags, 'request') });
+      printResult(out, result, [
+        `request ${result.request} withdrawn (its approvals, seq ${result.withdrawn.join(', ')}, no longer count)`,
+      ]);
       return 0;
     }
     case 'add-coordinator':
+    case 'remove-coordinator':
     case 'expire-turn':
     case 'revoke-participant':
     case 'retry-circuit':

@@ -1,5 +1,6 @@
 // The log half of an audit (docs/PROTOCOL.md section 12): transcript, checkpoints, older checkpoint,
 // cosignatures, chain and attestations. Needs no file system, so the web page runs it in the browser as it is.
+import { checkApprovals } from './approval-checks.js';
 import { checkAttestations, checkChain } from './contribution-checks.js';
 import { checkCosignatures } from './cosignature-check.js';
 import { type Ledger, readLedger } from './ledger.js';
@@ -81,6 +82,7 @@ export async function auditLog(
   );
   await run('log.restores', () => checkRestores(ledger));
   await run('log.key-rotations', () => checkKeyRotations(ledger));
+  await run('approvals', () => checkApprovals(ledger));
   const notes: [string, string][] = [...history].map(([size, note]) => [String(size), note]);
   if (head.checkpoint !== undefined) notes.push(['latest', head.checkpoint]);
   await run('cosignatures', () => checkCosignatures(ledger, notes, logKeys.current));

@@ -25,6 +25,7 @@ export const CHECK_NAMES = [
   'checkpoint.older',
   'log.restores',
   'log.key-rotations',
+  'approvals',
   'cosignatures',
   'contributions.chain',
   'contributions.attestations',

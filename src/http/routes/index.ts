@@ -3,6 +3,9 @@ import type { Route } from '../types.js';
 import { adminBackupCreate } from './admin-backup-create.js';
 import { adminBackupDelete } from './admin-backup-delete.js';
 import { adminBackupFileGet } from './admin-backup-file-get.js';
+import { approvalWithdraw } from './approval-withdraw.js';
+import { approvalsList } from './approvals-list.js';
+import { approvalsSubmit } from './approvals-submit.js';
 import { authChallenge } from './auth-challenge.js';
 import { authLogin } from './auth-login.js';
 import { authLogout } from './auth-logout.js';
@@ -22,6 +25,7 @@ import { circuitRetry } from './circuit-retry.js';
 import { circuitsAdd } from './circuits-add.js';
 import { contributionGet } from './contribution-get.js';
 import { contributionUpload } from './contribution-upload.js';
+import { coordinatorRemove } from './coordinator-remove.js';
 import { coordinatorsAdd } from './coordinators-add.js';
 import { cosignatureAdd } from './cosignature-add.js';
 import { heartbeatPost } from './heartbeat.js';
@@ -59,6 +63,10 @@ export const routes: Route[] = [
   circuitsAdd,
   participantsAdd,
   coordinatorsAdd,
+  coordinatorRemove,
+  approvalsSubmit,
+  approvalsList,
+  approvalWithdraw,
   participantRevoke,
   turnExpire,
   circuitRetry,
