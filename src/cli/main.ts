@@ -26,7 +26,6 @@ import { type CliOutput, createOutput, printResult } from './output.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
-const SHUTDOWN_HARD_LIMIT_MS = 30_000;
 
 /** Runs one command line; `output` defaults to the process's stdout and stderr. */
 export async function main(argv: string[], output?: CliOutput): Promise<number> {
@@ -52,17 +51,12 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
   const receiptDir = optionalString(flags, 'receipt-dir') ?? './receipts';
   switch (name) {
     case 'serve':
-      return serve(flags, out);
-    case 'demo': {
-      const participants = integerFlag(flags, 'participants', 3, 1, 100);
-      const { runDemo } = await import('./commands/demo.js');
-      return runDemo({
-        participants,
-        json: out.json,
-        dir: optionalString(flags, 'dir'),
-        keep: flags.keep === true,
-        port: integerFlag(flags, 'port', 0, 0, 65535),
-      });
+    case 'demo':
+    case 'restore':
+    case 'rotate-log-key': {
+      // Commands that run a coordinator or its database: absent from the single-file ceremony.mjs.
+      const { runOperatorCommand } = await import('./operator-commands.js');
+      return runOperatorCommand(name, flags, out);
     }
     case 'verify':
       return verify(flags, out);
@@ -138,34 +132,6 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
         output: out,
       });
       printResult(out, summary, formatBackup(summary));
-      return 0;
-    }
-    case 'restore': {
-      const { formatRestore, runRestore } = await import('./commands/restore.js');
-      const { loadBlobStoreConfig } = await import('../config.js');
-      const result = await runRestore({
-        from: requiredString(flags, 'from'),
-        dataDir: requiredString(flags, 'data-dir'),
-        databaseUrl: optionalString(flags, 'database-url') ?? emptyAsUndefined(process.env.DATABASE_URL),
-        transcriptsDir: optionalString(flags, 'transcripts-dir'),
-        logKey: await logKeyFlag(flags, 'log-key'),
-        blobStore: loadBlobStoreConfig(process.env),
-        force: flags.force === true,
-      });
-      printResult(out, result, formatRestore(result));
-      return 0;
-    }
-    case 'rotate-log-key': {
-      const { formatRotation, runRotateLogKey } = await import('./commands/rotate-log-key.js');
-      const result = await runRotateLogKey({
-        dataDir: requiredString(flags, 'data-dir'),
-        databaseUrl: optionalString(flags, 'database-url') ?? emptyAsUndefined(process.env.DATABASE_URL),
-        logKey: await logKeyFlag(flags, 'log-key'),
-        newKey: requiredString(flags, 'new-log-key'),
-        keyFile: requiredString(flags, 'key'),
-        lostLogKey: optionalString(flags, 'lost-log-key'),
-      });
-      printResult(out, result, formatRotation(result));
       return 0;
     }
     default:
@@ -265,17 +231,6 @@ function connection(flags: Flags): { server: string; keyFile: string; ceremony: 
   };
 }
 
-/** `--log-key` (else LOG_KEY): a key file or a PKCS#11 URI, never a raw seed. */
-async function logKeyFlag(flags: Flags, name: string): Promise<string | undefined> {
-  const { checkKeySpec } = await import('../keys/key-spec.js');
-  const spec = optionalString(flags, name) ?? emptyAsUndefined(process.env.LOG_KEY);
-  return checkKeySpec(spec, `--${name}/LOG_KEY`);
-}
-
-function emptyAsUndefined(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
-}
-
 function statementFlag(flags: Flags): string | undefined {
   const statement = displayTextFlag(flags, 'statement', true);
   if (statement !== undefined && statement.length > MAX_STATEMENT_LENGTH) {
@@ -295,34 +250,6 @@ function displayTextFlag(flags: Flags, name: string, multiline = false): string 
     throw new UsageError(`--${name} must not contain control characters or bidi overrides (found ${code})`);
   }
   return text;
-}
-
-async function serve(flags: Flags, out: CliOutput): Promise<number> {
-  const { loadConfig } = await import('../config.js');
-  const { startServer } = await import('../server.js');
-  const serveFlags: Record<string, string | string[] | boolean | undefined> = {};
-  for (const [key, value] of Object.entries(flags)) {
-    if (key !== 'json' && key !== 'help') serveFlags[key] = Array.isArray(value) ? value.map(String) : value;
-  }
-  const server = await startServer(loadConfig(serveFlags, process.env));
-  printResult(out, { url: server.url }, [`ceremony coordinator listening on ${server.url}`]);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const stop = (sig: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(sig);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  if (!out.json) out.writeStderr(`${signal}: shutting down\n`);
-  // A second signal, or a close that still hangs well past the grace period, ends the process outright.
-  const hardStop = () => process.exit(EXIT_FAILURE);
-  process.once('SIGINT', hardStop);
-  process.once('SIGTERM', hardStop);
-  setTimeout(hardStop, SHUTDOWN_HARD_LIMIT_MS).unref();
-  await server.close();
-  return 0;
 }
 
 async function verify(flags: Flags, out: CliOutput): Promise<number> {
