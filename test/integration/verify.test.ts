@@ -1,7 +1,7 @@
 // `ceremony verify` on a real finished ceremony (3 participants, mulchain-1021 + pot10, beacon, outputs): it passes
 // through the API and from the published files, and names the check that catches each kind of tampering — also
 // when a coordinator holding the log key rewrites the transcript and re-signs every checkpoint.
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -164,11 +164,20 @@ describe('ceremony verify on a real finished ceremony', () => {
     expect(output.stderr()).toBe('');
   });
 
-  it('fetches from --server what --dir lacks', async () => {
+  it('passes --dir on the published folder exactly as serve writes it', async () => {
+    for (const name of ['final.zkey', 'circuit.r1cs', 'circuit.ptau'])
+      await expect(stat(join(done.publishedDir, CIRCUIT, name))).resolves.toBeTruthy();
+    const report = await auditDir(done.publishedDir);
+    expect(failing(report)).toEqual([]);
+  });
+
+  it('fetches from --server what --dir lacks, and names the files without it', async () => {
     const dir = join(await tempDir(), 'bare');
     await cp(done.publishedDir, dir, { recursive: true });
+    for (const name of ['final.zkey', 'circuit.r1cs', 'circuit.ptau']) await rm(join(dir, CIRCUIT, name));
     const bare = await auditDir(dir);
     expect(check(bare, 'final.zkey').detail).toContain('is not available');
+    expect(check(bare, 'final.zkey').detail).toContain(`put ${CIRCUIT}/final.zkey in the directory`);
     const source = new DirectorySource({ dir, server: done.server.url });
     const report = await auditCeremony(source).finally(() => source.close());
     expect(failing(report)).toEqual([]);
