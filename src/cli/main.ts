@@ -265,7 +265,7 @@ async function verify(flags: Flags, out: CliOutput): Promise<number> {
     ceremony,
     dir,
     checkpoint: stringList(flags, 'checkpoint'),
-    receipt: optionalString(flags, 'receipt'),
+    receipt: stringList(flags, 'receipt'),
     logKey: optionalString(flags, 'log-key'),
     full: flags.full === true,
     json: out.json,

@@ -195,7 +195,7 @@ describe('ceremony verify on a real finished ceremony', () => {
     expect(check(report, 'intermediate.zkeys').detail).toContain('mulchain: 3');
   });
 
-  it('checks a saved receipt and an older checkpoint, and fails a receipt whose entry was altered', async () => {
+  it('checks a saved receipt and an older checkpoint, and fails a receipt whose entry was altered, also given second', async () => {
     const receiptPath = done.receipts[done.participants[1]!.participantId]![0]!;
     const older = join(done.publishedDir, 'checkpoints', '5');
     const output = createMemoryOutput(true);
@@ -221,9 +221,18 @@ describe('ceremony verify on a real finished ceremony', () => {
       JSON.stringify({ ...receipt, entry: receipt.entry.replace('"index":2', '"index":1') }),
     );
     const out2 = createMemoryOutput(true);
-    const code2 = await runVerify({ dir: archive, receipt: altered, full: false, json: true, output: out2 });
+    // Given twice (`--receipt good --receipt altered`), both are checked: the second fails the check, by its place.
+    const code2 = await runVerify({
+      dir: archive,
+      receipt: [receiptPath, altered],
+      full: false,
+      json: true,
+      output: out2,
+    });
     expect(code2).toBe(1);
-    expect(failing(JSON.parse(out2.stdout()) as AuditReport)).toEqual(['receipt']);
+    const report2 = JSON.parse(out2.stdout()) as AuditReport;
+    expect(failing(report2)).toEqual(['receipt']);
+    expect(check(report2, 'receipt').detail).toMatch(/^receipt 1: .*contribution #2.*; receipt 2: /);
     expect(out2.stderr()).toBe('ceremony: verification failed: receipt\n');
   });
 
