@@ -36,6 +36,11 @@ export async function main(argv: string[], output?: CliOutput): Promise<number> 
     return reportFailure(output ?? createOutput(argv.includes('--json')), err);
   }
   const out = output ?? createOutput(parsed.json);
+  if (argv.length === 0) {
+    // No command is a mistake (a script that lost its arguments must not pass): usage on stderr, exit 2.
+    out.writeStderr(formatHelp(parsed.name));
+    return EXIT_USAGE;
+  }
   if (parsed.help) {
     out.writeStdout(formatHelp(parsed.name));
     return 0;
@@ -84,7 +89,7 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
           file: optionalString(flags, 'entropy-file'),
         }),
         statement: statementFlag(flags),
-        name: displayTextFlag(flags, 'name'),
+        name: nameFlag(flags),
         receiptDir,
         output: out,
       };
@@ -111,7 +116,7 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
     }
     case 'download': {
       const opts = {
-        server: requiredString(flags, 'server'),
+        server: serverFlag(flags),
         ceremony: requiredString(flags, 'ceremony'),
         circuit: requiredString(flags, 'circuit'),
         out: requiredString(flags, 'out'),
@@ -126,7 +131,7 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
     case 'admin backup': {
       const { formatBackup, runBackup } = await import('./commands/backup.js');
       const summary = await runBackup({
-        server: requiredString(flags, 'server'),
+        server: serverFlag(flags),
         keyFile: requiredString(flags, 'key'),
         out: requiredString(flags, 'out'),
         output: out,
@@ -225,10 +230,39 @@ async function runAdmin(sub: string, flags: Flags, out: CliOutput): Promise<numb
 
 function connection(flags: Flags): { server: string; keyFile: string; ceremony: string } {
   return {
-    server: requiredString(flags, 'server'),
+    server: serverFlag(flags),
     keyFile: requiredString(flags, 'key'),
     ceremony: requiredString(flags, 'ceremony'),
   };
+}
+
+/** `--name`: the name a participant is listed under for good, so a blank one is a mistake, not a default. */
+function nameFlag(flags: Flags): string | undefined {
+  const name = displayTextFlag(flags, 'name');
+  if (name !== undefined && name.trim() === '')
+    throw new UsageError(
+      '--name is blank: give the name you will be listed under (it cannot be changed later)',
+    );
+  return name;
+}
+
+/** `--server`: an http(s) URL, checked here so the mistake is named as the user wrote it. */
+function serverFlag(flags: Flags): string {
+  return checkServerUrl(requiredString(flags, 'server'));
+}
+
+function checkServerUrl(server: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(server);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new UsageError(
+      `--server '${server}' is not an http(s) URL: write it whole, e.g. https://ceremony.example or http://127.0.0.1:8080`,
+    );
+  return server;
 }
 
 function statementFlag(flags: Flags): string | undefined {
@@ -253,7 +287,8 @@ function displayTextFlag(flags: Flags, name: string, multiline = false): string 
 }
 
 async function verify(flags: Flags, out: CliOutput): Promise<number> {
-  const server = optionalString(flags, 'server');
+  const given = optionalString(flags, 'server');
+  const server = given === undefined ? undefined : checkServerUrl(given);
   const ceremony = optionalString(flags, 'ceremony');
   const dir = optionalString(flags, 'dir');
   if (dir === undefined && (server === undefined || ceremony === undefined)) {
