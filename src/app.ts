@@ -112,6 +112,12 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
       mayCreate: !(await hasSignedLogs(db)),
     });
     await requireLogKeyInForce(db, signer);
+    if (!config.originConfigured)
+      app.log.warn(
+        { origin: signer.name },
+        `CEREMONY_ORIGIN is not set: logins and checkpoints name '${signer.name}' (kept in the data dir); ` +
+          'participants must reach this coordinator by that host name, or their CLI refuses to log in',
+      );
   } catch (err) {
     logKey?.close?.();
     await db.close();

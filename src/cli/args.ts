@@ -215,13 +215,13 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
   },
   verify: {
     usage:
-      'verify (--server URL --ceremony ID | --dir PATH [--server URL]) [--checkpoint FILE]... [--receipt FILE] [--log-key VKEY] [--full]',
+      'verify (--server URL --ceremony ID | --dir PATH [--server URL]) [--checkpoint FILE]... [--receipt FILE]... [--log-key VKEY] [--full]',
     options: {
       server: str,
       ceremony: str,
       dir: str,
       checkpoint: { type: 'string', multiple: true },
-      receipt: str,
+      receipt: { type: 'string', multiple: true },
       'log-key': str,
       full: bool,
     },

@@ -27,7 +27,6 @@ import { type CliOutput, createOutput, printResult } from './output.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
-const SHUTDOWN_HARD_LIMIT_MS = 30_000;
 
 /** Runs one command line; `output` defaults to the process's stdout and stderr. */
 export async function main(argv: string[], output?: CliOutput): Promise<number> {
@@ -38,6 +37,11 @@ export async function main(argv: string[], output?: CliOutput): Promise<number> 
     return reportFailure(output ?? createOutput(argv.includes('--json')), err);
   }
   const out = output ?? createOutput(parsed.json);
+  if (argv.length === 0) {
+    // No command is a mistake (a script that lost its arguments must not pass): usage on stderr, exit 2.
+    out.writeStderr(formatHelp(parsed.name));
+    return EXIT_USAGE;
+  }
   if (parsed.help) {
     out.writeStdout(formatHelp(parsed.name));
     return 0;
@@ -53,17 +57,12 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
   const receiptDir = optionalString(flags, 'receipt-dir') ?? './receipts';
   switch (name) {
     case 'serve':
-      return serve(flags, out);
-    case 'demo': {
-      const participants = integerFlag(flags, 'participants', 3, 1, 100);
-      const { runDemo } = await import('./commands/demo.js');
-      return runDemo({
-        participants,
-        json: out.json,
-        dir: optionalString(flags, 'dir'),
-        keep: flags.keep === true,
-        port: integerFlag(flags, 'port', 0, 0, 65535),
-      });
+    case 'demo':
+    case 'restore':
+    case 'rotate-log-key': {
+      // Commands that run a coordinator or its database: absent from the single-file ceremony.mjs.
+      const { runOperatorCommand } = await import('./operator-commands.js');
+      return runOperatorCommand(name, flags, out);
     }
     case 'verify':
       return verify(flags, out);
@@ -102,7 +101,7 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
           file: optionalString(flags, 'entropy-file'),
         }),
         statement: statementFlag(flags),
-        name: displayTextFlag(flags, 'name'),
+        name: nameFlag(flags),
         receiptDir,
         output: out,
       };
@@ -129,7 +128,7 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
     }
     case 'download': {
       const opts = {
-        server: requiredString(flags, 'server'),
+        server: serverFlag(flags),
         ceremony: requiredString(flags, 'ceremony'),
         circuit: requiredString(flags, 'circuit'),
         out: requiredString(flags, 'out'),
@@ -144,40 +143,12 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
     case 'admin backup': {
       const { formatBackup, runBackup } = await import('./commands/backup.js');
       const summary = await runBackup({
-        server: requiredString(flags, 'server'),
+        server: serverFlag(flags),
         keyFile: requiredString(flags, 'key'),
         out: requiredString(flags, 'out'),
         output: out,
       });
       printResult(out, summary, formatBackup(summary));
-      return 0;
-    }
-    case 'restore': {
-      const { formatRestore, runRestore } = await import('./commands/restore.js');
-      const { loadBlobStoreConfig } = await import('../config.js');
-      const result = await runRestore({
-        from: requiredString(flags, 'from'),
-        dataDir: requiredString(flags, 'data-dir'),
-        databaseUrl: optionalString(flags, 'database-url') ?? emptyAsUndefined(process.env.DATABASE_URL),
-        transcriptsDir: optionalString(flags, 'transcripts-dir'),
-        logKey: await logKeyFlag(flags, 'log-key'),
-        blobStore: loadBlobStoreConfig(process.env),
-        force: flags.force === true,
-      });
-      printResult(out, result, formatRestore(result));
-      return 0;
-    }
-    case 'rotate-log-key': {
-      const { formatRotation, runRotateLogKey } = await import('./commands/rotate-log-key.js');
-      const result = await runRotateLogKey({
-        dataDir: requiredString(flags, 'data-dir'),
-        databaseUrl: optionalString(flags, 'database-url') ?? emptyAsUndefined(process.env.DATABASE_URL),
-        logKey: await logKeyFlag(flags, 'log-key'),
-        newKey: requiredString(flags, 'new-log-key'),
-        keyFile: requiredString(flags, 'key'),
-        lostLogKey: optionalString(flags, 'lost-log-key'),
-      });
-      printResult(out, result, formatRotation(result));
       return 0;
     }
     default:
@@ -290,21 +261,39 @@ async function runAdmin(sub: string, flags: Flags, out: CliOutput): Promise<numb
 
 function connection(flags: Flags): { server: string; keyFile: string; ceremony: string } {
   return {
-    server: requiredString(flags, 'server'),
+    server: serverFlag(flags),
     keyFile: requiredString(flags, 'key'),
     ceremony: requiredString(flags, 'ceremony'),
   };
 }
 
-/** `--log-key` (else LOG_KEY): a key file or a PKCS#11 URI, never a raw seed. */
-async function logKeyFlag(flags: Flags, name: string): Promise<string | undefined> {
-  const { checkKeySpec } = await import('../keys/key-spec.js');
-  const spec = optionalString(flags, name) ?? emptyAsUndefined(process.env.LOG_KEY);
-  return checkKeySpec(spec, `--${name}/LOG_KEY`);
+/** `--name`: the name a participant is listed under for good, so a blank one is a mistake, not a default. */
+function nameFlag(flags: Flags): string | undefined {
+  const name = displayTextFlag(flags, 'name');
+  if (name !== undefined && name.trim() === '')
+    throw new UsageError(
+      '--name is blank: give the name you will be listed under (it cannot be changed later)',
+    );
+  return name;
 }
 
-function emptyAsUndefined(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
+/** `--server`: an http(s) URL, checked here so the mistake is named as the user wrote it. */
+function serverFlag(flags: Flags): string {
+  return checkServerUrl(requiredString(flags, 'server'));
+}
+
+function checkServerUrl(server: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(server);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new UsageError(
+      `--server '${server}' is not an http(s) URL: write it whole, e.g. https://ceremony.example or http://127.0.0.1:8080`,
+    );
+  return server;
 }
 
 function statementFlag(flags: Flags): string | undefined {
@@ -326,34 +315,6 @@ function displayTextFlag(flags: Flags, name: string, multiline = false): string 
     throw new UsageError(`--${name} must not contain control characters or bidi overrides (found ${code})`);
   }
   return text;
-}
-
-async function serve(flags: Flags, out: CliOutput): Promise<number> {
-  const { loadConfig } = await import('../config.js');
-  const { startServer } = await import('../server.js');
-  const serveFlags: Record<string, string | string[] | boolean | undefined> = {};
-  for (const [key, value] of Object.entries(flags)) {
-    if (key !== 'json' && key !== 'help') serveFlags[key] = Array.isArray(value) ? value.map(String) : value;
-  }
-  const server = await startServer(loadConfig(serveFlags, process.env));
-  printResult(out, { url: server.url }, [`ceremony coordinator listening on ${server.url}`]);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const stop = (sig: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(sig);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  if (!out.json) out.writeStderr(`${signal}: shutting down\n`);
-  // A second signal, or a close that still hangs well past the grace period, ends the process outright.
-  const hardStop = () => process.exit(EXIT_FAILURE);
-  process.once('SIGINT', hardStop);
-  process.once('SIGTERM', hardStop);
-  setTimeout(hardStop, SHUTDOWN_HARD_LIMIT_MS).unref();
-  await server.close();
-  return 0;
 }
 
 async function serveWitness(flags: Flags, out: CliOutput): Promise<number> {
@@ -404,7 +365,8 @@ async function waitForSignal(out: CliOutput): Promise<void> {
 }
 
 async function verify(flags: Flags, out: CliOutput): Promise<number> {
-  const server = optionalString(flags, 'server');
+  const given = optionalString(flags, 'server');
+  const server = given === undefined ? undefined : checkServerUrl(given);
   const ceremony = optionalString(flags, 'ceremony');
   const dir = optionalString(flags, 'dir');
   if (dir === undefined && (server === undefined || ceremony === undefined)) {
@@ -416,7 +378,7 @@ async function verify(flags: Flags, out: CliOutput): Promise<number> {
     ceremony,
     dir,
     checkpoint: stringList(flags, 'checkpoint'),
-    receipt: optionalString(flags, 'receipt'),
+    receipt: stringList(flags, 'receipt'),
     logKey: optionalString(flags, 'log-key'),
     full: flags.full === true,
     json: out.json,

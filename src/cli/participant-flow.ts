@@ -9,6 +9,7 @@ import { toHex } from '../crypto/hex.js';
 import type { Signer } from '../keys/signer.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
 import { sha256File } from '../storage/file-hash.js';
+import { UsageError } from './args.js';
 import { ApiError, CoordinatorClient, isTransient, sleep } from './client.js';
 import { type CliOutput, printNote } from './output.js';
 import { createProgress, type Progress } from './progress.js';
@@ -149,7 +150,21 @@ async function logInAndRegister(
     await client.login(opts.keys);
     return;
   }
-  const name = opts.name ?? `operator-${toHex(opts.keys.publicKey).slice(0, 8)}`;
+  const name = opts.name;
+  if (name === undefined) {
+    // A name is for good: none is made up. A key already registered needs none (a rejoin).
+    try {
+      await client.login(opts.keys);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'FORBIDDEN')
+        throw new UsageError(
+          `ceremony '${opts.ceremony}' is open to all and does not know this key yet: give --name TEXT, ` +
+            'the name you will be listed under (it cannot be changed later)',
+        );
+      throw err;
+    }
+    return;
+  }
   await client.login(opts.keys, { ceremony: opts.ceremony, name });
   try {
     await client.postJson(`${base}/register`, { name });

@@ -66,8 +66,8 @@ export interface AuditReport {
 export interface AuditOptions {
   /** Text(s) of older signed checkpoints the auditor kept (`--checkpoint FILE`, repeatable). */
   checkpoint?: string | readonly string[];
-  /** JSON text of a participant's receipt (`--receipt FILE`). */
-  receipt?: string;
+  /** JSON text of participants' receipts (`--receipt FILE`, repeatable): each is checked. */
+  receipt?: string | readonly string[];
   /** Re-verify every intermediate zkey and recompute the initial zkey (`--full`). */
   full?: boolean;
   /** Short status lines ("fetching …", "verifying …") for a progress display. */

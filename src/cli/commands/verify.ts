@@ -13,8 +13,8 @@ export interface VerifyOptions {
   dir?: string;
   /** Path(s) of older signed checkpoints (`--checkpoint`, repeatable) to check consistency from. */
   checkpoint?: string | readonly string[];
-  /** Path of a participant's receipt. */
-  receipt?: string;
+  /** Path(s) of participants' receipts (`--receipt`, repeatable): each is checked. */
+  receipt?: string | readonly string[];
   /** The log's verifier key, obtained out of band, to pin instead of trusting the published one. */
   logKey?: string;
   full: boolean;
@@ -43,7 +43,9 @@ export async function runVerify(opts: VerifyOptions): Promise<number> {
   const checkpoints: string[] = [];
   for (const path of typeof opts.checkpoint === 'string' ? [opts.checkpoint] : (opts.checkpoint ?? []))
     checkpoints.push((await readInput('--checkpoint', path)) ?? '');
-  const receipt = await readInput('--receipt', opts.receipt);
+  const receipt: string[] = [];
+  for (const path of typeof opts.receipt === 'string' ? [opts.receipt] : (opts.receipt ?? []))
+    receipt.push((await readInput('--receipt', path)) ?? '');
   const output = opts.output ?? createOutput(opts.json === true);
   const spinner = output.interactive ? createProgress(output).spinner('verifying') : undefined;
   let report: AuditReport;

@@ -23,12 +23,14 @@ import { circuitFileGet } from './circuit-file-get.js';
 import { circuitRemove } from './circuit-remove.js';
 import { circuitRetry } from './circuit-retry.js';
 import { circuitsAdd } from './circuits-add.js';
+import { cliFileGet } from './cli-file-get.js';
 import { contributionGet } from './contribution-get.js';
 import { contributionUpload } from './contribution-upload.js';
 import { coordinatorRemove } from './coordinator-remove.js';
 import { coordinatorsAdd } from './coordinators-add.js';
 import { cosignatureAdd } from './cosignature-add.js';
 import { heartbeatPost } from './heartbeat.js';
+import { infoGet } from './info-get.js';
 import { logKeyGet } from './log-key.js';
 import { meGet } from './me-get.js';
 import { opsRoutes } from './ops.js';
@@ -52,6 +54,8 @@ export const routes: Route[] = [
   authLogout,
   logKeyGet,
   witnessesGet,
+  infoGet,
+  cliFileGet,
   blobsPut,
   ceremoniesCreate,
   ceremoniesList,
