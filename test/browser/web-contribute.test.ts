@@ -178,7 +178,7 @@ describe('contributing from the web page', () => {
     }
     // Both participants cosigned the checkpoint of their receipt.
     const cosigned = await audit.locator('li[data-check="cosignatures"]').textContent();
-    expect(cosigned).toContain('by 2 participant(s)');
+    expect(cosigned).toContain('by 2 participants');
     await screenshot(audit, '8-contribute-audit');
     await Promise.all([overview.close(), page.close(), audit.close()]);
   });

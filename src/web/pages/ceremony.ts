@@ -1,9 +1,10 @@
 // A ceremony, live: state and schedule, each circuit's turn and queue, contributions, refusals, downloads.
 import type { CeremonyView, CircuitView } from '../../ceremony/types.js';
+import { countOf } from '../../plural.js';
 import { type Ledger, readLedger } from '../../verify/ledger.js';
 import { ceremonyPath, getText, type LiveStatus, watchCeremony } from '../api.js';
 import { fill, formatDuration, formatTime, h, hash } from '../dom.js';
-import { averageTurnMs, listContributions, listRefusals, nameOf } from './ceremony-stats.js';
+import { averageTurnMs, listContributions, listRefusals, nameOf, openedAndClosed } from './ceremony-stats.js';
 import { ceremonyHref, ceremonyTabs, errorBlock, setTitle } from './common.js';
 
 const statusText: Record<LiveStatus, string> = {
@@ -66,7 +67,7 @@ function circuitPanel(view: CeremonyView, c: CircuitView, ledger: Ledger | undef
       ? remaining === 0
         ? 'the queue is empty'
         : 'after the first turn ends'
-      : `about ${formatTime(new Date(Date.now() + remaining * average).toISOString())} (${remaining} turn(s))`;
+      : `about ${formatTime(new Date(Date.now() + remaining * average).toISOString())} (${countOf(remaining, 'turn')})`;
   return h(
     'section',
     { class: 'panel', 'aria-labelledby': `circuit-${c.name}` },
@@ -84,6 +85,21 @@ function circuitPanel(view: CeremonyView, c: CircuitView, ledger: Ledger | undef
     h('h4', { class: 'visually-hidden' }, `Files of ${c.name}`),
     downloads(view.id, c),
   );
+}
+
+/** "Opens" before the opening and "Opened" after it, with the transcript's time; never a bare dash. */
+function schedule(view: CeremonyView, ledger: Ledger | undefined): [string, string][] {
+  const { opened, closed } = openedAndClosed(ledger);
+  const hasOpened = view.state !== 'draft';
+  const hasClosed = view.state === 'closed' || view.state === 'finalized';
+  return [
+    hasOpened
+      ? ['Opened', formatTime(opened ?? view.startsAt)]
+      : ['Opens', view.startsAt ? formatTime(view.startsAt) : 'when the coordinator opens it'],
+    hasClosed
+      ? ['Closed', formatTime(closed ?? view.endsAt)]
+      : ['Closes', view.endsAt ? formatTime(view.endsAt) : 'when the coordinator closes it'],
+  ];
 }
 
 function table(id: string, caption: string, head: string[], rows: (string | number | Node)[][]): HTMLElement {
@@ -134,8 +150,7 @@ function render(main: HTMLElement, view: CeremonyView, ledger: Ledger | undefine
     live,
     facts([
       ['State', view.state],
-      ['Opens', formatTime(view.startsAt)],
-      ['Closes', formatTime(view.endsAt)],
+      ...schedule(view, ledger),
       ['Turn length', formatDuration(view.timeoutSeconds * 1000)],
       ['Registration', view.openRegistration ? 'open to anyone with a key' : 'by the coordinator'],
       ['Participants in queue', view.queueLength],

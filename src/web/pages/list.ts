@@ -6,6 +6,8 @@ import { ceremonyHref, errorBlock, setTitle } from './common.js';
 
 function schedule(c: CeremonyView): string {
   if (!c.startsAt && !c.endsAt) return 'no fixed times';
+  if (!c.endsAt) return `from ${formatTime(c.startsAt)}`;
+  if (!c.startsAt) return `until ${formatTime(c.endsAt)}`;
   return `${formatTime(c.startsAt)} → ${formatTime(c.endsAt)}`;
 }
 

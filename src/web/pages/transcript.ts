@@ -4,11 +4,22 @@ import { ceremonyPath, getText, watchCeremony } from '../api.js';
 import { fill, formatTime, h } from '../dom.js';
 import { ceremonyTabs, errorBlock, setTitle } from './common.js';
 
+/** The body fields a reader scans for, under words (the raw field names stay in the entry's JSON). */
+const SUMMARY_LABELS: [field: string, label: string][] = [
+  ['circuit', 'circuit'],
+  ['participantId', 'participant'],
+  ['name', 'name'],
+  ['index', 'contribution #'],
+  ['reason', 'reason'],
+  ['beaconSource', 'beacon from'],
+];
+
 function summarize(body: Record<string, unknown>): string {
   const parts: string[] = [];
-  for (const key of ['circuit', 'participantId', 'name', 'index', 'reason', 'beaconSource']) {
-    const value = body[key];
-    if (typeof value === 'string' || typeof value === 'number') parts.push(`${key} ${value}`);
+  for (const [field, label] of SUMMARY_LABELS) {
+    const value = body[field];
+    if (typeof value === 'string' || typeof value === 'number')
+      parts.push(label.endsWith('#') ? `${label}${value}` : `${label} ${value}`);
   }
   return parts.join(', ');
 }
