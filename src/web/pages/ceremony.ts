@@ -4,6 +4,7 @@ import { countOf } from '../../plural.js';
 import { type Ledger, readLedger } from '../../verify/ledger.js';
 import { ceremonyPath, getText, type LiveStatus, watchCeremony } from '../api.js';
 import { fill, formatDuration, formatTime, h, hash } from '../dom.js';
+import { scrollRegion } from '../scroll-region.js';
 import { averageTurnMs, listContributions, listRefusals, nameOf, openedAndClosed } from './ceremony-stats.js';
 import { ceremonyHref, ceremonyTabs, errorBlock, setTitle } from './common.js';
 
@@ -104,9 +105,8 @@ function schedule(view: CeremonyView, ledger: Ledger | undefined): [string, stri
 
 function table(id: string, caption: string, head: string[], rows: (string | number | Node)[][]): HTMLElement {
   if (rows.length === 0) return h('p', { id }, `No ${caption.toLowerCase()} yet.`);
-  return h(
-    'div',
-    { class: 'scroll' },
+  return scrollRegion(
+    caption,
     h(
       'table',
       { id },

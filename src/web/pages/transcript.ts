@@ -2,6 +2,7 @@
 import { type Ledger, readLedger } from '../../verify/ledger.js';
 import { ceremonyPath, getText, watchCeremony } from '../api.js';
 import { fill, formatTime, h } from '../dom.js';
+import { scrollRegion } from '../scroll-region.js';
 import { ceremonyTabs, errorBlock, setTitle } from './common.js';
 
 /** The body fields a reader scans for, under words (the raw field names stay in the entry's JSON). */
@@ -41,7 +42,7 @@ function rows(id: string, ledger: Ledger): HTMLElement[] {
       ),
       h(
         'td',
-        null,
+        { class: 'entry-body' },
         e ? summarize(e.body) : '',
         h(
           'details',
@@ -82,12 +83,11 @@ export function renderTranscript(main: HTMLElement, id: string): () => void {
           null,
           `${ledger.lines.length} entries. Each proof link gives the RFC 9162 inclusion proof of that entry in the tree of ${ledger.lines.length} entries.`,
         ),
-        h(
-          'div',
-          { class: 'scroll' },
+        scrollRegion(
+          'Transcript entries',
           h(
             'table',
-            null,
+            { class: 'transcript' },
             h('caption', { class: 'visually-hidden' }, 'Transcript entries'),
             h(
               'thead',
