@@ -220,12 +220,15 @@ describe('contributing from the web page', () => {
     );
     await screenshot(page, '8-contribute-rejoin');
 
-    await admin.finalizeCeremony({ ...ceremony.adminOptions, ...FINISHED_BEACON });
-    await page.goto(`${server.url}/#/c/${ID}/contribute`);
-    await expect.poll(() => page.locator('#not-open').textContent()).toContain('This ceremony is finalized');
-    expect(await page.locator('#join').count()).toBe(0);
-    expect(await page.locator('#participant-name').count()).toBe(0);
-    await screenshot(page, '8-contribute-finalized');
     await page.close();
+
+    await admin.finalizeCeremony({ ...ceremony.adminOptions, ...FINISHED_BEACON });
+    const after = await browser.context.newPage();
+    await after.goto(`${server.url}/#/c/${ID}/contribute`);
+    await expect.poll(() => after.locator('#not-open').textContent()).toContain('This ceremony is finalized');
+    expect(await after.locator('#join').count()).toBe(0);
+    expect(await after.locator('#participant-name').count()).toBe(0);
+    await screenshot(after, '8-contribute-finalized');
+    await after.close();
   });
 });
