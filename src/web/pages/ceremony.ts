@@ -1,8 +1,11 @@
 // A ceremony, live: state and schedule, each circuit's turn and queue, contributions, refusals, downloads.
+
+import type { ActivityView } from '../../activity/types.js';
 import type { CeremonyView, CircuitView } from '../../ceremony/types.js';
 import { countOf } from '../../plural.js';
 import { type Ledger, readLedger } from '../../verify/ledger.js';
-import { ceremonyPath, getText, type LiveStatus, watchCeremony } from '../api.js';
+import { ceremonyPath, getJson, getText, type LiveStatus, watchCeremony } from '../api.js';
+import { activitySection } from '../charts/ceremony-charts.js';
 import { fill, formatDuration, formatTime, h, hash } from '../dom.js';
 import { scrollRegion } from '../scroll-region.js';
 import { averageTurnMs, listContributions, listRefusals, nameOf, openedAndClosed } from './ceremony-stats.js';
@@ -135,7 +138,13 @@ function table(id: string, caption: string, head: string[], rows: (string | numb
   );
 }
 
-function render(main: HTMLElement, view: CeremonyView, ledger: Ledger | undefined, live: HTMLElement): void {
+function render(
+  main: HTMLElement,
+  view: CeremonyView,
+  ledger: Ledger | undefined,
+  activity: ActivityView | undefined,
+  live: HTMLElement,
+): void {
   setTitle(view.title);
   const origin = location.origin;
   // A live re-render must not throw a keyboard user's focus back to the top.
@@ -186,6 +195,7 @@ function render(main: HTMLElement, view: CeremonyView, ledger: Ledger | undefine
       : null,
     h('h2', null, 'Circuits'),
     view.circuits.map((c) => circuitPanel(view, c, ledger)),
+    activitySection(view, ledger, activity),
     h('h2', { id: 'contributions' }, 'Contributions'),
     table(
       'contributions-table',
@@ -247,7 +257,7 @@ export function renderCeremony(main: HTMLElement, id: string): () => void {
       const size = view.transcriptSize;
       ledger = readLedger(await getText(ceremonyPath(id, '/transcript')), id);
       loadedSize = size;
-      if (view) render(main, view, ledger, live);
+      if (view) render(main, view, ledger, activity, live);
     } catch (err) {
       main.append(errorBlock(err));
     } finally {
@@ -255,12 +265,34 @@ export function renderCeremony(main: HTMLElement, id: string): () => void {
     }
     void loadLedger();
   };
+  // Activity follows every change of the view; a change during a read asks for one more read after it.
+  let activity: ActivityView | undefined;
+  let activityLoading = false;
+  let activityStale = false;
+  const loadActivity = async (): Promise<void> => {
+    if (activityLoading) {
+      activityStale = true;
+      return;
+    }
+    activityLoading = true;
+    activityStale = false;
+    try {
+      activity = await getJson<ActivityView>(ceremonyPath(id, '/activity'));
+      if (view) render(main, view, ledger, activity, live);
+    } catch {
+      // The pictures wait for the next change; the rest of the page stands without them.
+    } finally {
+      activityLoading = false;
+    }
+    if (activityStale) void loadActivity();
+  };
   const stop = watchCeremony(
     id,
     (next) => {
       view = next;
-      render(main, next, ledger, live);
+      render(main, next, ledger, activity, live);
       void loadLedger();
+      void loadActivity();
     },
     (status) => {
       live.textContent = statusText[status];
