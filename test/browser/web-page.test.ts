@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, keyPairFromSecret } from '../../src/crypto/ed25519.js';
+import { toHex } from '../../src/crypto/hex.js';
 import { formatCheckpoint, parseCheckpoint, parseNote, signNote } from '../../src/transcript/note.js';
+import { readLedger } from '../../src/verify/ledger.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { contributeAs, mulchain, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
 import { writeLogKeyFile } from '../helpers/log-key-file.js';
@@ -140,6 +142,13 @@ describe('the web page', () => {
         .map((l) => JSON.parse(l) as { type: string; time: string })
         .filter((e) => e.type === 'contribution.accepted');
       figures[`acceptedToShownMs${i + 1}`] = shownAt - Date.parse(accepted[i]!.time);
+      // The pictures follow the stream too, without a reload: one more disc on the timeline, one more bar.
+      await expect
+        .poll(() => page.locator('#timeline-chart svg circle.mark-accepted').count(), { timeout: 60_000 })
+        .toBe(i + 1);
+      await expect
+        .poll(() => page.locator('#verify-chart svg rect.bar-accepted').count(), { timeout: 60_000 })
+        .toBe(i + 1);
       const result = await contributing;
       receipts.push(...result.contributions.map((c) => c.receipt));
       await expect.poll(() => page.locator('#contributions-table').textContent()).toContain(p.name);
@@ -160,6 +169,15 @@ describe('the web page', () => {
 
     await page.getByRole('link', { name: 'Transcript', exact: true }).click();
     await page.locator('tr#seq-0').waitFor();
+    // The hash chain holds, and the drawn tree's root is the root of the transcript as served.
+    await expect(page.locator('#chain-chart figcaption').textContent()).resolves.toContain(
+      'every link holds',
+    );
+    const served = readLedger(await (await fetch(`${server.url}/v1/ceremonies/${ID}/transcript`)).text(), ID);
+    await expect(page.locator('#merkle-chart figcaption').textContent()).resolves.toContain(
+      `root ${toHex(served.root)}`,
+    );
+    expect(await page.locator('#chain-chart svg g.chain-box').count()).toBe(served.lines.length);
     // The summary column speaks in words; raw field names stay inside each entry's JSON.
     // biome-ignore lint/performance/useDomNodeTextContent: closed <details> (the raw JSON) are not shown to a reader
     const entries = await page.locator('table.transcript').innerText();

@@ -1,6 +1,7 @@
 // The transcript: every entry decoded, each with a link to its inclusion proof in the current tree.
 import { type Ledger, readLedger } from '../../verify/ledger.js';
 import { ceremonyPath, getText, watchCeremony } from '../api.js';
+import { transcriptFigures } from '../charts/transcript-charts.js';
 import { fill, formatTime, h } from '../dom.js';
 import { scrollRegion } from '../scroll-region.js';
 import { ceremonyTabs, errorBlock, setTitle } from './common.js';
@@ -83,6 +84,7 @@ export function renderTranscript(main: HTMLElement, id: string): () => void {
           null,
           `${ledger.lines.length} entries. Each proof link gives the RFC 9162 inclusion proof of that entry in the tree of ${ledger.lines.length} entries.`,
         ),
+        transcriptFigures(ledger),
         scrollRegion(
           'Transcript entries',
           h(
