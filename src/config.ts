@@ -113,6 +113,8 @@ export interface Config {
   /** Open events streams (Server-Sent Events) allowed in all, and from one client address. */
   readonly eventsMaxConnections: number;
   readonly eventsMaxPerAddress: number;
+  /** Turns and uploads GET /v1/ceremonies/:id/activity returns at most (each list, the newest). */
+  readonly activityMaxItems: number;
   /** Seconds between keep-alive comments on an idle events stream. */
   readonly eventsKeepAliveSeconds: number;
   /** Circuits of at most this many constraints may be contributed from the web page; 0 turns that off. */
@@ -310,6 +312,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     logSampleReads: integer(env.LOG_SAMPLE_READS, 100, 'read log sample', 0, 1_000_000),
     eventsMaxConnections: integer(env.EVENTS_MAX_CONNECTIONS, 1000, 'events max connections', 1, 100000),
     eventsMaxPerAddress: integer(env.EVENTS_MAX_PER_ADDRESS, 8, 'events max per address', 1, 10000),
+    activityMaxItems: integer(env.ACTIVITY_MAX_ITEMS, 2000, 'activity max items', 1, 100_000),
     eventsKeepAliveSeconds: integer(env.EVENTS_KEEPALIVE_SECONDS, 15, 'events keep-alive', 1, 3600),
     webContributeMaxConstraints: integer(
       env.WEB_CONTRIBUTE_MAX_CONSTRAINTS,

@@ -12,6 +12,7 @@ import { authLogout } from './auth-logout.js';
 import { blobsPut } from './blobs-put.js';
 import { ceremoniesCreate } from './ceremonies-create.js';
 import { ceremoniesList } from './ceremonies-list.js';
+import { ceremonyActivityGet } from './ceremony-activity-get.js';
 import { ceremonyClose } from './ceremony-close.js';
 import { ceremonyEvents } from './ceremony-events.js';
 import { ceremonyFinalize } from './ceremony-finalize.js';
@@ -61,6 +62,7 @@ export const routes: Route[] = [
   ceremoniesList,
   ceremonyGet,
   ceremonyEvents,
+  ceremonyActivityGet,
   ceremonyOpen,
   ceremonyClose,
   ceremonyFinalize,
