@@ -19,6 +19,7 @@ import { logEntry, withCeremonyLock } from './ceremony-row.js';
 import { enqueueJob, type JobContext, type JobKind } from './jobs.js';
 import type { Services } from './services.js';
 import type { CeremonyView } from './types.js';
+import { haltOnDisagreementInTx } from './verifier-disagreement.js';
 
 export interface FinalizeInput {
   beaconHex: string;
@@ -75,6 +76,13 @@ export async function requestFinalize(
     );
     if (verifying.length > 0)
       throw new CeremonyError('WRONG_STATE', 'a contribution is still being verified: try again shortly');
+    const [halted] = await tx.query<{ name: string }>(
+      'SELECT name FROM circuits WHERE ceremony_id = $1 AND halted_reason IS NOT NULL ORDER BY position LIMIT 1',
+      [ceremonyId],
+    );
+    // A halted circuit's latest zkey is in doubt: no beacon goes on top of it.
+    if (halted)
+      throw new CeremonyError('WRONG_STATE', `circuit '${halted.name}' is halted by a verifier disagreement`);
     // The beacon must be fixed after the round closed, so the round closes (and is logged) before it is applied.
     if (ceremony.state === 'open') await closeRound(tx, s, ceremony, s.clock());
     const finalization = {
@@ -152,11 +160,27 @@ async function finalizeCircuits(s: Services, id: string, job: JobContext): Promi
         out,
         { signal, timeoutMs },
       );
-      if (!check.ok)
+      if (!check.ok) {
+        // The zkey under the beacon passed the step checks: snarkjs refusing it now is a verifier disagreement.
+        await withCeremonyLock(s, id, async (tx) => {
+          await job.requireLease(tx);
+          const [head] = await tx.query<{ contribution_index: number }>(
+            'SELECT contribution_index FROM circuits WHERE ceremony_id = $1 AND name = $2',
+            [id, circuit.name],
+          );
+          await haltOnDisagreementInTx(tx, s, id, {
+            circuit: circuit.name,
+            index: head?.contribution_index ?? 0,
+            zkeySha256: circuit.latest_zkey_sha256,
+            check: 'zKey.verifyFromInit (final, after the beacon)',
+            acceptedBy: 'step',
+          });
+        });
         throw new CeremonyError(
-          'ZKEY_VERIFICATION_FAILED',
-          `the beacon zkey of '${circuit.name}' does not verify`,
+          'VERIFIER_DISAGREEMENT',
+          `the beacon zkey of '${circuit.name}' does not verify: the step verifier and snarkjs disagree`,
         );
+      }
       const info = await readZkeyInfo(out);
       const last = info.contributions.at(-1);
       if (last?.contributionHash !== applied.contributionHash)

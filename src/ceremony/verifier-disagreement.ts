@@ -16,7 +16,10 @@ export interface Disagreement {
   acceptedBy: string;
 }
 
-/** Halts the circuit and logs the disagreement, in the caller's transaction (before its turns move on). */
+/**
+ * Halts the circuit and logs the disagreement, in the caller's transaction (before its turns move on). Once per
+ * halt: a retried job finding the circuit already halted logs nothing more.
+ */
 export async function haltOnDisagreementInTx(
   tx: Queryable,
   s: Services,
@@ -24,11 +27,12 @@ export async function haltOnDisagreementInTx(
   d: Disagreement,
 ): Promise<void> {
   const reason = `the step verifier accepted contribution ${d.index}, ${d.check} refused it`;
-  await tx.query('UPDATE circuits SET halted_reason = $3 WHERE ceremony_id = $1 AND name = $2', [
-    ceremonyId,
-    d.circuit,
-    reason,
-  ]);
+  const halted = await tx.query(
+    `UPDATE circuits SET halted_reason = $3 WHERE ceremony_id = $1 AND name = $2 AND halted_reason IS NULL
+     RETURNING name`,
+    [ceremonyId, d.circuit, reason],
+  );
+  if (halted.length === 0) return;
   await logEntry(tx, s, ceremonyId, 'verifier.disagreement', {
     circuit: d.circuit,
     index: d.index,

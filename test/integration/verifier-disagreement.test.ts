@@ -4,14 +4,50 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as admin from '../../src/cli/commands/admin.js';
 import { loadConfig } from '../../src/config.js';
 import { contribute } from '../../src/snark/runner.js';
 import { readZkeyInfo } from '../../src/snark/zkey-file.js';
 import { decodeEntryLine } from '../../src/transcript/entry.js';
 import { call, loginAs } from '../helpers/api.js';
-import { mulchain, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
+import { mulchain, setupCeremony, type TestCeremony, type TestParticipant } from '../helpers/ceremony.js';
 import { attestFile, downloadZkey, uploadZkey, waitForVerdict } from '../helpers/contribution.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+
+/** Uploads, as `p`, an honest contribution on zkey 0 with one H point replaced by another (record and delta honest). */
+async function uploadDamaged(server: TestServer, ceremony: TestCeremony, id: string, p: TestParticipant) {
+  const zkey0 = join(ceremony.workDir, 'zkey0.zkey');
+  await downloadZkey(server.url, id, 'mulchain', 0, zkey0);
+  const bad = join(ceremony.workDir, 'bad.zkey');
+  await contribute(zkey0, bad, p.name, 'entropy');
+  const bytes = await readFile(bad);
+  const h = (await readZkeyInfo(bad)).sections.find((s) => s.id === 9)!;
+  bytes.copy(bytes, h.offset + 64, h.offset, h.offset + 64);
+  await writeFile(bad, bytes);
+  const token = await loginAs(server.url, p.keys);
+  expect((await call(server.url, 'POST', `/v1/ceremonies/${id}/queue`, { token })).status).toBe(200);
+  const view = await call<{ circuits: { latestZkeySha256: string }[] }>(
+    server.url,
+    'GET',
+    `/v1/ceremonies/${id}`,
+  );
+  const attestation = await attestFile(
+    bad,
+    { ceremony: id, circuit: 'mulchain', index: 1, prevZkeySha256: view.body.circuits[0]!.latestZkeySha256 },
+    p.keys.secretKey,
+  );
+  const answer = await uploadZkey(server.url, token, { ceremony: id, circuit: 'mulchain' }, bad, attestation);
+  expect(answer.status).toBe(202);
+  return waitForVerdict(server.url, id, answer.body.contributionId ?? '');
+}
+
+async function entriesOf(server: TestServer, id: string) {
+  const transcript = await call<string>(server.url, 'GET', `/v1/ceremonies/${id}/transcript`);
+  return transcript.body
+    .trimEnd()
+    .split('\n')
+    .map((l) => decodeEntryLine(l).entry);
+}
 
 describe('verifier disagreement', () => {
   let server: TestServer;
@@ -43,51 +79,9 @@ describe('verifier disagreement', () => {
 
   it('halts the circuit, logs the disagreement and counts it when snarkjs refuses what the step verifier accepted', async () => {
     const [alice, bob] = ceremony.participants;
-    const zkey0 = join(ceremony.workDir, 'zkey0.zkey');
-    await downloadZkey(server.url, 'split', 'mulchain', 0, zkey0);
-    const bad = join(ceremony.workDir, 'bad.zkey');
-    await contribute(zkey0, bad, 'alice', 'alice entropy');
-    // One H point replaced by another: the record and delta are honest, only the random combination can tell.
-    const bytes = await readFile(bad);
-    const h = (await readZkeyInfo(bad)).sections.find((s) => s.id === 9)!;
-    bytes.copy(bytes, h.offset + 64, h.offset, h.offset + 64);
-    await writeFile(bad, bytes);
-
-    const aliceToken = await loginAs(server.url, alice!.keys);
-    expect((await call(server.url, 'POST', '/v1/ceremonies/split/queue', { token: aliceToken })).status).toBe(
-      200,
-    );
-    const view = await call<{ circuits: { latestZkeySha256: string }[] }>(
-      server.url,
-      'GET',
-      '/v1/ceremonies/split',
-    );
-    const attestation = await attestFile(
-      bad,
-      {
-        ceremony: 'split',
-        circuit: 'mulchain',
-        index: 1,
-        prevZkeySha256: view.body.circuits[0]!.latestZkeySha256,
-      },
-      alice!.keys.secretKey,
-    );
-    const answer = await uploadZkey(
-      server.url,
-      aliceToken,
-      { ceremony: 'split', circuit: 'mulchain' },
-      bad,
-      attestation,
-    );
-    expect(answer.status).toBe(202);
-    const verdict = await waitForVerdict(server.url, 'split', answer.body.contributionId ?? '');
+    const verdict = await uploadDamaged(server, ceremony, 'split', alice!);
     expect(verdict).toMatchObject({ state: 'rejected', reason: { code: 'VERIFIER_DISAGREEMENT' } });
-
-    const transcript = await call<string>(server.url, 'GET', '/v1/ceremonies/split/transcript');
-    const entries = transcript.body
-      .trimEnd()
-      .split('\n')
-      .map((l) => decodeEntryLine(l).entry);
+    const entries = await entriesOf(server, 'split');
     expect(entries.find((e) => e.type === 'verifier.disagreement')?.body).toMatchObject({
       circuit: 'mulchain',
       index: 1,
@@ -115,4 +109,49 @@ describe('verifier disagreement', () => {
     const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/^ceremony_verifier_disagreements_total 1$/m);
   }, 300_000);
+});
+
+describe('verifier disagreement at finalization', () => {
+  let server: TestServer;
+  let ceremony: TestCeremony;
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      env: {
+        HEARTBEAT_GRACE_SECONDS: '3600',
+        CROSS_CHECK_EVERY: '1000000',
+        JOB_RETRY_DELAY_MS: '100',
+        TEST_ONLY_STEP_VERIFIER_ACCEPTS_ALL: 'on',
+      },
+    });
+    ceremony = await setupCeremony(server, { id: 'late', circuits: [mulchain], participants: 1 });
+  }, 600_000);
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  it('halts the circuit once when the final verifyFromInit refuses the zkey under the beacon, and refuses to finalize again', async () => {
+    // No cross-check is due: the damaged zkey is accepted on the (switched off) step check alone.
+    expect(await uploadDamaged(server, ceremony, 'late', ceremony.participants[0]!)).toMatchObject({
+      state: 'accepted',
+    });
+    const beacon = {
+      beaconHex: 'ab'.repeat(32),
+      beaconSource: 'test',
+      iterationsExp: 10,
+      pollIntervalMs: 200,
+    };
+    await expect(admin.finalizeCeremony({ ...ceremony.adminOptions, ...beacon })).rejects.toThrow(
+      /VERIFIER_DISAGREEMENT|disagree/,
+    );
+    const disagreements = (await entriesOf(server, 'late')).filter((e) => e.type === 'verifier.disagreement');
+    expect(disagreements.map((e) => e.body)).toEqual([
+      expect.objectContaining({
+        circuit: 'mulchain',
+        index: 1,
+        check: 'zKey.verifyFromInit (final, after the beacon)',
+      }),
+    ]);
+    await expect(admin.finalizeCeremony({ ...ceremony.adminOptions, ...beacon })).rejects.toThrow(/halted/);
+  }, 600_000);
 });
