@@ -98,6 +98,12 @@ export interface Config {
   readonly verifyConcurrency: number;
   /** Every Nth contribution is also checked with snarkjs verifyFromInit, besides the incremental step check. */
   readonly crossCheckEvery: number;
+  /**
+   * Test only: the step verifier's refusals are ignored, so a bad file reaches the snarkjs cross-check (tests of a
+   * verifier disagreement). `TEST_ONLY_STEP_VERIFIER_ACCEPTS_ALL=on` is refused unless the process runs under the
+   * test runner (NODE_ENV=test).
+   */
+  readonly testOnlyStepVerifierAcceptsAll: boolean;
   /** A snarkjs child (setup, verification, beacon) running longer than this is killed. */
   readonly jobTimeoutSeconds: number;
   /** A failed job waits this long before its second try, twice as long before its third. */
@@ -189,6 +195,15 @@ function parseRateLimits(
     limits[group] = { perIp: Number(match[1]), perKey: Number(match[2]) };
   }
   return Object.freeze(limits);
+}
+
+/** A switch that weakens a safety check: only the test runner may turn it on, never a deployed process. */
+function testOnlySwitch(raw: string | undefined): boolean {
+  const on = onOff(raw, false, 'TEST_ONLY_STEP_VERIFIER_ACCEPTS_ALL');
+  if (on && process.env.NODE_ENV !== 'test') {
+    throw new Error('config: TEST_ONLY_STEP_VERIFIER_ACCEPTS_ALL is for tests only (NODE_ENV=test)');
+  }
+  return on;
 }
 
 function onOff(raw: string | undefined, fallback: boolean, name: string): boolean {
@@ -303,6 +318,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     shutdownGraceSeconds: integer(env.SHUTDOWN_GRACE_SECONDS, 5, 'shutdown grace', 1, 300),
     verifyConcurrency: integer(env.VERIFY_CONCURRENCY, 1, 'verify concurrency', 1, 64),
     crossCheckEvery: integer(env.CROSS_CHECK_EVERY, 10, 'cross-check interval', 1, 1_000_000),
+    testOnlyStepVerifierAcceptsAll: testOnlySwitch(env.TEST_ONLY_STEP_VERIFIER_ACCEPTS_ALL),
     jobTimeoutSeconds: integer(env.JOB_TIMEOUT_SECONDS, 3600, 'job timeout', 10, 7 * 86400),
     jobRetryDelayMs: integer(env.JOB_RETRY_DELAY_MS, 2000, 'job retry delay', 0, 3_600_000),
     jobLeaseSeconds: integer(env.JOB_LEASE_SECONDS, 30, 'job lease', 3, 3600),

@@ -42,6 +42,8 @@ export const errorCatalogue = {
   /** Another contribution was accepted on the circuit while this one was being verified. */
   CIRCUIT_MOVED_ON: 409,
   VERIFIER_ERROR: 500,
+  /** The step verifier accepted a zkey that snarkjs verifyFromInit refused: the circuit is halted (docs/VERIFIER.md). */
+  VERIFIER_DISAGREEMENT: 422,
   BAD_ATTESTATION: 422,
   BAD_COSIGNATURE: 422,
   /** An approval's signature does not verify for the caller's key over the request. */

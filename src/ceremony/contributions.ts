@@ -19,6 +19,7 @@ import { prepareStep, type StepOutcome, tapUpload, verifyContributionStep } from
 import { advanceTurns, endTurn, markTurnVerifying, readTurnState } from './turns.js';
 import type { ContributionView, Participant } from './types.js';
 import { claimUpload } from './upload-claims.js';
+import { haltOnDisagreementInTx } from './verifier-disagreement.js';
 
 /** A contribution adds one 407-byte record plus its name; anything much larger than the previous zkey is refused. */
 export const MAX_GROWTH_BYTES = 64 * 1024;
@@ -204,7 +205,9 @@ async function receiveForTurn(
   let contributionHash: string | undefined;
   try {
     contributionHash = await checkUpload(s, p, input.circuit, held, file, input);
-    if (streamed && !streamed.ok) throw new CeremonyError(streamed.code, streamed.message);
+    if (streamed && !streamed.ok && !s.config.testOnlyStepVerifierAcceptsAll) {
+      throw new CeremonyError(streamed.code, streamed.message);
+    }
     // Durable under its own name before the job that verifies it is committed.
     await s.store.place(file.path, s.store.uploadPath(id));
   } catch (err) {
@@ -393,6 +396,19 @@ export const verifyContributionJob: JobKind<VerifyPayload> = {
       );
       const stillHead =
         head?.contribution_index === c.idx - 1 && head.latest_zkey_sha256 === c.prev_zkey_sha256;
+      if (result.disagreement && stillHead) {
+        const { check, acceptedBy } = result.disagreement;
+        const d = { circuit: c.circuit_name, index: c.idx, zkeySha256: c.zkey_sha256, check, acceptedBy };
+        await haltOnDisagreementInTx(tx, s, c.ceremony_id, d);
+        await rejectInTx(
+          tx,
+          s,
+          ceremony,
+          now,
+          rejectionOf(c, 'VERIFIER_DISAGREEMENT', result.reason ?? check),
+        );
+        return;
+      }
       if (!result.ok || !stillHead) {
         await rejectInTx(
           tx,

@@ -21,6 +21,7 @@ import { enqueueJob, type JobContext, type JobKind } from './jobs.js';
 import { refuseWithoutApprovals } from './ownership.js';
 import type { Services } from './services.js';
 import type { CeremonyView } from './types.js';
+import { haltOnDisagreementInTx } from './verifier-disagreement.js';
 
 export interface FinalizeInput {
   beaconHex: string;
@@ -73,6 +74,13 @@ export async function requireFinalizable(tx: Queryable, ceremony: CeremonyRow, i
       `beacon ${earlier.beaconHex} (2^${earlier.iterationsExp}) is already applied to some circuits: finalize again with it`,
     );
   }
+  const [halted] = await tx.query<{ name: string }>(
+    'SELECT name FROM circuits WHERE ceremony_id = $1 AND halted_reason IS NOT NULL ORDER BY position LIMIT 1',
+    [ceremonyId],
+  );
+  // A halted circuit's latest zkey is in doubt: no beacon goes on top of it.
+  if (halted)
+    throw new CeremonyError('WRONG_STATE', `circuit '${halted.name}' is halted by a verifier disagreement`);
 }
 
 /**
@@ -175,11 +183,27 @@ async function finalizeCircuits(s: Services, id: string, job: JobContext): Promi
         out,
         { signal, timeoutMs },
       );
-      if (!check.ok)
+      if (!check.ok) {
+        // The zkey under the beacon passed the step checks: snarkjs refusing it now is a verifier disagreement.
+        await withCeremonyLock(s, id, async (tx) => {
+          await job.requireLease(tx);
+          const [head] = await tx.query<{ contribution_index: number }>(
+            'SELECT contribution_index FROM circuits WHERE ceremony_id = $1 AND name = $2',
+            [id, circuit.name],
+          );
+          await haltOnDisagreementInTx(tx, s, id, {
+            circuit: circuit.name,
+            index: head?.contribution_index ?? 0,
+            zkeySha256: circuit.latest_zkey_sha256,
+            check: 'zKey.verifyFromInit (final, after the beacon)',
+            acceptedBy: 'step',
+          });
+        });
         throw new CeremonyError(
-          'ZKEY_VERIFICATION_FAILED',
-          `the beacon zkey of '${circuit.name}' does not verify`,
+          'VERIFIER_DISAGREEMENT',
+          `the beacon zkey of '${circuit.name}' does not verify: the step verifier and snarkjs disagree`,
         );
+      }
       const info = await readZkeyInfo(out);
       const last = info.contributions.at(-1);
       if (last?.contributionHash !== applied.contributionHash)

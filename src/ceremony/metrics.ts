@@ -15,6 +15,7 @@ export interface Metrics {
   readonly transcriptEntries: Counter<'type'>;
   readonly jobsRunning: Gauge;
   readonly rejections: Counter<'reason'>;
+  readonly verifierDisagreements: Counter;
   readonly turnSeconds: Histogram<'outcome'>;
   readonly uploadBytes: Histogram<'kind'>;
   readonly uploadSeconds: Histogram<'kind'>;
@@ -63,6 +64,11 @@ export function createMetrics(): Metrics {
       registers,
     }),
     jobsRunning: new Gauge({ name: 'ceremony_jobs_running', help: 'Background jobs running', registers }),
+    verifierDisagreements: new Counter({
+      name: 'ceremony_verifier_disagreements_total',
+      help: 'zkeys the step verifier accepted and snarkjs verifyFromInit refused (each halts its circuit)',
+      registers,
+    }),
     rejections: new Counter({
       name: 'ceremony_rejections_total',
       help: 'Contributions rejected, by reason (an error code)',

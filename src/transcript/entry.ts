@@ -21,6 +21,7 @@ export const ENTRY_TYPES = [
   'ceremony.finalized',
   'log.restored',
   'log.key-rotated',
+  'verifier.disagreement',
 ] as const;
 
 export type EntryType = (typeof ENTRY_TYPES)[number];
