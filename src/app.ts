@@ -34,6 +34,7 @@ import type { App } from './http/types.js';
 import { openSigner, watchTokenKey } from './keys/open-signer.js';
 import { StepService } from './snark/step-verify/step-service.js';
 import { BlobStore } from './storage/blob-store.js';
+import { lockDataDir } from './storage/data-dir-lock.js';
 import { openBlobBackend } from './storage/open-blob-backend.js';
 import { type LogSigner, loadLogSigner } from './transcript/log-key.js';
 import { Publisher } from './transcript/publisher.js';
@@ -74,9 +75,17 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     http: { headersTimeout: config.headersTimeoutSeconds * 1000, connectionsCheckingInterval: 1000 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // A key in a token is checked before anything else: token away, wrong PIN, no such key or no CKM_EDDSA stop the
-  // start here, within seconds, naming the URI.
-  const logKey = config.logKey === undefined ? undefined : await openSigner(config.logKey);
+  // The embedded database breaks (`Aborted()`) or forks under a second process: refuse that one before all else.
+  const dirLock = config.databaseUrl === undefined ? await lockDataDir(config.dataDir) : undefined;
+  // A key in a token is checked next: token away, wrong PIN, no such key or no CKM_EDDSA stop the start here, within
+  // seconds, naming the URI.
+  const logKey =
+    config.logKey === undefined
+      ? undefined
+      : await openSigner(config.logKey).catch(async (err: unknown) => {
+          await dirLock?.release();
+          throw err;
+        });
   watchTokenKey(logKey, app.log);
   const db = await openDatabase({
     url: config.databaseUrl,
@@ -121,6 +130,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   } catch (err) {
     logKey?.close?.();
     await db.close();
+    await dirLock?.release();
     throw err;
   }
   const metrics = createMetrics();
@@ -252,6 +262,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     services.steps.verifier.stop();
     await publisher?.stop();
     await db.close();
+    await dirLock?.release();
     signer.key.close?.();
   });
   return { app, services, publisher, instanceId };

@@ -8,6 +8,7 @@ import {
   MAX_ITERATIONS_EXP,
   MIN_ITERATIONS_EXP,
 } from '../limits.js';
+import { requireDisplayText } from '../names.js';
 import {
   applyBeacon,
   exportSolidityVerifier,
@@ -37,6 +38,8 @@ export function checkFinalizeInput(input: FinalizeInput): FinalizeInput {
   const source = input.beaconSource.trim();
   if (source.length === 0 || source.length > MAX_BEACON_SOURCE_LENGTH)
     throw new CeremonyError('BAD_REQUEST', `beacon source must be 1-${MAX_BEACON_SOURCE_LENGTH} characters`);
+  // Shown by the auditor and the web page like names and titles: the same characters are refused.
+  requireDisplayText('beacon source', source);
   const exp = input.iterationsExp;
   if (!Number.isInteger(exp) || exp < MIN_ITERATIONS_EXP || exp > MAX_ITERATIONS_EXP) {
     throw new CeremonyError(

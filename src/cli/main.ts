@@ -10,6 +10,7 @@ import {
   MIN_TURN_TIMEOUT_SECONDS,
 } from '../limits.js';
 import { findUnsafeCharacter } from '../names.js';
+import { StartRefusedError } from '../storage/data-dir-lock.js';
 import {
   type Flags,
   formatHelp,
@@ -393,5 +394,6 @@ function reportFailure(out: CliOutput, err: unknown): number {
   const shown = err instanceof ApiError && err.status > 0 ? `${message} (${err.code})` : message;
   out.writeStderr(`ceremony: ${shown}\n`);
   if (out.json && !usage) out.writeStdout(`${JSON.stringify({ error: { code, message } })}\n`);
+  if (err instanceof StartRefusedError) return err.exitCode;
   return usage ? EXIT_USAGE : EXIT_FAILURE;
 }

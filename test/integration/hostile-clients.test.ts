@@ -108,6 +108,35 @@ describe('uploads a hostile turn holder cannot abuse', () => {
     );
     expect(statement.status).toBe(400);
     expect(statement.body.error.message).toContain('U+2066');
+    // Invalid UTF-8 is refused, not stored as U+FFFD.
+    const garbled = await call<{ error: { code: string; message: string } }>(
+      server.url,
+      'PUT',
+      contributionPath('stall'),
+      {
+        token,
+        body: Buffer.alloc(16),
+        headers: {
+          'content-type': 'application/octet-stream',
+          'x-ceremony-attestation': attestation,
+          'x-ceremony-statement': Buffer.from([0x49, 0x20, 0xff, 0xfe, 0x21]).toString('base64'),
+        },
+      },
+    );
+    expect(`${garbled.status} ${garbled.body.error.message}`).toBe(
+      '400 x-ceremony-statement must be base64 of UTF-8 text',
+    );
+    const beacon = await call<{ error: { code: string; message: string } }>(
+      server.url,
+      'POST',
+      '/v1/ceremonies/stall/finalize',
+      {
+        token: coordinatorToken,
+        json: { beaconHex: 'ab', beaconSource: 'drand round 1\u202E9999', iterationsExp: 10 },
+      },
+    );
+    expect(beacon.status).toBe(400);
+    expect(beacon.body.error.message).toContain('U+202E');
     expect(await size()).toBe(before);
   });
 

@@ -10,7 +10,12 @@ function decodeStatement(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(header))
     throw new CeremonyError('BAD_REQUEST', 'x-ceremony-statement must be base64');
-  return Buffer.from(header, 'base64').toString('utf8');
+  // Invalid UTF-8 is refused, not silently turned into U+FFFD: the transcript must hold what the participant wrote.
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(header, 'base64'));
+  } catch {
+    throw new CeremonyError('BAD_REQUEST', 'x-ceremony-statement must be base64 of UTF-8 text');
+  }
 }
 
 export const contributionUpload: Route = (app, s) =>
