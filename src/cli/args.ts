@@ -198,7 +198,8 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
   },
   verify: {
     usage:
-      'verify (--server URL --ceremony ID | --dir PATH [--server URL]) [--checkpoint FILE]... [--receipt FILE] [--log-key VKEY] [--full]',
+      'verify (--server URL --ceremony ID | --dir PATH [--server URL]) [--checkpoint FILE]... [--receipt FILE] [--log-key VKEY] ' +
+      '[--witness VKEY... [--witness-quorum K]] [--full]',
     options: {
       server: str,
       ceremony: str,
@@ -206,6 +207,8 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
       checkpoint: { type: 'string', multiple: true },
       receipt: str,
       'log-key': str,
+      witness: { type: 'string', multiple: true },
+      'witness-quorum': str,
       full: bool,
     },
     required: [],

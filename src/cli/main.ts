@@ -398,6 +398,8 @@ async function verify(flags: Flags, out: CliOutput): Promise<number> {
     checkpoint: stringList(flags, 'checkpoint'),
     receipt: optionalString(flags, 'receipt'),
     logKey: optionalString(flags, 'log-key'),
+    witnesses: stringList(flags, 'witness'),
+    witnessQuorum: integerFlag(flags, 'witness-quorum', undefined, 1, 64),
     full: flags.full === true,
     json: out.json,
   });

@@ -26,6 +26,7 @@ export const CHECK_NAMES = [
   'log.restores',
   'log.key-rotations',
   'cosignatures',
+  'witnesses',
   'contributions.chain',
   'contributions.attestations',
   ...FINAL_CHECKS,
@@ -73,6 +74,9 @@ export interface AuditOptions {
   onProgress?: (message: string) => void;
   /** The log's verifier key as the auditor got it out of band (`--log-key`); the published one must equal it. */
   logKey?: string;
+  /** Witness cosigner vkeys the auditor trusts (`--witness`) and how many must cosign (`--witness-quorum`). */
+  witnesses?: readonly string[];
+  witnessQuorum?: number;
 }
 
 /** A check's verdict before it gets its name. */
