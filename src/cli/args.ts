@@ -156,8 +156,16 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
   },
   contribute: {
     usage:
-      'contribute --server URL --key FILE --ceremony ID [--entropy TEXT | --entropy-file PATH|-] [--statement TEXT] [--name TEXT] [--receipt-dir ./receipts]',
-    options: { ...conn, entropy: str, 'entropy-file': str, statement: str, name: str, 'receipt-dir': str },
+      'contribute --server URL --key FILE --ceremony ID [--entropy TEXT | --entropy-file PATH|-] [--statement TEXT] [--name TEXT] [--receipt-dir ./receipts] [--witness-wait 60]',
+    options: {
+      ...conn,
+      entropy: str,
+      'entropy-file': str,
+      statement: str,
+      name: str,
+      'receipt-dir': str,
+      'witness-wait': str,
+    },
     required: ['server', 'key', 'ceremony'],
   },
   download: {

@@ -103,6 +103,7 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
         statement: statementFlag(flags),
         name: displayTextFlag(flags, 'name'),
         receiptDir,
+        witnessWaitSeconds: integerFlag(flags, 'witness-wait', 60, 0, 86_400),
         output: out,
       };
       const { runContribute } = await import('./commands/contribute.js');
