@@ -49,8 +49,8 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     required: [],
   },
   demo: {
-    usage: 'demo [--participants 3] [--dir DIR] [--keep] [--port 0]',
-    options: { participants: str, dir: str, keep: bool, port: str },
+    usage: 'demo [--participants 3] [--dir DIR] [--keep] [--port 0] [--witnesses 0]',
+    options: { participants: str, dir: str, keep: bool, port: str, witnesses: str },
     required: [],
   },
   keygen: {

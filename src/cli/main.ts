@@ -62,6 +62,7 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
         dir: optionalString(flags, 'dir'),
         keep: flags.keep === true,
         port: integerFlag(flags, 'port', 0, 0, 65535),
+        witnesses: integerFlag(flags, 'witnesses', 0, 0, 5),
       });
     }
     case 'verify':
