@@ -49,8 +49,8 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     required: [],
   },
   demo: {
-    usage: 'demo [--participants 3] [--dir DIR] [--keep] [--port 0]',
-    options: { participants: str, dir: str, keep: bool, port: str },
+    usage: 'demo [--participants 3] [--dir DIR] [--keep] [--port 0] [--witnesses 0]',
+    options: { participants: str, dir: str, keep: bool, port: str, witnesses: str },
     required: [],
   },
   keygen: {
@@ -173,8 +173,16 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
   },
   contribute: {
     usage:
-      'contribute --server URL --key FILE --ceremony ID [--entropy TEXT | --entropy-file PATH|-] [--statement TEXT] [--name TEXT] [--receipt-dir ./receipts]',
-    options: { ...conn, entropy: str, 'entropy-file': str, statement: str, name: str, 'receipt-dir': str },
+      'contribute --server URL --key FILE --ceremony ID [--entropy TEXT | --entropy-file PATH|-] [--statement TEXT] [--name TEXT] [--receipt-dir ./receipts] [--witness-wait 60]',
+    options: {
+      ...conn,
+      entropy: str,
+      'entropy-file': str,
+      statement: str,
+      name: str,
+      'receipt-dir': str,
+      'witness-wait': str,
+    },
     required: ['server', 'key', 'ceremony'],
   },
   download: {
@@ -215,7 +223,8 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
   },
   verify: {
     usage:
-      'verify (--server URL --ceremony ID | --dir PATH [--server URL]) [--checkpoint FILE]... [--receipt FILE]... [--log-key VKEY] [--full]',
+      'verify (--server URL --ceremony ID | --dir PATH [--server URL]) [--checkpoint FILE]... [--receipt FILE]... [--log-key VKEY] ' +
+      '[--witness VKEY... [--witness-quorum K]] [--full]',
     options: {
       server: str,
       ceremony: str,
@@ -223,6 +232,8 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
       checkpoint: { type: 'string', multiple: true },
       receipt: { type: 'string', multiple: true },
       'log-key': str,
+      witness: { type: 'string', multiple: true },
+      'witness-quorum': str,
       full: bool,
     },
     required: [],

@@ -104,6 +104,7 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
         statement: statementFlag(flags),
         name: nameFlag(flags),
         receiptDir,
+        witnessWaitSeconds: integerFlag(flags, 'witness-wait', 60, 0, 86_400),
         output: out,
       };
       const { runContribute } = await import('./commands/contribute.js');
@@ -381,6 +382,8 @@ async function verify(flags: Flags, out: CliOutput): Promise<number> {
     checkpoint: stringList(flags, 'checkpoint'),
     receipt: stringList(flags, 'receipt'),
     logKey: optionalString(flags, 'log-key'),
+    witnesses: stringList(flags, 'witness'),
+    witnessQuorum: integerFlag(flags, 'witness-quorum', undefined, 1, 64),
     full: flags.full === true,
     json: out.json,
   });

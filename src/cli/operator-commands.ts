@@ -20,6 +20,7 @@ export async function runOperatorCommand(name: string, flags: Flags, out: CliOut
         dir: optionalString(flags, 'dir'),
         keep: flags.keep === true,
         port: integerFlag(flags, 'port', 0, 0, 65535),
+        witnesses: integerFlag(flags, 'witnesses', 0, 0, 5),
       });
     }
     case 'restore': {

@@ -21,6 +21,7 @@ import {
   waitForTurn,
 } from './queue-wait.js';
 import { checkReceipt, cosignReceipt, saveReceipt } from './receipt.js';
+import { DEFAULT_WITNESS_WAIT_SECONDS, waitForWitnessQuorum } from './witness-wait.js';
 
 /** Everything the zkey producer needs for one turn. */
 export interface Turn {
@@ -57,6 +58,8 @@ export interface ParticipantFlowOptions {
   /** Extra advice appended to a rejection with this code (e.g. "download again"). */
   adviseOnRejection?: (code: string) => string | undefined;
   pollIntervalMs?: number;
+  /** How long to wait for the witness quorum on the receipt's checkpoint (`--witness-wait`); 0 skips. */
+  witnessWaitSeconds?: number;
 }
 
 export interface ContributionResult {
@@ -357,7 +360,7 @@ async function finishContribution(
     index: view.index,
     ...expected,
   });
-  const receiptPath = await saveReceipt(opts.receiptDir, view.receipt);
+  let receiptPath = await saveReceipt(opts.receiptDir, view.receipt);
   printNote(
     opts.output,
     `circuit ${circuit}: contribution #${view.index} accepted; receipt saved to ${receiptPath}`,
@@ -371,6 +374,20 @@ async function finishContribution(
       `warning: could not cosign the checkpoint of size ${checked.treeSize}: ${(err as Error).message}`,
     );
   }
+  const witnessed = await waitForWitnessQuorum({
+    client: ctx.client,
+    ceremonyPath: ctx.base,
+    treeSize: checked.treeSize,
+    checkpointBody: checked.checkpointBody,
+    waitSeconds: opts.witnessWaitSeconds ?? DEFAULT_WITNESS_WAIT_SECONDS,
+    output: opts.output,
+    pollIntervalMs: opts.pollIntervalMs,
+  }).catch((err: unknown) => {
+    printNote(opts.output, `warning: could not read the witness cosignatures: ${(err as Error).message}`);
+    return undefined;
+  });
+  if (witnessed !== undefined)
+    receiptPath = await saveReceipt(opts.receiptDir, { ...view.receipt, checkpoint: witnessed });
   return {
     circuit,
     index: view.index,

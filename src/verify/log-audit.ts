@@ -16,6 +16,7 @@ import {
 import { checkKeyRotations, type LogKeys, scheduleLogKeys } from './log-keys.js';
 import type { LogSource } from './sources.js';
 import { type AuditOptions, type CheckName, fail, type Verdict } from './types.js';
+import { checkWitnessQuorum, receiptCheckpointOf } from './witness-check.js';
 
 export interface LogAudit {
   ledger: Ledger;
@@ -46,7 +47,10 @@ export async function guarded(run: () => Verdict | Promise<Verdict>): Promise<Ve
 /** Runs the log checks on `source`; only an unreadable transcript throws. */
 export async function auditLog(
   source: LogSource,
-  options: Pick<AuditOptions, 'checkpoint' | 'logKey' | 'onProgress'> = {},
+  options: Pick<
+    AuditOptions,
+    'checkpoint' | 'logKey' | 'onProgress' | 'witnesses' | 'witnessQuorum' | 'receipt'
+  > = {},
 ): Promise<LogAudit> {
   if (!source || typeof source.readHead !== 'function')
     throw new TypeError('auditLog: source must be a LogSource');
@@ -86,6 +90,15 @@ export async function auditLog(
   const notes: [string, string][] = [...history].map(([size, note]) => [String(size), note]);
   if (head.checkpoint !== undefined) notes.push(['latest', head.checkpoint]);
   await run('cosignatures', () => checkCosignatures(ledger, notes, logKeys.current));
+  await run('witnesses', () =>
+    checkWitnessQuorum({
+      witnesses: options.witnesses ?? [],
+      quorum: options.witnessQuorum ?? (options.witnesses ?? []).length,
+      latest: head.checkpoint,
+      notes: history.values(),
+      receiptCheckpoint: receiptCheckpointOf(options.receipt),
+    }),
+  );
   await run('contributions.chain', () => checkChain(ledger.facts));
   await run('contributions.attestations', () => checkAttestations(ledger));
   return { ledger, results, logKey: logKeys.current, logKeys, checkpoint: head.checkpoint, readProof };

@@ -27,6 +27,7 @@ export const CHECK_NAMES = [
   'log.key-rotations',
   'approvals',
   'cosignatures',
+  'witnesses',
   'contributions.chain',
   'contributions.attestations',
   ...FINAL_CHECKS,
@@ -74,6 +75,9 @@ export interface AuditOptions {
   onProgress?: (message: string) => void;
   /** The log's verifier key as the auditor got it out of band (`--log-key`); the published one must equal it. */
   logKey?: string;
+  /** Witness cosigner vkeys the auditor trusts (`--witness`) and how many must cosign (`--witness-quorum`). */
+  witnesses?: readonly string[];
+  witnessQuorum?: number;
 }
 
 /** A check's verdict before it gets its name. */

@@ -139,7 +139,7 @@ describe('ceremony verify on a real finished ceremony', () => {
     expect(code).toBe(0);
     expect(output.stdout().trim().split('\n')).toHaveLength(1);
     const skipped = report.checks.filter((c) => c.status === 'skip').map((c) => c.name);
-    expect(skipped).toEqual(['checkpoint.older', 'receipt', 'intermediate.zkeys']);
+    expect(skipped).toEqual(['checkpoint.older', 'witnesses', 'receipt', 'intermediate.zkeys']);
     expect(check(report, 'cosignatures').status).toBe('pass');
     expect(report.contributions.map((c) => [c.name, c.participantId, c.circuit, c.index])).toEqual(
       done.participants.map((p, i) => [p.name, p.participantId, CIRCUIT, i + 1]),
@@ -159,7 +159,7 @@ describe('ceremony verify on a real finished ceremony', () => {
     expect(text).toMatch(/^SKIP {2}intermediate\.zkeys — /m);
     expect(text).toMatch(/^alice +p1 +mulchain +1 +[0-9a-f]{16}…$/m);
     expect(text.trimEnd().split('\n').at(-1)).toMatch(
-      /^VERIFIED: ceremony audited: 16 checks passed, 3 skipped/,
+      /^VERIFIED: ceremony audited: 16 checks passed, 4 skipped/,
     );
     expect(output.stderr()).toBe('');
   });

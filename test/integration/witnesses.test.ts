@@ -6,11 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as admin from '../../src/cli/commands/admin.js';
+import { runVerify } from '../../src/cli/commands/verify.js';
 import { startWitness } from '../../src/cli/commands/witness.js';
+import { createMemoryOutput } from '../../src/cli/output.js';
 import { generateKeyPair, keyPairFromSecret, writeKeyFile } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/crypto/hex.js';
 import { encodeVerifierKey, parseCheckpoint, parseNote } from '../../src/transcript/note.js';
-import { findCosignature, parseCosignerKey } from '../../src/witness/cosigner-key.js';
+import { encodeCosignerKey, findCosignature, parseCosignerKey } from '../../src/witness/cosigner-key.js';
 import { call } from '../helpers/api.js';
 import { setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
 import { writeLogKeyFile } from '../helpers/log-key-file.js';
@@ -165,6 +167,62 @@ describe('witnesses cosign the log', () => {
     expect(String(caughtUp.body)).toMatch(/ceremony_witness_lag_entries\{ceremony="witnessed"\} 0/);
   });
 
+  it('verify --witness … --witness-quorum K passes with K cosignatures, names each witness, and fails while one is missing', async () => {
+    const audit = async (quorum: number, keys = witnesses.map((w) => w?.vkey ?? '')) => {
+      const output = createMemoryOutput(true);
+      await runVerify({
+        server: server.url,
+        ceremony: ceremony.id,
+        witnesses: keys,
+        witnessQuorum: quorum,
+        full: false,
+        json: true,
+        output,
+      });
+      const report = JSON.parse(output.stdout()) as {
+        checks: { name: string; status: string; detail: string }[];
+      };
+      return report.checks.find((c) => c.name === 'witnesses');
+    };
+    await waitFor(
+      'both on the newest checkpoint',
+      () => checkpoint(server),
+      (n) => cosigners(n).length === 2,
+    );
+    const both = await audit(2);
+    expect(both?.status).toBe('pass');
+    expect(both?.detail).toMatch(
+      /witness\.test\/w0 cosigned up to size \d+, witness\.test\/w1 cosigned up to size \d+/,
+    );
+    // A third listed witness that never cosigned: quorum 3 fails and says which one.
+    const stranger = encodeCosignerKey('witness.test/absent', generateKeyPair().publicKey);
+    const three = await audit(3, [...witnesses.map((w) => w?.vkey ?? ''), stranger]);
+    expect(three?.status).toBe('fail');
+    expect(three?.detail).toMatch(/has 2 of 3 witness cosignatures.*witness\.test\/absent cosigned nothing/);
+    // w1 down, a new entry: the latest checkpoint lacks w1's cosignature until it is back.
+    const down = witnesses[1] as Running;
+    const port = Number(new URL(down.url).port);
+    await down.close();
+    witnesses[1] = undefined;
+    const keys = [witnesses[0]?.vkey ?? '', down.vkey];
+    await addParticipant(server, ceremony, 'late-4');
+    await waitFor(
+      'w0 on the new checkpoint',
+      () => checkpoint(server),
+      (n) => cosigners(n).includes('witness.test/w0'),
+    );
+    expect((await audit(2, keys))?.status).toBe('fail');
+    expect((await audit(1, keys))?.status).toBe('pass');
+    await runWitness(1, port);
+    await addParticipant(server, ceremony, 'late-5');
+    await waitFor(
+      'w1 back on the newest checkpoint',
+      () => checkpoint(server),
+      (n) => cosigners(n).length === 2,
+    );
+    expect((await audit(2))?.status).toBe('pass');
+  });
+
   it('a second coordinator with the same log key that shows another log (rolled back, or split) is refused and says so', async () => {
     const other = await startTestServer({
       env: {
@@ -176,27 +234,41 @@ describe('witnesses cosign the log', () => {
       },
     });
     try {
-      type Ready = { witnesses: { refusals: { witness: string; reason: string }[] } };
+      type Ready = { witnesses: { refusals: { ceremony: string; reason: string }[] } };
       const readiness = async () => (await call<Ready>(other.url, 'GET', '/readyz')).body;
-      // A log of the same origin with fewer entries (a restore from an old backup): the witnesses hold more.
-      const rolledBack = await setupCeremony(other, {
-        id: 'witnessed',
-        circuits: [],
-        participants: 0,
-        open: false,
-      });
-      const ready = await waitFor('refusals', readiness, (b) => b.witnesses.refusals.length === 2);
-      expect(ready.witnesses.refusals[0]?.reason).toMatch(/rolled back/);
-      // Grown past what the witnesses hold, on another history (a split view): the proof from their size fails.
-      for (let i = 0; i < 8; i++) await addParticipant(other, rolledBack, `split-${i}`);
-      await waitFor('422 refusals', readiness, (b) =>
-        b.witnesses.refusals.every((r) => /422/.test(r.reason)),
+      const refusalsOf = (b: Ready, id: string) => b.witnesses.refusals.filter((r) => r.ceremony === id);
+      // On the first coordinator, a short log 'split' that both witnesses cosign.
+      const split = await setupCeremony(server, { id: 'split', circuits: [], participants: 0, open: false });
+      const splitHead = await waitFor(
+        'split cosigned',
+        () => call(server.url, 'GET', '/v1/ceremonies/split/checkpoint').then((a) => String(a.body)),
+        (n) => cosigners(n).length === 2,
       );
+      void split;
+      // The second shows 'witnessed' shorter than the witnesses hold (a restore from an old backup) …
+      await setupCeremony(other, { id: 'witnessed', circuits: [], participants: 0, open: false });
+      // … and 'split' longer, on another history (a split view under one log key): the proof from their size fails.
+      await setupCeremony(other, { id: 'split', circuits: [], participants: 3, open: false });
+      const splitSize = parseCheckpoint(parseNote(splitHead).body).size;
+      const otherSplit = String((await call(other.url, 'GET', '/v1/ceremonies/split/checkpoint')).body);
+      expect(parseCheckpoint(parseNote(otherSplit).body).size).toBeGreaterThan(splitSize);
+      const ready = await waitFor(
+        'refusals',
+        readiness,
+        (b) => refusalsOf(b, 'witnessed').length === 2 && refusalsOf(b, 'split').length === 2,
+      );
+      expect(refusalsOf(ready, 'witnessed')[0]?.reason).toMatch(
+        /holds size \d+, more than this log's \d+: the log was rolled back/,
+      );
+      expect(refusalsOf(ready, 'split')[0]?.reason).toMatch(/answered 422/);
       const metrics = String((await call(other.url, 'GET', '/metrics')).body);
       expect(metrics).toMatch(/ceremony_witness_refusals_total\{witness="witness.test\/w0"\} [1-9]/);
       // Neither witness cosigned the other log, and each kept evidence of what it was shown.
       const shown = String((await call(other.url, 'GET', '/v1/ceremonies/witnessed/checkpoint')).body);
       expect(cosigners(shown)).toEqual([]);
+      expect(
+        cosigners(String((await call(other.url, 'GET', '/v1/ceremonies/split/checkpoint')).body)),
+      ).toEqual([]);
       const evidence = await (await fetch(`${witnesses[0]?.url}/evidence`)).text();
       expect(evidence).toContain('"status":422');
     } finally {

@@ -17,6 +17,9 @@ export interface VerifyOptions {
   receipt?: string | readonly string[];
   /** The log's verifier key, obtained out of band, to pin instead of trusting the published one. */
   logKey?: string;
+  /** Witness cosigner vkeys (`--witness`) and the quorum of them the checkpoints need (default: all). */
+  witnesses?: readonly string[];
+  witnessQuorum?: number;
   full: boolean;
   json: boolean;
   /** Where to print; the process's stdout and stderr by default. */
@@ -56,6 +59,8 @@ export async function runVerify(opts: VerifyOptions): Promise<number> {
       receipt,
       full: opts.full === true,
       ...(opts.logKey === undefined ? {} : { logKey: opts.logKey }),
+      ...(opts.witnesses === undefined ? {} : { witnesses: opts.witnesses }),
+      ...(opts.witnessQuorum === undefined ? {} : { witnessQuorum: opts.witnessQuorum }),
       onProgress: (message) => spinner?.setLabel(message),
     });
   } finally {
