@@ -37,6 +37,7 @@ import { openBlobBackend } from './storage/open-blob-backend.js';
 import { type LogSigner, loadLogSigner } from './transcript/log-key.js';
 import { Publisher } from './transcript/publisher.js';
 import { hasSignedLogs, requireLogKeyInForce } from './transcript/rotate-log-key.js';
+import { PartialUploads } from './uploads/partial-uploads.js';
 
 export interface BuiltApp {
   app: App;
@@ -142,6 +143,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
       settle: async (id) => publisher?.settle(id),
     },
     steps: { verifier: new StepService() },
+    uploads: new PartialUploads(config.dataDir),
     clock: () => new Date(),
     log: app.log as Services['log'],
     events: {

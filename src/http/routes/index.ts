@@ -22,6 +22,7 @@ import { circuitRetry } from './circuit-retry.js';
 import { circuitsAdd } from './circuits-add.js';
 import { contributionGet } from './contribution-get.js';
 import { contributionUpload } from './contribution-upload.js';
+import { contributionUploadOffset } from './contribution-upload-offset.js';
 import { coordinatorsAdd } from './coordinators-add.js';
 import { cosignatureAdd } from './cosignature-add.js';
 import { heartbeatPost } from './heartbeat.js';
@@ -67,6 +68,7 @@ export const routes: Route[] = [
   meGet,
   heartbeatPost,
   contributionUpload,
+  contributionUploadOffset,
   contributionGet,
   cosignatureAdd,
   transcriptGet,
