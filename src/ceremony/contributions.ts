@@ -172,9 +172,10 @@ export async function receiveContribution(
   }
   if (input.statement !== undefined) requireDisplayText('statement', input.statement, true);
   const held = await requireHeldTurn(s, p, input.circuit);
-  // The turn's holder back on a new connection takes over at once from their upload still streaming here (its
+  // The turn's holder resuming on a new connection takes over at once from their upload still streaming here (its
   // connection is most likely dead); one streaming in another API process holds its claim until the claim expires.
-  await s.uploads.cutInFlight(held.turnId);
+  // A fresh upload (no offset) does not: a second one while the first streams is refused, as before.
+  if (input.offset !== undefined) await s.uploads.cutInFlight(held.turnId);
   // One upload per turn: a holder opening many at once would multiply disk use and pin connections.
   const claim = await claimUpload(
     s,

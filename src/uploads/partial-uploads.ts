@@ -80,9 +80,11 @@ export class PartialUploads {
 
   track(turnId: number, running: InFlight): void {
     this.inFlight.set(turnId, running);
-    running.done.finally(() => {
+    const forget = () => {
       if (this.inFlight.get(turnId) === running) this.inFlight.delete(turnId);
-    });
+    };
+    // The caller awaits `done` and handles its failure; this branch only cleans up.
+    running.done.then(forget, forget);
   }
 
   /**

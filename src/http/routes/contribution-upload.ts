@@ -13,6 +13,10 @@ function decodeStatement(header: string | undefined): string | undefined {
   return Buffer.from(header, 'base64').toString('utf8');
 }
 
+function offsetOf(header: string | undefined): number | undefined {
+  return header === undefined ? undefined : Number(header);
+}
+
 export const contributionUpload: Route = (app, s) =>
   app.put(
     '/v1/ceremonies/:id/circuits/:name/contribution',
@@ -40,7 +44,7 @@ export const contributionUpload: Route = (app, s) =>
         contentLength: length === undefined ? undefined : Number(length),
         attestation: request.headers['x-ceremony-attestation'],
         statement: decodeStatement(request.headers['x-ceremony-statement']),
-        offset: Number(request.headers['x-ceremony-upload-offset'] ?? 0),
+        offset: offsetOf(request.headers['x-ceremony-upload-offset']),
       });
       return reply.status(202).send(view);
     },
