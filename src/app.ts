@@ -40,6 +40,7 @@ import { type LogSigner, loadLogSigner } from './transcript/log-key.js';
 import { Publisher } from './transcript/publisher.js';
 import { hasSignedLogs, requireLogKeyInForce } from './transcript/rotate-log-key.js';
 import { queueWitnessJob, witnessCosignJob } from './witness/cosign-job.js';
+import { PartialUploads } from './uploads/partial-uploads.js';
 
 export interface BuiltApp {
   app: App;
@@ -163,6 +164,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
       settle: async (id) => publisher?.settle(id),
     },
     steps: { verifier: new StepService() },
+    uploads: new PartialUploads(config.dataDir),
     clock: () => new Date(),
     log: app.log as Services['log'],
     events: {

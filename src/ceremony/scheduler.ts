@@ -2,6 +2,7 @@
 // holder of the scheduler lock (docs/SCALING.md); turns stay serialized per ceremony by its row lock regardless.
 
 import { queueLaggingWitnessJobs } from '../witness/cosign-job.js';
+import { dropEndedUploads } from '../uploads/upload-offset.js';
 import { purgeExpiredCredentials } from './auth.js';
 import { tickQueues } from './queue.js';
 import type { Services } from './services.js';
@@ -32,6 +33,8 @@ export function createScheduler(s: Services, onError: (err: unknown) => void): S
       everyMinute || ticks === 1 ? queueLaggingWitnessJobs(s) : undefined,
       everyMinute ? purgeExpiredUploadClaims(s) : undefined,
       everyMinute ? s.store.sweepStaleParts() : undefined,
+      // A cut upload is kept for a resume only while its turn lasts.
+      everyMinute ? dropEndedUploads(s) : undefined,
       // PGlite has no autovacuum: without fresh statistics its planner walks every turn instead of using an index.
       everyMinute && s.db.kind === 'pglite'
         ? s.db.exec('ANALYZE turns, participants, contributions')

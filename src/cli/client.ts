@@ -265,19 +265,27 @@ export class CoordinatorClient {
     return { body: response, etag };
   }
 
-  /** Streams a file as the request body (default PUT) and returns the parsed JSON answer. */
+  /**
+   * Streams a file as the request body (default PUT) and returns the parsed JSON answer; from byte `offset` on
+   * when given (a resumed upload: `x-ceremony-upload-offset`).
+   */
   async uploadFile<T>(
     url: string,
     path: string,
     headers: Record<string, string> = {},
     onProgress?: ProgressCallback,
     method = 'PUT',
+    offset?: number,
   ): Promise<T> {
     const { size } = await stat(path);
-    let answer = await this.streamUpload(this.apiUrl(url), path, size, headers, method, onProgress);
+    if (offset !== undefined && (!Number.isSafeInteger(offset) || offset < 0 || offset > size))
+      throw new RangeError(`uploadFile: offset must be an integer from 0 to ${size}, got ${offset}`);
+    const sent = offset === undefined ? headers : { ...headers, 'x-ceremony-upload-offset': String(offset) };
+    const stream = () => this.streamUpload(this.apiUrl(url), path, size, sent, method, onProgress, offset ?? 0);
+    let answer = await stream();
     if (answer.status === 401 && this.keys !== undefined) {
       await this.login(this.keys);
-      answer = await this.streamUpload(this.apiUrl(url), path, size, headers, method, onProgress);
+      answer = await stream();
     }
     if (answer.status < 200 || answer.status >= 300) throw toApiError(answer.status, answer.body);
     return JSON.parse(answer.body) as T;
@@ -395,19 +403,20 @@ export class CoordinatorClient {
     size: number,
     headers: Record<string, string>,
     method: string,
-    onProgress?: ProgressCallback,
+    onProgress: ProgressCallback | undefined,
+    offset: number,
   ): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const target = new URL(url);
       const requestHeaders: Record<string, string> = {
         ...headers,
         'content-type': 'application/octet-stream',
-        'content-length': String(size),
+        'content-length': String(size - offset),
       };
       if (this.token !== undefined) requestHeaders.authorization = `Bearer ${this.token}`;
       const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
       // 1 MiB reads: fewer, larger socket writes than the default 64 KiB.
-      const file = createReadStream(path, { highWaterMark: 1 << 20 });
+      const file = createReadStream(path, { highWaterMark: 1 << 20, start: offset });
       let answered = false;
       const req = send(target, { method, headers: requestHeaders }, (res: IncomingMessage) => {
         // The server may answer (e.g. 409 not your turn) before reading the whole body.
@@ -424,7 +433,7 @@ export class CoordinatorClient {
       req.on('error', (err) => {
         if (!answered) reject(transportError(url, err));
       });
-      let sent = 0;
+      let sent = offset;
       file.on('data', (chunk) => {
         sent += chunk.length;
         onProgress?.(sent, size);

@@ -254,13 +254,25 @@ async function inspectZkey(ctx: FlowContext, turn: Turn, zkeyPath: string) {
 // Uploads tried in one turn when the connection keeps breaking before the server answers.
 const MAX_UPLOAD_ATTEMPTS = 5;
 
-/** Uploads; when the connection broke, asks what became of it: filed (wait for it) or not (upload again). */
+/** A cut upload (or one the server still holds, or a resume from the wrong byte) goes on from the server's bytes. */
+function isResumable(err: unknown): err is ApiError {
+  return (
+    isTransient(err) ||
+    (err instanceof ApiError && (err.code === 'UPLOAD_IN_PROGRESS' || err.code === 'UPLOAD_OFFSET_MISMATCH'))
+  );
+}
+
+/**
+ * Uploads; when the connection broke, asks what became of it: filed (wait for it) or not (resume from the bytes the
+ * server holds, taking over its claim). Attempts that moved the upload on do not count against the limit.
+ */
 async function submitUntilFiled(ctx: FlowContext, turn: Turn, zkeyPath: string, attestation: string) {
+  let offset: number | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await submitContribution(ctx, turn, zkeyPath, attestation);
+      return await submitContribution(ctx, turn, zkeyPath, attestation, offset);
     } catch (err) {
-      if (!isTransient(err) || attempt >= MAX_UPLOAD_ATTEMPTS) throw err;
+      if (!isResumable(err) || attempt >= MAX_UPLOAD_ATTEMPTS) throw err;
       const status = await pollThroughOutages<ParticipantStatus>(
         ctx.client,
         `${ctx.base}/me`,
@@ -269,9 +281,14 @@ async function submitUntilFiled(ctx: FlowContext, turn: Turn, zkeyPath: string, 
       const mine = status.circuits.find((c) => c.circuit === turn.circuit);
       if (mine?.state === 'verifying' && mine.contributionId !== null) return mine.contributionId;
       if (mine?.state !== 'active' || mine.latestIndex !== turn.latestIndex) throw err;
+      const held = await ctx.client.getJson<{ offset: number }>(
+        `${ctx.base}/circuits/${encodeURIComponent(turn.circuit)}/contribution/upload`,
+      );
+      if (offset === undefined || held.offset > offset) attempt = 0;
+      offset = held.offset;
       printNote(
         ctx.opts.output,
-        `circuit ${turn.circuit}: the upload did not reach the server (${err.message}); uploading again`,
+        `circuit ${turn.circuit}: the upload was cut (${err.message}); resuming from byte ${offset}`,
       );
     }
   }
@@ -282,6 +299,7 @@ async function submitContribution(
   turn: Turn,
   zkeyPath: string,
   attestation: string,
+  offset: number | undefined,
 ): Promise<string> {
   const { opts } = ctx;
   const headers: Record<string, string> = { 'x-ceremony-attestation': attestation };
@@ -295,6 +313,8 @@ async function submitContribution(
       zkeyPath,
       headers,
       (done, total) => bar.update(done, total),
+      'PUT',
+      offset,
     );
     if (answer.index !== turn.index)
       throw new Error(`the server filed the upload as #${answer.index}, expected #${turn.index}`);

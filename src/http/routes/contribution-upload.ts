@@ -18,6 +18,10 @@ function decodeStatement(header: string | undefined): string | undefined {
   }
 }
 
+function offsetOf(header: string | undefined): number | undefined {
+  return header === undefined ? undefined : Number(header);
+}
+
 export const contributionUpload: Route = (app, s) =>
   app.put(
     '/v1/ceremonies/:id/circuits/:name/contribution',
@@ -30,6 +34,8 @@ export const contributionUpload: Route = (app, s) =>
         headers: Type.Object({
           'x-ceremony-attestation': Hex64,
           'x-ceremony-statement': Type.Optional(Type.String()),
+          // Resuming a cut upload: the body is the file from this byte on (GET …/contribution/upload says where).
+          'x-ceremony-upload-offset': Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),
         }),
         response: { 202: ContributionView, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody },
       },
@@ -43,6 +49,7 @@ export const contributionUpload: Route = (app, s) =>
         contentLength: length === undefined ? undefined : Number(length),
         attestation: request.headers['x-ceremony-attestation'],
         statement: decodeStatement(request.headers['x-ceremony-statement']),
+        offset: offsetOf(request.headers['x-ceremony-upload-offset']),
       });
       return reply.status(202).send(view);
     },

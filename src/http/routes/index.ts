@@ -28,6 +28,7 @@ import { cliFileGet } from './cli-file-get.js';
 import { contributionGet } from './contribution-get.js';
 import { contributionUpload } from './contribution-upload.js';
 import { coordinatorRemove } from './coordinator-remove.js';
+import { contributionUploadOffset } from './contribution-upload-offset.js';
 import { coordinatorsAdd } from './coordinators-add.js';
 import { cosignatureAdd } from './cosignature-add.js';
 import { heartbeatPost } from './heartbeat.js';
@@ -83,6 +84,7 @@ export const routes: Route[] = [
   meGet,
   heartbeatPost,
   contributionUpload,
+  contributionUploadOffset,
   contributionGet,
   cosignatureAdd,
   transcriptGet,
