@@ -15,6 +15,7 @@ import { enqueueJob, type JobKind } from './jobs.js';
 import { measureUpload } from './metrics.js';
 import { buildReceipt } from './receipts.js';
 import type { Services } from './services.js';
+import { watchRevocation } from './standing.js';
 import { prepareStep, type StepOutcome, tapUpload, verifyContributionStep } from './streamed-step.js';
 import { advanceTurns, endTurn, markTurnVerifying, readTurnState } from './turns.js';
 import type { ContributionView, Participant } from './types.js';
@@ -178,6 +179,7 @@ async function receiveForTurn(
     throw new CeremonyError('PAYLOAD_TOO_LARGE', `a contribution to this zkey is at most ${maxBytes} bytes`);
   }
   const tap = await tapUpload(s, held.prevZkeySha256);
+  const revocation = watchRevocation(s, p);
   let file: StoredFile;
   try {
     file = await measureUpload(
@@ -192,11 +194,14 @@ async function receiveForTurn(
             : new Date(Date.now() + held.deadline.getTime() - s.clock().getTime()),
         expectedBytes: input.contentLength,
         observe: tap.onChunk,
+        signal: revocation.signal,
       }),
     );
   } catch (err) {
     tap.drop();
     throw err;
+  } finally {
+    revocation.stop();
   }
   const streamed = await tap.verdict();
   const id = randomBytes(12).toString('hex');

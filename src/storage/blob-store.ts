@@ -29,6 +29,8 @@ export interface BlobStoreOptions {
 export type ReceiveLimits = Omit<IntakeLimits, 'idleMs'> & {
   /** Sees every chunk in order (the streaming verifier); the body is read no faster than it takes them. */
   observe?: ((chunk: Uint8Array) => Promise<void>) | undefined;
+  /** Cuts the stream (temp file removed) with the signal's reason, e.g. the sender's key was revoked meanwhile. */
+  signal?: AbortSignal | undefined;
 };
 
 // A received file waits only seconds for its checks before it is renamed; one this old belongs to no request.
@@ -152,6 +154,9 @@ export class BlobStore {
     const path = join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
     const controller = new AbortController();
     const watchdog = armWatchdog(controller, this.options.idleMs, limits.deadline);
+    const cut = () => controller.abort(limits.signal?.reason);
+    if (limits.signal?.aborted) cut();
+    limits.signal?.addEventListener('abort', cut, { once: true });
     const limiter = new HashingLimiter(limits.maxBytes, watchdog.touch, limits.observe);
     const done = (async () => {
       try {
@@ -167,6 +172,7 @@ export class BlobStore {
         throw controller.signal.aborted ? controller.signal.reason : describeWriteError(err);
       } finally {
         watchdog.stop();
+        limits.signal?.removeEventListener('abort', cut);
         this.inFlight.delete(path);
       }
     })();
