@@ -192,4 +192,19 @@ describe('approvals check', () => {
     ];
     expect(verdict(single)).toMatchObject({ status: 'pass' });
   });
+
+  it('signs the prefix and the RFC 8785 JSON of {ceremony, action, arguments}, members sorted', () => {
+    const bytes = approvalMessage({
+      ceremony: 'zk-2024',
+      action: 'finalize',
+      arguments: { iterationsExp: 10, beaconSource: 'drand 1', beaconHex: 'ab' },
+    });
+    expect(new TextDecoder().decode(bytes)).toBe(
+      'ceremony-approval/v1\n{"action":"finalize","arguments":{"beaconHex":"ab","beaconSource":"drand 1",' +
+        '"iterationsExp":10},"ceremony":"zk-2024"}',
+    );
+    expect(() =>
+      approvalMessage({ ceremony: 'zk-2024', action: 'finalize', arguments: { beaconHex: 'AB' } as never }),
+    ).toThrow(/approvalMessage: arguments must hold exactly/);
+  });
 });
