@@ -207,4 +207,21 @@ describe('approvals check', () => {
       approvalMessage({ ceremony: 'zk-2024', action: 'finalize', arguments: { beaconHex: 'AB' } as never }),
     ).toThrow(/approvalMessage: arguments must hold exactly/);
   });
+
+  it("ends a removed coordinator's role in the facts the key rotation check reads", () => {
+    const ledger = readLedger(
+      transcript([
+        ...start,
+        approval(alice, 'remove-coordinator', { publicKey: hex(bob) }),
+        approval(bob, 'remove-coordinator', { publicKey: hex(bob) }),
+        ['coordinator.removed', { publicKey: hex(bob), approvals: [3, 4] }],
+      ]),
+      ID,
+    );
+    expect(ledger.facts.coordinators).toEqual([
+      { seq: 0, publicKey: hex(alice) },
+      { seq: 1, publicKey: hex(bob), removedSeq: 5 },
+    ]);
+    expect(ledger.facts.malformed).toEqual([]);
+  });
 });
