@@ -16,6 +16,7 @@ import { enqueueJob, type JobKind } from './jobs.js';
 import { measureUpload } from './metrics.js';
 import { buildReceipt } from './receipts.js';
 import type { Services } from './services.js';
+import { watchRevocation } from './standing.js';
 import { prepareStep, type StepOutcome, tapUpload, verifyContributionStep } from './streamed-step.js';
 import { advanceTurns, endTurn, markTurnVerifying, readTurnState } from './turns.js';
 import type { ContributionView, Participant } from './types.js';
@@ -220,6 +221,7 @@ async function receiveForTurn(
   }
   const tail = new TailKeeper(offset);
   const check = tap;
+  const revocation = watchRevocation(s, p);
   let file: StoredFile;
   try {
     file = await measureUpload(
@@ -238,7 +240,7 @@ async function receiveForTurn(
           await check.onChunk(chunk);
         },
         resume: { path: s.uploads.pathOf(held.turnId) },
-        signal,
+        signal: AbortSignal.any([signal, revocation.signal]),
       }),
     );
   } catch (err) {
@@ -251,6 +253,8 @@ async function receiveForTurn(
       await s.uploads.drop(held.turnId);
     } else await s.uploads.keepCut(held.turnId, tap, tail);
     throw err;
+  } finally {
+    revocation.stop();
   }
   const streamed = await tap.verdict();
   const id = randomBytes(12).toString('hex');

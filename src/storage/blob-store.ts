@@ -35,7 +35,10 @@ export type ReceiveLimits = Omit<IntakeLimits, 'idleMs'> & {
    * is kept when the stream fails. `maxBytes` and the result's size and hash count the whole file.
    */
   resume?: { path: string } | undefined;
-  /** Cuts the stream from outside (its participant came back on a new connection). */
+  /**
+   * Cuts the stream from outside, with the signal's reason: its participant came back on a new connection, or the
+   * sender's key was revoked meanwhile.
+   */
   signal?: AbortSignal | undefined;
 };
 
@@ -169,6 +172,7 @@ export class BlobStore {
     const controller = new AbortController();
     const watchdog = armWatchdog(controller, this.options.idleMs, limits.deadline);
     const outside = limits.signal;
+    if (outside?.aborted) controller.abort(outside.reason);
     outside?.addEventListener('abort', () => controller.abort(outside.reason), { once: true });
     const limiter = new HashingLimiter(limits.maxBytes - held, watchdog.touch, limits.observe);
     // The hash of what arrived before the cut is read back from disk: a hash's state does not outlive its process.
@@ -188,6 +192,7 @@ export class BlobStore {
         throw controller.signal.aborted ? controller.signal.reason : describeWriteError(err);
       } finally {
         watchdog.stop();
+        limits.signal?.removeEventListener('abort', cut);
         this.inFlight.delete(path);
       }
     })();

@@ -8,12 +8,14 @@ import { approvalMessage } from '../../src/approvals/approval-message.js';
 import * as admin from '../../src/cli/commands/admin.js';
 import { listPending, withdrawRequest } from '../../src/cli/commands/admin-approvals.js';
 import { runRemedy } from '../../src/cli/commands/admin-remedies.js';
+import { runVerify } from '../../src/cli/commands/verify.js';
 import { createMemoryOutput } from '../../src/cli/output.js';
 import { generateKeyPair, type KeyPair, sign, writeKeyFile } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/crypto/hex.js';
 import { canonicalize } from '../../src/transcript/canonical-json.js';
 import { decodeEntryLine, type TranscriptEntry } from '../../src/transcript/entry.js';
 import { call, loginAs } from '../helpers/api.js';
+import { affine } from '../helpers/ceremony.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 describe('M-of-N approvals', () => {
@@ -196,4 +198,45 @@ describe('M-of-N approvals', () => {
     ).rejects.toThrow(/fewer than the 2 approvals/);
     expect((await entries('quorum')).length).toBe(log.length);
   });
+
+  it('finalizes when two coordinators signed the same beacon, and ceremony verify checks the approvals', async () => {
+    await admin.createCeremony({
+      ...opts('alice', 'sealed'),
+      title: 'Sealed by two',
+      approvals: 2,
+      coCoordinators: [hex(keys.bob)],
+    });
+    await admin.addCircuit({ ...opts('alice', 'sealed'), ...affine });
+    await admin.openCeremony(opts('alice', 'sealed'));
+    const beacon = { beaconHex: 'ab'.repeat(32), beaconSource: 'block 1', iterationsExp: 10 };
+    const first = await admin.finalizeCeremony({ ...opts('alice', 'sealed'), ...beacon });
+    expect(first).toMatchObject({ pending: true, approvals: 1, required: 2 });
+    expect((await call(server.url, 'GET', '/v1/ceremonies/sealed')).body.state).toBe('open');
+    // Another beacon is another request: it does not complete the first.
+    const other = await admin.finalizeCeremony({
+      ...opts('bob', 'sealed'),
+      ...beacon,
+      beaconHex: 'cd'.repeat(32),
+    });
+    expect(other).toMatchObject({ pending: true, approvals: 1 });
+    const done = await admin.finalizeCeremony({ ...opts('bob', 'sealed'), ...beacon });
+    expect(done).toMatchObject({ state: 'finalized' });
+    const log = await entries('sealed');
+    const given = log.filter((e) => e.type === 'approval.given');
+    const finalized = log.find((e) => e.type === 'ceremony.finalized');
+    const sameBeacon = given.filter(
+      (e) => (e.body.arguments as { beaconHex: string }).beaconHex === beacon.beaconHex,
+    );
+    expect(finalized?.body.approvals).toEqual(sameBeacon.map((e) => e.seq));
+
+    const output = createMemoryOutput(true);
+    await runVerify({ server: server.url, ceremony: 'sealed', full: false, json: true, output });
+    const report = JSON.parse(output.stdout()) as {
+      checks: { name: string; status: string; detail: string }[];
+    };
+    expect(report.checks.find((c) => c.name === 'approvals')).toMatchObject({ status: 'pass' });
+    expect(report.checks.find((c) => c.name === 'approvals')?.detail).toContain(
+      'needs 2 approvals per act; 1 act(s)',
+    );
+  }, 300_000);
 });

@@ -192,4 +192,36 @@ describe('approvals check', () => {
     ];
     expect(verdict(single)).toMatchObject({ status: 'pass' });
   });
+
+  it('signs the prefix and the RFC 8785 JSON of {ceremony, action, arguments}, members sorted', () => {
+    const bytes = approvalMessage({
+      ceremony: 'zk-2024',
+      action: 'finalize',
+      arguments: { iterationsExp: 10, beaconSource: 'drand 1', beaconHex: 'ab' },
+    });
+    expect(new TextDecoder().decode(bytes)).toBe(
+      'ceremony-approval/v1\n{"action":"finalize","arguments":{"beaconHex":"ab","beaconSource":"drand 1",' +
+        '"iterationsExp":10},"ceremony":"zk-2024"}',
+    );
+    expect(() =>
+      approvalMessage({ ceremony: 'zk-2024', action: 'finalize', arguments: { beaconHex: 'AB' } as never }),
+    ).toThrow(/approvalMessage: arguments must hold exactly/);
+  });
+
+  it("ends a removed coordinator's role in the facts the key rotation check reads", () => {
+    const ledger = readLedger(
+      transcript([
+        ...start,
+        approval(alice, 'remove-coordinator', { publicKey: hex(bob) }),
+        approval(bob, 'remove-coordinator', { publicKey: hex(bob) }),
+        ['coordinator.removed', { publicKey: hex(bob), approvals: [3, 4] }],
+      ]),
+      ID,
+    );
+    expect(ledger.facts.coordinators).toEqual([
+      { seq: 0, publicKey: hex(alice) },
+      { seq: 1, publicKey: hex(bob), removedSeq: 5 },
+    ]);
+    expect(ledger.facts.malformed).toEqual([]);
+  });
 });
