@@ -1,7 +1,7 @@
 // Server configuration: parsed and checked once at boot into a frozen object passed to buildApp.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parsePublicKey } from './crypto/ed25519.js';
 import { checkKeySpec } from './keys/key-spec.js';
 import { parseWitnessList, type WitnessEndpoint } from './witness/witness-list.js';
@@ -287,8 +287,9 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     host: pick(flags, env, 'host', 'HOST') ?? '127.0.0.1',
     port: integer(pick(flags, env, 'port', 'PORT'), 8080, 'port', 0, 65535),
     dataDir,
+    // Inside the data dir by default: a coordinator started in a clone must not write into its committed folder.
     transcriptsDir: resolve(
-      pick(flags, env, 'transcripts-dir', 'TRANSCRIPTS_DIR') ?? './ceremony-transcripts',
+      pick(flags, env, 'transcripts-dir', 'TRANSCRIPTS_DIR') ?? join(dataDir, 'transcripts'),
     ),
     databaseUrl,
     coordinatorKeys: Object.freeze(keys),

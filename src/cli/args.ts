@@ -26,7 +26,7 @@ const conn = { server: str, key: str, ceremony: str };
 export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
   serve: {
     usage:
-      'serve [--port 8080] [--host 127.0.0.1] [--data-dir ./data] [--transcripts-dir ./ceremony-transcripts] ' +
+      'serve [--port 8080] [--host 127.0.0.1] [--data-dir ./data] [--transcripts-dir DATA_DIR/transcripts] ' +
       '[--database-url URL] [--coordinator PUBKEY_HEX]... [--origin HOST] [--heartbeat-interval S] ' +
       '[--heartbeat-grace S] [--log-level LEVEL] [--role all|api|worker] [--log-key FILE|URI] ' +
       '[--witnesses FILE] [--witness-quorum K]',

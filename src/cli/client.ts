@@ -56,6 +56,8 @@ export class CoordinatorClient {
   private keys: Signer | undefined;
   /** Whether the server has answered this client at least once. */
   private reached = false;
+  /** Told each time the server asks to wait (429 with Retry-After) before the request is sent again. */
+  onWait: ((message: string) => void) | undefined;
 
   constructor(baseUrl: string) {
     let url: URL;
@@ -347,6 +349,10 @@ export class CoordinatorClient {
       const seconds = Number(answer(response).retryAfter);
       if (!Number.isFinite(seconds) || seconds > 60) break;
       await answer(response).discard();
+      this.onWait?.(
+        `the coordinator asks to wait ${Math.max(1, seconds)} s (a request budget, or the rejoin cool-down ` +
+          'after leaving the queue); waiting, then trying again',
+      );
       await sleep(Math.max(1, seconds) * 1000);
       response = await attempt();
     }

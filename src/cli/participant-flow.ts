@@ -97,6 +97,7 @@ export async function runParticipantFlow(opts: ParticipantFlowOptions): Promise<
     throw new RangeError(`runParticipantFlow: statement longer than ${MAX_STATEMENT_LENGTH} characters`);
   }
   const client = new CoordinatorClient(opts.server);
+  client.onWait = (message) => printNote(opts.output, message);
   const base = `/ceremonies/${encodeURIComponent(opts.ceremony)}`;
   await logInAndRegister(client, base, opts);
   const status = await client.postIdempotentJson<ParticipantStatus>(`${base}/queue`);

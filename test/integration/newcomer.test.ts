@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as admin from '../../src/cli/commands/admin.js';
+import { readKeyFile } from '../../src/crypto/ed25519.js';
+import { call, loginAs } from '../helpers/api.js';
 import { setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
 import { FINISHED_BEACON } from '../helpers/finished-ceremony.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -52,7 +54,7 @@ describe('a newcomer with only Node and the single-file CLI', () => {
   beforeAll(async () => {
     await buildCli();
     home = await mkdtemp(join(tmpdir(), 'ceremony-newcomer-'));
-    server = await startTestServer();
+    server = await startTestServer({ env: { REJOIN_COOLDOWN_SECONDS: '15' } });
     ceremony = await setupCeremony(server, {
       id: 'newcomer',
       circuits: [{ name: 'main', r1cs: fixture('mulchain-1021.r1cs'), ptau: fixture('pot10.ptau') }],
@@ -88,12 +90,26 @@ describe('a newcomer with only Node and the single-file CLI', () => {
       expect(keygen.stderr).toContain('me.key (mode 0600)');
       expect(keygen.code).toBe(0);
 
+      // As after Ctrl-C while waiting in line: registered, joined, left; contribute run again meets the cool-down.
+      const token = await loginAs(server.url, await readKeyFile(join(home, 'me.key')), {
+        ceremony: ceremony.id,
+        name: 'New Comer',
+      });
+      const queue = `/v1/ceremonies/${ceremony.id}/queue`;
+      expect((await call(server.url, 'POST', queue, { token })).status).toBe(200);
+      expect((await call(server.url, 'DELETE', queue, { token })).status).toBe(200);
+
       const contribute = await runCli(home, [
         'contribute',
         ...['--server', server.url, '--key', 'me.key', '--ceremony', ceremony.id, '--name', 'New Comer'],
       ]);
       expect(contribute.stderr).not.toMatch(/Error:|fetch failed/);
       expect(contribute.code).toBe(0);
+      expect(contribute.stderr).toMatch(/the coordinator asks to wait \d+ s \(.*rejoin cool-down/);
+      // Outside a terminal, progress comes as plain lines: each transfer's start and end.
+      expect(contribute.stderr).toMatch(/^download main #0: 10% /m);
+      expect(contribute.stderr).toMatch(/^upload main #1: .* in \d+:\d\d$/m);
+      expect(contribute.stderr).not.toContain('\r');
       const receipts = await readdir(join(home, 'receipts'));
       expect(receipts).toEqual([`${ceremony.id}-main-1.json`]);
 

@@ -217,7 +217,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
         `published files: ${published}`,
         `audit them again, offline: ceremony verify --dir ${published}`,
         `demo finished in ${elapsed()}: ${report.ok ? 'every check passed' : 'SOME CHECKS FAILED'}`,
-        `web page: ${pageUrl}  (audit in your browser: ${server.url}/#/c/${CEREMONY_ID}/audit)`,
+        opts.keep
+          ? `web page: ${pageUrl}  (audit in your browser: ${server.url}/#/c/${CEREMONY_ID}/audit)`
+          : 'the demo server stops now; run `ceremony demo --keep` to keep it up and look at the web page',
       ];
       out.writeStdout(`${lines.join('\n')}\n`);
     }
