@@ -144,7 +144,7 @@ describe('the web page', () => {
       figures[`acceptedToShownMs${i + 1}`] = shownAt - Date.parse(accepted[i]!.time);
       // The pictures follow the stream too, without a reload: one more disc on the timeline, one more bar.
       await expect
-        .poll(() => page.locator('#timeline-chart svg circle.mark-accepted').count(), { timeout: 60_000 })
+        .poll(() => page.locator('#timeline-chart svg > circle.mark-accepted').count(), { timeout: 60_000 })
         .toBe(i + 1);
       await expect
         .poll(() => page.locator('#verify-chart svg rect.bar-accepted').count(), { timeout: 60_000 })
