@@ -144,7 +144,7 @@ describe('the web page', () => {
       figures[`acceptedToShownMs${i + 1}`] = shownAt - Date.parse(accepted[i]!.time);
       // The pictures follow the stream too, without a reload: one more disc on the timeline, one more bar.
       await expect
-        .poll(() => page.locator('#timeline-chart svg circle.mark-accepted').count(), { timeout: 60_000 })
+        .poll(() => page.locator('#timeline-chart svg > circle.mark-accepted').count(), { timeout: 60_000 })
         .toBe(i + 1);
       await expect
         .poll(() => page.locator('#verify-chart svg rect.bar-accepted').count(), { timeout: 60_000 })
@@ -190,47 +190,6 @@ describe('the web page', () => {
     await page.close();
   });
 
-  it('fits a 390 px phone: no page is wider than the screen; a table wider than its region says so and takes the keyboard', {
-    timeout: 300_000,
-  }, async () => {
-    const page = await browser.context.newPage();
-    await page.setViewportSize({ width: 390, height: 844 });
-    const pages: [string, string][] = [
-      ['#/', 'table'],
-      [`#/c/${ID}`, '#contributions-table'],
-      [`#/c/${ID}/contribute`, '#join'],
-      [`#/c/${ID}/transcript`, 'tr#seq-0'],
-      [`#/c/${ID}/audit`, '#audit-summary'],
-      ['#/receipt', '#receipt-text'],
-    ];
-    for (const [route, ready] of pages) {
-      await page.goto(`${server.url}/${route}`);
-      await page.locator(ready).first().waitFor({ timeout: 60_000 });
-      const width = await page.evaluate(() => {
-        const dom = globalThis as unknown as Dom;
-        return { page: dom.document.documentElement.scrollWidth, screen: dom.innerWidth };
-      });
-      expect(width.page, `${route} is ${width.page} px wide`).toBeLessThanOrEqual(width.screen);
-      // Every table sits in a region; one wider than the screen shows its hint and takes the keyboard.
-      expect(await page.locator('table:not(.scroll table)').count(), route).toBe(0);
-      const regions = page.locator('.scroll');
-      for (let i = 0; i < (await regions.count()); i++) {
-        const region = regions.nth(i);
-        const overflows = await region.evaluate((el) => el.scrollWidth > el.clientWidth + 1);
-        await expect.poll(() => region.getAttribute('data-overflow')).toBe(String(overflows));
-        if (!overflows) continue;
-        expect(await region.locator('.scroll-hint').isVisible(), route).toBe(true);
-        await reachByTab(page, region);
-        for (let k = 0; k < 3; k++) await page.keyboard.press('ArrowRight');
-        await expect
-          .poll(() => region.evaluate((el) => el.scrollLeft), { message: route })
-          .toBeGreaterThan(0);
-      }
-      await screenshot(page, `9-phone-${route.replace(/[^a-z]+/g, '-').replace(/^-|-$/g, '') || 'list'}`);
-    }
-    await page.close();
-  });
-
   it('audits in the browser: all green, then consistent with the checkpoint kept from the first visit', async () => {
     const page = await browser.context.newPage();
     const started = Date.now();
@@ -270,6 +229,47 @@ describe('the web page', () => {
     await expect(page.locator('label[for="log-key"]').textContent()).resolves.toContain(
       '(pinned in this browser)',
     );
+    await page.close();
+  });
+
+  it('fits a 390 px phone: no page is wider than the screen; a table wider than its region says so and takes the keyboard', {
+    timeout: 300_000,
+  }, async () => {
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    const pages: [string, string][] = [
+      ['#/', 'table'],
+      [`#/c/${ID}`, '#contributions-table'],
+      [`#/c/${ID}/contribute`, '#join'],
+      [`#/c/${ID}/transcript`, 'tr#seq-0'],
+      [`#/c/${ID}/audit`, '#audit-summary'],
+      ['#/receipt', '#receipt-text'],
+    ];
+    for (const [route, ready] of pages) {
+      await page.goto(`${server.url}/${route}`);
+      await page.locator(ready).first().waitFor({ timeout: 60_000 });
+      const width = await page.evaluate(() => {
+        const dom = globalThis as unknown as Dom;
+        return { page: dom.document.documentElement.scrollWidth, screen: dom.innerWidth };
+      });
+      expect(width.page, `${route} is ${width.page} px wide`).toBeLessThanOrEqual(width.screen);
+      // Every table sits in a region; one wider than the screen shows its hint and takes the keyboard.
+      expect(await page.locator('table:not(.scroll table)').count(), route).toBe(0);
+      const regions = page.locator('.scroll');
+      for (let i = 0; i < (await regions.count()); i++) {
+        const region = regions.nth(i);
+        const overflows = await region.evaluate((el) => el.scrollWidth > el.clientWidth + 1);
+        await expect.poll(() => region.getAttribute('data-overflow')).toBe(String(overflows));
+        if (!overflows) continue;
+        expect(await region.locator('.scroll-hint').isVisible(), route).toBe(true);
+        await reachByTab(page, region);
+        for (let k = 0; k < 3; k++) await page.keyboard.press('ArrowRight');
+        await expect
+          .poll(() => region.evaluate((el) => el.scrollLeft), { message: route })
+          .toBeGreaterThan(0);
+      }
+      await screenshot(page, `9-phone-${route.replace(/[^a-z]+/g, '-').replace(/^-|-$/g, '') || 'list'}`);
+    }
     await page.close();
   });
 

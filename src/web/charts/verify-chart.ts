@@ -1,4 +1,4 @@
-// How long the coordinator took to verify each uploaded contribution: one bar each, in upload order.
+// How long each uploaded contribution waited for its verdict (upload to decision): one bar each, in upload order.
 import type { ActivityView } from '../../activity/types.js';
 import { formatDuration } from '../dom.js';
 import { figure, LEFT, RIGHT, s, svgRoot, WIDTH } from './svg.js';
@@ -14,7 +14,8 @@ function seconds(ms: number): string {
 export function verifyFigure(activity: ActivityView): HTMLElement {
   const bars = activity.verifications.map((v) => ({
     ...v,
-    ms: v.verifyMs ?? (v.decidedAt === null ? undefined : Date.parse(v.decidedAt) - Date.parse(v.uploadedAt)),
+    // What the participant waited, upload to verdict: the verifier's own time is 0 when the check ran during the upload.
+    ms: v.decidedAt === null ? undefined : Math.max(0, Date.parse(v.decidedAt) - Date.parse(v.uploadedAt)),
   }));
   const max = Math.max(1, ...bars.map((b) => b.ms ?? 0));
   const svg = svgRoot(HEIGHT);

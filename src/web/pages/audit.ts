@@ -119,8 +119,10 @@ export function renderAudit(main: HTMLElement, id: string): undefined {
         checkList(checks),
         h(
           'p',
-          null,
-          `Not run in the browser (they need snarkjs and the final zkey): ${FINAL_CHECKS.join(', ')}, receipt, intermediate.zkeys. Run `,
+          { id: 'cli-checks' },
+          audit.ledger.facts.finalized
+            ? `This page does not run the checks that need snarkjs and the ceremony's files (the final zkey, r1cs and ptau of each circuit): ${FINAL_CHECKS.join(', ')} and intermediate.zkeys. Run them with `
+            : `The ceremony is not finalized yet: ${FINAL_CHECKS.join(', ')} apply once it is, and need snarkjs and the final zkey, so they run with `,
           h('code', null, `npx ceremony verify --server ${location.origin} --ceremony ${id}`),
           '.',
         ),
