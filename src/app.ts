@@ -39,8 +39,8 @@ import { openBlobBackend } from './storage/open-blob-backend.js';
 import { type LogSigner, loadLogSigner } from './transcript/log-key.js';
 import { Publisher } from './transcript/publisher.js';
 import { hasSignedLogs, requireLogKeyInForce } from './transcript/rotate-log-key.js';
-import { queueWitnessJob, witnessCosignJob } from './witness/cosign-job.js';
 import { PartialUploads } from './uploads/partial-uploads.js';
+import { queueWitnessJob, witnessCosignJob } from './witness/cosign-job.js';
 
 export interface BuiltApp {
   app: App;

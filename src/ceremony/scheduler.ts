@@ -1,8 +1,8 @@
 // The periodic work of the coordinator (turn deadlines, the sweeper, purges): run by one process at a time, the
 // holder of the scheduler lock (docs/SCALING.md); turns stay serialized per ceremony by its row lock regardless.
 
-import { queueLaggingWitnessJobs } from '../witness/cosign-job.js';
 import { dropEndedUploads } from '../uploads/upload-offset.js';
+import { queueLaggingWitnessJobs } from '../witness/cosign-job.js';
 import { purgeExpiredCredentials } from './auth.js';
 import { tickQueues } from './queue.js';
 import type { Services } from './services.js';

@@ -172,8 +172,9 @@ export class BlobStore {
     const controller = new AbortController();
     const watchdog = armWatchdog(controller, this.options.idleMs, limits.deadline);
     const outside = limits.signal;
-    if (outside?.aborted) controller.abort(outside.reason);
-    outside?.addEventListener('abort', () => controller.abort(outside.reason), { once: true });
+    const cut = () => controller.abort(outside?.reason);
+    if (outside?.aborted) cut();
+    outside?.addEventListener('abort', cut, { once: true });
     const limiter = new HashingLimiter(limits.maxBytes - held, watchdog.touch, limits.observe);
     // The hash of what arrived before the cut is read back from disk: a hash's state does not outlive its process.
     if (held > 0)
@@ -192,7 +193,7 @@ export class BlobStore {
         throw controller.signal.aborted ? controller.signal.reason : describeWriteError(err);
       } finally {
         watchdog.stop();
-        limits.signal?.removeEventListener('abort', cut);
+        outside?.removeEventListener('abort', cut);
         this.inFlight.delete(path);
       }
     })();

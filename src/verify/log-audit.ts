@@ -16,7 +16,7 @@ import {
 import { checkKeyRotations, type LogKeys, scheduleLogKeys } from './log-keys.js';
 import type { LogSource } from './sources.js';
 import { type AuditOptions, type CheckName, fail, type Verdict } from './types.js';
-import { checkWitnessQuorum, receiptCheckpointOf } from './witness-check.js';
+import { checkWitnessQuorum, receiptCheckpointsOf } from './witness-check.js';
 
 export interface LogAudit {
   ledger: Ledger;
@@ -96,7 +96,7 @@ export async function auditLog(
       quorum: options.witnessQuorum ?? (options.witnesses ?? []).length,
       latest: head.checkpoint,
       notes: history.values(),
-      receiptCheckpoint: receiptCheckpointOf(options.receipt),
+      receiptCheckpoints: receiptCheckpointsOf(options.receipt),
     }),
   );
   await run('contributions.chain', () => checkChain(ledger.facts));

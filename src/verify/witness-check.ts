@@ -13,8 +13,8 @@ export interface WitnessQuorumInput {
   latest: string | undefined;
   /** Every published checkpoint note (the history), for the newest size each witness cosigned. */
   notes: Iterable<string>;
-  /** The receipt's checkpoint note, when a receipt is checked. */
-  receiptCheckpoint?: string;
+  /** The checkpoint note of each receipt checked. */
+  receiptCheckpoints?: readonly string[];
 }
 
 /** Which listed witnesses validly cosigned the body of `note`, looking also at published notes with the same body. */
@@ -73,10 +73,10 @@ export function checkWitnessQuorum(input: WitnessQuorumInput): Verdict {
     problems.push(
       `the latest checkpoint (size ${latestSize}) has ${latest.size} of ${input.quorum} witness cosignatures`,
     );
-  if (input.receiptCheckpoint !== undefined) {
+  for (const checkpoint of input.receiptCheckpoints ?? []) {
     try {
-      const receipt = cosignersOf(input.receiptCheckpoint, keys, sameBody);
-      const size = parseCheckpoint(parseNote(input.receiptCheckpoint).body).size;
+      const receipt = cosignersOf(checkpoint, keys, sameBody);
+      const size = parseCheckpoint(parseNote(checkpoint).body).size;
       if (receipt.size < input.quorum)
         problems.push(
           `the receipt's checkpoint (size ${size}) has ${receipt.size} of ${input.quorum} witness cosignatures`,
@@ -91,9 +91,16 @@ export function checkWitnessQuorum(input: WitnessQuorumInput): Verdict {
   );
 }
 
-/** The checkpoint note a receipt's JSON carries, or undefined (the receipt check reports a malformed receipt). */
-export function receiptCheckpointOf(receipt: string | undefined): string | undefined {
-  if (receipt === undefined) return undefined;
+/** The checkpoint notes the receipts' JSON carry (the receipt check reports a malformed receipt). */
+export function receiptCheckpointsOf(receipts: string | readonly string[] | undefined): string[] {
+  const list = receipts === undefined ? [] : typeof receipts === 'string' ? [receipts] : receipts;
+  return list.flatMap((r) => {
+    const checkpoint = receiptCheckpointOf(r);
+    return checkpoint === undefined ? [] : [checkpoint];
+  });
+}
+
+function receiptCheckpointOf(receipt: string): string | undefined {
   try {
     const checkpoint = (JSON.parse(receipt) as { checkpoint?: unknown }).checkpoint;
     return typeof checkpoint === 'string' ? checkpoint : undefined;
