@@ -179,7 +179,7 @@ describe('the server killed during a verification', () => {
         .split('\n');
     const before = await entriesNow();
 
-    // Half the file, then the body stalls: the server holds a partial temp file when it dies.
+    // Half the file, then the body stalls: the server holds the turn's partial upload when it dies.
     const bytes = await readFile(zkey1);
     const half = bytes.subarray(0, bytes.length >> 1);
     const stalled = fetch(`${child.url}/v1/ceremonies/midstream/circuits/mulchain/contribution`, {
@@ -197,7 +197,7 @@ describe('the server killed during a verification', () => {
       }),
       duplex: 'half',
     } as RequestInit).catch(() => undefined);
-    await waitFor(async () => (await partialUploadBytes(join(dataDir, 'tmp'))) >= half.length);
+    await waitFor(async () => (await partialUploadBytes(join(dataDir, 'partial'))) >= half.length);
     await child.kill();
     await stalled;
     child = await startChildServer(env);
@@ -232,7 +232,7 @@ async function partialUploadBytes(dir: string): Promise<number> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const sizes = await Promise.all(
     names
-      .filter((n) => n.endsWith('.part'))
+      .filter((n) => n.endsWith('.zkey'))
       .map((n) =>
         stat(join(dir, n)).then(
           (s) => s.size,
