@@ -203,8 +203,15 @@ export function toCeremonyView(
     approvalsRequired: ceremony.approvals_required,
     queueLength: counts.queueLength,
     transcriptSize: counts.transcriptSize,
+    // The view's shape only: the approvals stored beside the beacon are in the transcript.
     finalization: ceremony.finalization
-      ? { ...ceremony.finalization, error: ceremony.finalization.error ?? null }
+      ? {
+          status: ceremony.finalization.status,
+          beaconHex: ceremony.finalization.beaconHex,
+          beaconSource: ceremony.finalization.beaconSource,
+          iterationsExp: ceremony.finalization.iterationsExp,
+          error: ceremony.finalization.error ?? null,
+        }
       : null,
     circuits: circuits.map((c) => ({
       name: c.name,

@@ -229,7 +229,11 @@ async function runAdmin(sub: string, flags: Flags, out: CliOutput): Promise<numb
     case 'pending': {
       const approvals = await import('./commands/admin-approvals.js');
       const list = await approvals.listPending(opts);
-      printResult(out, { pending: list }, approvals.formatPendingList(opts.ceremony, list));
+      printResult(
+        out,
+        { ceremony: opts.ceremony, requests: list },
+        approvals.formatPendingList(opts.ceremony, list),
+      );
       return 0;
     }
     case 'withdraw': {

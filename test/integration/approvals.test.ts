@@ -9,6 +9,7 @@ import * as admin from '../../src/cli/commands/admin.js';
 import { listPending, withdrawRequest } from '../../src/cli/commands/admin-approvals.js';
 import { runRemedy } from '../../src/cli/commands/admin-remedies.js';
 import { runVerify } from '../../src/cli/commands/verify.js';
+import { main } from '../../src/cli/main.js';
 import { createMemoryOutput } from '../../src/cli/output.js';
 import { generateKeyPair, type KeyPair, sign, writeKeyFile } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/crypto/hex.js';
@@ -197,6 +198,29 @@ describe('M-of-N approvals', () => {
       runRemedy('remove-coordinator', { ...opts('alice'), publicKey: hex(keys.bob) }),
     ).rejects.toThrow(/fewer than the 2 approvals/);
     expect((await entries('quorum')).length).toBe(log.length);
+  });
+
+  it('answers pending with exit 0 on the command line, in words and in --json', async () => {
+    await admin.addParticipant({ ...opts('alice'), name: 'quinn', publicKey: hex(generateKeyPair()) });
+    const run = async (who: 'alice' | 'bob', args: string[], json: boolean) => {
+      const output = createMemoryOutput(json);
+      const conn = ['--server', server.url, '--key', keyFiles[who], '--ceremony', 'quorum'];
+      const code = await main(['admin', ...args, ...conn, ...(json ? ['--json'] : [])], output);
+      return { code, stdout: output.stdout() };
+    };
+    const words = await run('alice', ['revoke-participant', '--participant', 'p2'], false);
+    expect(words).toMatchObject({ code: 0 });
+    expect(words.stdout.split('\n')[0]).toBe('pending: 1 of 2 approvals');
+    const listed = await run('bob', ['pending'], true);
+    const requests = (JSON.parse(listed.stdout) as { requests: { request: string; action: string }[] })
+      .requests;
+    const waiting = requests.find((r) => r.action === 'revoke-participant');
+    expect(waiting).toBeDefined();
+    const withdrawn = await run('alice', ['withdraw', '--request', waiting?.request ?? ''], true);
+    expect(withdrawn.code).toBe(0);
+    const json = await run('bob', ['revoke-participant', '--participant', 'p2'], true);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ pending: true, approvals: 1, required: 2 });
   });
 
   it('finalizes when two coordinators signed the same beacon, and ceremony verify checks the approvals', async () => {
