@@ -1,6 +1,7 @@
 // Participant cosignatures (C2SP tlog-cosignature/v1 under `participant-<id>`) on the published checkpoints: each
 // is checked against the key the transcript registered for that participant.
 import { fromHex } from '../crypto/hex.js';
+import { countOf } from '../plural.js';
 import { parseNote, parseVerifierKey, verifyCosignature } from '../transcript/note.js';
 import type { Ledger } from './ledger.js';
 import { fail, pass, skip, summarizeProblems, type Verdict } from './types.js';
@@ -55,7 +56,7 @@ export function checkCosignatures(
   const ignored = others > 0 ? ` (${others} by keys the transcript does not name, ignored)` : '';
   if (seen.size - others === 0) return skip(`no participant cosignatures are published${ignored}`);
   return pass(
-    `${seen.size - others} cosignatures by ${signers.size} participant(s) on ${labels.size} checkpoint(s) verify${ignored}`,
+    `${countOf(seen.size - others, 'cosignature')} by ${countOf(signers.size, 'participant')} on ${countOf(labels.size, 'checkpoint')}: each verifies${ignored}`,
   );
 }
 

@@ -41,10 +41,22 @@ export function hash(hex: string | null | undefined, length = 16): HTMLElement {
   return h('code', { title: hex, class: 'hash' }, `${hex.slice(0, length)}…`);
 }
 
+/** The month as a word and the time zone named ("7 Dec 2026, 16:16:39 UTC"), so no reader takes 12/7 for July. */
+const TIME_FORMAT: Intl.DateTimeFormatOptions = {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+  timeZoneName: 'short',
+};
+
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { hour12: false });
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, TIME_FORMAT);
 }
 
 /** "1 h 02 min", "3 min 05 s", "12 s". */

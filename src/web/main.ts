@@ -6,6 +6,7 @@ import { renderContribute } from './pages/contribute.js';
 import { renderList } from './pages/list.js';
 import { renderReceipt } from './pages/receipt.js';
 import { renderTranscript } from './pages/transcript.js';
+import { watchOverflow } from './scroll-region.js';
 
 export type Cleanup = () => void;
 export type Page = (main: HTMLElement) => Cleanup | undefined;
@@ -41,4 +42,6 @@ function show(): void {
 }
 
 window.addEventListener('hashchange', show);
+const main = document.getElementById('main');
+if (main) watchOverflow(main);
 show();

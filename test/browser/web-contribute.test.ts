@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Receipt } from '../../src/ceremony/types.js';
+import * as admin from '../../src/cli/commands/admin.js';
 import { runContribute } from '../../src/cli/commands/contribute.js';
 import { createMemoryOutput } from '../../src/cli/output.js';
 import { checkReceipt } from '../../src/cli/receipt-check.js';
@@ -15,6 +16,7 @@ import { readKeyFile } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/crypto/hex.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { affine, mulchain, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
+import { FINISHED_BEACON } from '../helpers/finished-ceremony.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const outDir = fileURLToPath(new URL('../../test-output/web/', import.meta.url));
@@ -24,9 +26,20 @@ const figures: Record<string, number> = {};
 let server: TestServer;
 let ceremony: TestCeremony;
 let browser: TestBrowser;
+let browserKeyPath: string;
 
 async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${outDir}${name}.png`, fullPage: true });
+}
+
+async function acceptedEntries(): Promise<{ contributionHash: string }[]> {
+  const transcript = await (await fetch(`${server.url}/v1/ceremonies/${ID}/transcript`)).text();
+  return transcript
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; body: { contributionHash: string } })
+    .filter((e) => e.type === 'contribution.accepted')
+    .map((e) => e.body);
 }
 
 async function acceptedTimes(): Promise<number[]> {
@@ -111,6 +124,7 @@ describe('contributing from the web page', () => {
       page.getByRole('link', { name: 'Download key file' }).click(),
     ]);
     const keyPath = join(ceremony.workDir, 'browser.key');
+    browserKeyPath = keyPath;
     await keyDownload.saveAs(keyPath);
     // The CLI reads the file the browser made: the same format as `ceremony keygen`.
     expect(toHex((await readKeyFile(keyPath)).publicKey)).toBe(publicKey);
@@ -136,6 +150,11 @@ describe('contributing from the web page', () => {
     await overview.locator('#contributions-table tbody tr').nth(0).waitFor({ timeout: 120_000 });
     const firstShown = Date.now();
     await page.locator('#contribute-status[data-state="done"]').waitFor({ timeout: 60_000 });
+    // After "Done" the participant sees the contribution hash the transcript holds, to compare.
+    const acceptedHash = (await acceptedEntries())[0]!.contributionHash;
+    await expect(page.locator('#contributed-affine .contribution-hash').textContent()).resolves.toBe(
+      acceptedHash,
+    );
     await screenshot(page, '8-contribute-done');
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, '8-contribute-done-phone');
@@ -178,8 +197,38 @@ describe('contributing from the web page', () => {
     }
     // Both participants cosigned the checkpoint of their receipt.
     const cosigned = await audit.locator('li[data-check="cosignatures"]').textContent();
-    expect(cosigned).toContain('by 2 participant(s)');
+    expect(cosigned).toContain('by 2 participants');
     await screenshot(audit, '8-contribute-audit');
     await Promise.all([overview.close(), page.close(), audit.close()]);
+  });
+  it('a rejoin after Done shows the contribution again, without the ignored name field; a finished ceremony shows no form', {
+    timeout: 300_000,
+  }, async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/#/c/${ID}/contribute`);
+    await page.locator('#key-file').setInputFiles(browserKeyPath);
+    // The key is registered already: the name would be ignored, so the field goes.
+    await expect.poll(() => page.locator('#registered-as').textContent()).toContain('browser-carol');
+    expect(await page.locator('#name-field').isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Join the queue and contribute' }).click();
+    await page.locator('#contribute-status[data-state="done"]').waitFor({ timeout: 60_000 });
+    const item = page.locator('#receipts li');
+    expect(await item.count()).toBe(1);
+    await expect(item.textContent()).resolves.toContain('made in an earlier session');
+    await expect(page.locator('#contributed-affine .contribution-hash').textContent()).resolves.toBe(
+      (await acceptedEntries())[0]!.contributionHash,
+    );
+    await screenshot(page, '8-contribute-rejoin');
+
+    await page.close();
+
+    await admin.finalizeCeremony({ ...ceremony.adminOptions, ...FINISHED_BEACON });
+    const after = await browser.context.newPage();
+    await after.goto(`${server.url}/#/c/${ID}/contribute`);
+    await expect.poll(() => after.locator('#not-open').textContent()).toContain('This ceremony is finalized');
+    expect(await after.locator('#join').count()).toBe(0);
+    expect(await after.locator('#participant-name').count()).toBe(0);
+    await screenshot(after, '8-contribute-finalized');
+    await after.close();
   });
 });

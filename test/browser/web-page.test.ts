@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, keyPairFromSecret } from '../../src/crypto/ed25519.js';
+import { toHex } from '../../src/crypto/hex.js';
 import { formatCheckpoint, parseCheckpoint, parseNote, signNote } from '../../src/transcript/note.js';
+import { readLedger } from '../../src/verify/ledger.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { contributeAs, mulchain, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
 import { writeLogKeyFile } from '../helpers/log-key-file.js';
@@ -31,6 +33,22 @@ async function screenshot(page: Page, name: string): Promise<void> {
 
 async function statusOf(page: Page, check: string): Promise<string | null> {
   return page.locator(`li[data-check="${check}"]`).getAttribute('data-status');
+}
+
+/** What the functions run in the page read (the tests are compiled without the DOM's types). */
+type Dom = {
+  document: { activeElement: unknown; documentElement: { scrollWidth: number } };
+  innerWidth: number;
+};
+
+/** Presses Tab until `target` has the focus, as a keyboard user would; fails if it never does. */
+async function reachByTab(page: Page, target: ReturnType<Page['locator']>): Promise<void> {
+  await page.locator('body').focus();
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press('Tab');
+    if (await target.evaluate((el) => el === (globalThis as unknown as Dom).document.activeElement)) return;
+  }
+  throw new Error('the scrolling region is not reachable with Tab');
 }
 
 async function runAudit(page: Page): Promise<'true' | 'false'> {
@@ -124,11 +142,26 @@ describe('the web page', () => {
         .map((l) => JSON.parse(l) as { type: string; time: string })
         .filter((e) => e.type === 'contribution.accepted');
       figures[`acceptedToShownMs${i + 1}`] = shownAt - Date.parse(accepted[i]!.time);
+      // The pictures follow the stream too, without a reload: one more disc on the timeline, one more bar.
+      await expect
+        .poll(() => page.locator('#timeline-chart svg > circle.mark-accepted').count(), { timeout: 60_000 })
+        .toBe(i + 1);
+      await expect
+        .poll(() => page.locator('#verify-chart svg rect.bar-accepted').count(), { timeout: 60_000 })
+        .toBe(i + 1);
       const result = await contributing;
       receipts.push(...result.contributions.map((c) => c.receipt));
       await expect.poll(() => page.locator('#contributions-table').textContent()).toContain(p.name);
     }
     await expect.poll(() => page.locator('#main').textContent()).toContain('Contributions accepted2');
+    // Dates name the month and the time zone; an opened ceremony says when it opened, not "Opens —".
+    // biome-ignore lint/performance/useDomNodeTextContent: what a reader sees, laid out, is the point here
+    const overview = await page.locator('#main').innerText();
+    expect(overview).not.toMatch(/\b\d{1,2}\/\d{1,2}\/\d{4}\b/);
+    expect(overview).toMatch(/\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b/);
+    expect(overview).toMatch(/Opened\s+\S/);
+    expect(overview).not.toContain('Opens');
+    expect(overview).not.toContain('(s)');
     await screenshot(page, '2-ceremony');
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, '2-ceremony-phone');
@@ -136,6 +169,20 @@ describe('the web page', () => {
 
     await page.getByRole('link', { name: 'Transcript', exact: true }).click();
     await page.locator('tr#seq-0').waitFor();
+    // The hash chain holds, and the drawn tree's root is the root of the transcript as served.
+    await expect(page.locator('#chain-chart figcaption').textContent()).resolves.toContain(
+      'every link holds',
+    );
+    const served = readLedger(await (await fetch(`${server.url}/v1/ceremonies/${ID}/transcript`)).text(), ID);
+    await expect(page.locator('#merkle-chart figcaption').textContent()).resolves.toContain(
+      `root ${toHex(served.root)}`,
+    );
+    expect(await page.locator('#chain-chart svg g.chain-box').count()).toBe(served.lines.length);
+    // The summary column speaks in words; raw field names stay inside each entry's JSON.
+    // biome-ignore lint/performance/useDomNodeTextContent: closed <details> (the raw JSON) are not shown to a reader
+    const entries = await page.locator('table.transcript').innerText();
+    expect(entries).toContain('participant ');
+    expect(entries).not.toMatch(/participantId|beaconSource/);
     const proofHref = await page.locator('tr#seq-0 a').getAttribute('href');
     const proof = await fetch(`${server.url}${proofHref}`);
     expect(proof.status).toBe(200);
@@ -148,6 +195,11 @@ describe('the web page', () => {
     const started = Date.now();
     await page.goto(`${server.url}/#/c/${ID}/audit`);
     expect(await runAudit(page)).toBe('true');
+    // Nothing is pinned yet, so the key field does not claim it is.
+    await expect(page.locator('label[for="log-key"]').textContent()).resolves.not.toContain('pinned');
+    await expect(page.locator('li[data-check="cosignatures"]').textContent()).resolves.toContain(
+      'by 2 participants',
+    );
     figures.auditInBrowserMs = Number(await page.locator('#audit-timing').getAttribute('data-ms'));
     figures.auditPageLoadAndRunMs = Date.now() - started;
     for (const check of [
@@ -167,6 +219,57 @@ describe('the web page', () => {
     await page.reload();
     expect(await runAudit(page)).toBe('true');
     expect(await statusOf(page, 'checkpoint.older')).toBe('pass');
+
+    // Pinning the announced key: the field says so from then on.
+    const logKey = (await (await fetch(`${server.url}/v1/log-key`)).text()).trim();
+    await page.locator('#log-key').fill(logKey);
+    await page.locator('#audit-summary').evaluate((el) => el.remove());
+    await page.getByRole('button', { name: 'Run the audit' }).click();
+    expect(await runAudit(page)).toBe('true');
+    await expect(page.locator('label[for="log-key"]').textContent()).resolves.toContain(
+      '(pinned in this browser)',
+    );
+    await page.close();
+  });
+
+  it('fits a 390 px phone: no page is wider than the screen; a table wider than its region says so and takes the keyboard', {
+    timeout: 300_000,
+  }, async () => {
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    const pages: [string, string][] = [
+      ['#/', 'table'],
+      [`#/c/${ID}`, '#contributions-table'],
+      [`#/c/${ID}/contribute`, '#join'],
+      [`#/c/${ID}/transcript`, 'tr#seq-0'],
+      [`#/c/${ID}/audit`, '#audit-summary'],
+      ['#/receipt', '#receipt-text'],
+    ];
+    for (const [route, ready] of pages) {
+      await page.goto(`${server.url}/${route}`);
+      await page.locator(ready).first().waitFor({ timeout: 60_000 });
+      const width = await page.evaluate(() => {
+        const dom = globalThis as unknown as Dom;
+        return { page: dom.document.documentElement.scrollWidth, screen: dom.innerWidth };
+      });
+      expect(width.page, `${route} is ${width.page} px wide`).toBeLessThanOrEqual(width.screen);
+      // Every table sits in a region; one wider than the screen shows its hint and takes the keyboard.
+      expect(await page.locator('table:not(.scroll table)').count(), route).toBe(0);
+      const regions = page.locator('.scroll');
+      for (let i = 0; i < (await regions.count()); i++) {
+        const region = regions.nth(i);
+        const overflows = await region.evaluate((el) => el.scrollWidth > el.clientWidth + 1);
+        await expect.poll(() => region.getAttribute('data-overflow')).toBe(String(overflows));
+        if (!overflows) continue;
+        expect(await region.locator('.scroll-hint').isVisible(), route).toBe(true);
+        await reachByTab(page, region);
+        for (let k = 0; k < 3; k++) await page.keyboard.press('ArrowRight');
+        await expect
+          .poll(() => region.evaluate((el) => el.scrollLeft), { message: route })
+          .toBeGreaterThan(0);
+      }
+      await screenshot(page, `9-phone-${route.replace(/[^a-z]+/g, '-').replace(/^-|-$/g, '') || 'list'}`);
+    }
     await page.close();
   });
 
@@ -178,6 +281,13 @@ describe('the web page', () => {
     expect(await page.locator('#receipt-summary').getAttribute('data-ok')).toBe('true');
     expect(await statusOf(page, 'receipt')).toBe('pass');
     await screenshot(page, '5-receipt');
+    // The chosen file shows in the box, so pressing the button checks it again rather than an empty box.
+    await expect(page.locator('#receipt-text').inputValue()).resolves.toContain('"inclusionProof"');
+    await page.locator('#receipt-summary').evaluate((el) => el.remove());
+    await page.getByRole('button', { name: 'Check the receipt' }).click();
+    await page.locator('#receipt-summary').waitFor();
+    expect(await page.locator('#receipt-summary').getAttribute('data-ok')).toBe('true');
+    expect(await statusOf(page, 'receipt')).toBe('pass');
 
     const receipt = JSON.parse(await readFile(receipts[0]!, 'utf8')) as { entry: string };
     receipt.entry = receipt.entry.replace(

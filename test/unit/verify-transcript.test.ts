@@ -396,7 +396,7 @@ describe('auditCeremony on a synthetic published directory', () => {
     await writeLog(log);
     const report = await audit(log.dir);
     expect(statusOf(report, 'cosignatures')).toBe('pass');
-    expect(detailOf(report, 'cosignatures')).toContain('1 cosignatures by 1 participant(s)');
+    expect(detailOf(report, 'cosignatures')).toContain('1 cosignature by 1 participant on ');
 
     const bobSignsAsAlice = cosignCheckpoint(
       body,

@@ -30,7 +30,15 @@ export type SessionEvent =
   | { kind: 'progress'; what: 'download' | 'upload'; done: number; total: number | undefined }
   | { kind: 'computing'; circuit: string }
   | { kind: 'computed'; circuit: string; ms: number }
-  | { kind: 'receipt'; receipt: Receipt; text: string; fileName: string }
+  | {
+      kind: 'receipt';
+      receipt: Receipt;
+      contributionHash: string | null;
+      text: string;
+      fileName: string;
+      /** True for a contribution made in an earlier session (a rejoin after it was accepted). */
+      earlier: boolean;
+    }
   | { kind: 'done' };
 
 export interface SessionOptions {
@@ -138,7 +146,7 @@ export class ContributionSession {
 
   private async serveCircuit(circuit: string): Promise<void> {
     const mine = await this.waitForTurn(circuit);
-    if (mine.state === 'done') return this.step(`Circuit ${circuit}: already contributed.`);
+    if (mine.state === 'done') return this.showEarlier(circuit, mine.contributionId);
     if (mine.state === 'verifying' && mine.contributionId !== null) {
       this.leaveOnFailure = false;
       return this.finish(circuit, await this.waitForVerdict(mine.contributionId));
@@ -286,19 +294,7 @@ export class ContributionSession {
     }
     if (view.receipt === null)
       throw new Error(`circuit ${circuit}: accepted, but the server sent no receipt`);
-    const checked = checkReceipt(view.receipt, {
-      ceremony: this.opts.ceremony,
-      circuit,
-      index: view.index,
-      ...expected,
-    });
-    this.opts.onEvent({
-      kind: 'receipt',
-      receipt: view.receipt,
-      // The bytes `ceremony contribute` saves, so `ceremony verify --receipt` reads this file as well.
-      text: `${JSON.stringify(view.receipt, null, 2)}\n`,
-      fileName: `${view.receipt.ceremony}-${view.receipt.circuit}-${view.receipt.index}.json`,
-    });
+    const checked = this.offerReceipt(circuit, view, view.receipt, expected, false);
     try {
       const participantId = this.status?.participantId ?? view.participantId;
       const signature = cosignCheckpoint(
@@ -317,6 +313,42 @@ export class ContributionSession {
         `Circuit ${circuit}: accepted, but the checkpoint could not be cosigned: ${(err as Error).message}`,
       );
     }
+  }
+
+  /** A rejoin after the contribution was accepted: its receipt again, so the page never shows an empty list. */
+  private async showEarlier(circuit: string, contributionId: string | null): Promise<void> {
+    if (contributionId === null) return this.step(`Circuit ${circuit}: already contributed.`);
+    const view = await this.request<ContributionView>(
+      'GET',
+      `${this.base}/contributions/${encodeURIComponent(contributionId)}`,
+    );
+    this.step(`Circuit ${circuit}: already contributed (#${view.index}) in an earlier session.`);
+    if (view.receipt !== null) this.offerReceipt(circuit, view, view.receipt, {}, true);
+  }
+
+  private offerReceipt(
+    circuit: string,
+    view: ContributionView,
+    receipt: Receipt,
+    expected: { zkeySha256?: string; contributionHash?: string },
+    earlier: boolean,
+  ): ReturnType<typeof checkReceipt> {
+    const checked = checkReceipt(receipt, {
+      ceremony: this.opts.ceremony,
+      circuit,
+      index: view.index,
+      ...expected,
+    });
+    this.opts.onEvent({
+      kind: 'receipt',
+      receipt,
+      contributionHash: view.contributionHash,
+      // The bytes `ceremony contribute` saves, so `ceremony verify --receipt` reads this file as well.
+      text: `${JSON.stringify(receipt, null, 2)}\n`,
+      fileName: `${receipt.ceremony}-${receipt.circuit}-${receipt.index}.json`,
+      earlier,
+    });
+    return checked;
   }
 
   private async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {

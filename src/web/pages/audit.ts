@@ -1,4 +1,5 @@
 // The audit, in the browser: the log checks of `ceremony verify`, run by the same modules on what this server serves.
+import { countOf } from '../../plural.js';
 import { HttpLogSource } from '../../verify/http-log-source.js';
 import { auditLog } from '../../verify/log-audit.js';
 import { CHECK_NAMES, FINAL_CHECKS } from '../../verify/types.js';
@@ -25,6 +26,12 @@ export function renderAudit(main: HTMLElement, id: string): undefined {
     placeholder: 'name+hash+base64 key, as announced by the coordinator',
     value: readPinnedKey(id) ?? '',
   });
+  const pinnedNote = h('span', null);
+  // Says "pinned" only while this browser holds the key, not before the first audit that pins it.
+  const showPinned = () => {
+    pinnedNote.textContent = readPinnedKey(id) === undefined ? '' : ' (pinned in this browser)';
+  };
+  showPinned();
   const remember = h('input', { type: 'checkbox', id: 'remember-key', checked: true });
   const results = h('div', { 'aria-live': 'polite' });
   const button = h('button', { type: 'submit', class: 'primary' }, 'Run the audit');
@@ -37,7 +44,7 @@ export function renderAudit(main: HTMLElement, id: string): undefined {
         void run();
       },
     },
-    h('label', { for: 'log-key' }, 'Log key to check the checkpoints under (pinned)'),
+    h('label', { for: 'log-key' }, 'Log key to check the checkpoints under', pinnedNote),
     keyInput,
     h(
       'p',
@@ -69,6 +76,7 @@ export function renderAudit(main: HTMLElement, id: string): undefined {
     fill(results, h('p', null, 'Auditing…'));
     const pinned = keyInput.value.trim() || undefined;
     if (pinned && remember.checked) pinLogKey(id, pinned);
+    showPinned();
     const kept = readKeptCheckpoint(id);
     try {
       const started = performance.now();
@@ -89,12 +97,12 @@ export function renderAudit(main: HTMLElement, id: string): undefined {
           { class: 'summary', id: 'audit-summary', 'data-ok': failed.length === 0 ? 'true' : 'false' },
           failed.length === 0
             ? `All ${checks.filter((c) => c.status === 'pass').length} checks passed.`
-            : `${failed.length} check(s) failed: ${failed.map((c) => c.name).join(', ')}.`,
+            : `${countOf(failed.length, 'check')} failed: ${failed.map((c) => c.name).join(', ')}.`,
         ),
         h(
           'p',
           { id: 'audit-timing', 'data-ms': ms },
-          `${audit.ledger.lines.length} entries audited in ${ms} ms. `,
+          `${countOf(audit.ledger.lines.length, 'entry', 'entries')} audited in ${ms} ms. `,
           kept
             ? `Compared with the checkpoint of ${checkpointSize(kept)} entries kept from an earlier visit.`
             : 'No checkpoint kept from an earlier visit; this one is kept if the audit passes.',
@@ -111,8 +119,10 @@ export function renderAudit(main: HTMLElement, id: string): undefined {
         checkList(checks),
         h(
           'p',
-          null,
-          `Not run in the browser (they need snarkjs and the final zkey): ${FINAL_CHECKS.join(', ')}, receipt, intermediate.zkeys. Run `,
+          { id: 'cli-checks' },
+          audit.ledger.facts.finalized
+            ? `This page does not run the checks that need snarkjs and the ceremony's files (the final zkey, r1cs and ptau of each circuit): ${FINAL_CHECKS.join(', ')} and intermediate.zkeys. Run them with `
+            : `The ceremony is not finalized yet: ${FINAL_CHECKS.join(', ')} apply once it is, and need snarkjs and the final zkey, so they run with `,
           h('code', null, `npx ceremony verify --server ${location.origin} --ceremony ${id}`),
           '.',
         ),

@@ -83,3 +83,12 @@ export function averageTurnMs(ledger: Ledger, circuit: string): number | undefin
   if (ends.length === 0) return undefined;
   return (ends[ends.length - 1]! - Date.parse(opened.time)) / ends.length;
 }
+
+/** When the ceremony opened and closed, as the transcript says (undefined while it has not). */
+export function openedAndClosed(ledger: Ledger | undefined): { opened?: string; closed?: string } {
+  const entries = ledger ? entriesOf(ledger) : [];
+  return {
+    opened: entries.find((e) => e.type === 'ceremony.opened')?.time,
+    closed: entries.find((e) => e.type === 'ceremony.closed')?.time,
+  };
+}

@@ -1,9 +1,14 @@
 // A ceremony, live: state and schedule, each circuit's turn and queue, contributions, refusals, downloads.
+
+import type { ActivityView } from '../../activity/types.js';
 import type { CeremonyView, CircuitView } from '../../ceremony/types.js';
+import { countOf } from '../../plural.js';
 import { type Ledger, readLedger } from '../../verify/ledger.js';
-import { ceremonyPath, getText, type LiveStatus, watchCeremony } from '../api.js';
+import { ceremonyPath, getJson, getText, type LiveStatus, watchCeremony } from '../api.js';
+import { activitySection } from '../charts/ceremony-charts.js';
 import { fill, formatDuration, formatTime, h, hash } from '../dom.js';
-import { averageTurnMs, listContributions, listRefusals, nameOf } from './ceremony-stats.js';
+import { scrollRegion } from '../scroll-region.js';
+import { averageTurnMs, listContributions, listRefusals, nameOf, openedAndClosed } from './ceremony-stats.js';
 import { ceremonyHref, ceremonyTabs, errorBlock, setTitle } from './common.js';
 
 const statusText: Record<LiveStatus, string> = {
@@ -66,7 +71,7 @@ function circuitPanel(view: CeremonyView, c: CircuitView, ledger: Ledger | undef
       ? remaining === 0
         ? 'the queue is empty'
         : 'after the first turn ends'
-      : `about ${formatTime(new Date(Date.now() + remaining * average).toISOString())} (${remaining} turn(s))`;
+      : `about ${formatTime(new Date(Date.now() + remaining * average).toISOString())} (${countOf(remaining, 'turn')})`;
   return h(
     'section',
     { class: 'panel', 'aria-labelledby': `circuit-${c.name}` },
@@ -86,11 +91,25 @@ function circuitPanel(view: CeremonyView, c: CircuitView, ledger: Ledger | undef
   );
 }
 
+/** "Opens" before the opening and "Opened" after it, with the transcript's time; never a bare dash. */
+function schedule(view: CeremonyView, ledger: Ledger | undefined): [string, string][] {
+  const { opened, closed } = openedAndClosed(ledger);
+  const hasOpened = view.state !== 'draft';
+  const hasClosed = view.state === 'closed' || view.state === 'finalized';
+  return [
+    hasOpened
+      ? ['Opened', formatTime(opened ?? view.startsAt)]
+      : ['Opens', view.startsAt ? formatTime(view.startsAt) : 'when the coordinator opens it'],
+    hasClosed
+      ? ['Closed', formatTime(closed ?? view.endsAt)]
+      : ['Closes', view.endsAt ? formatTime(view.endsAt) : 'when the coordinator closes it'],
+  ];
+}
+
 function table(id: string, caption: string, head: string[], rows: (string | number | Node)[][]): HTMLElement {
   if (rows.length === 0) return h('p', { id }, `No ${caption.toLowerCase()} yet.`);
-  return h(
-    'div',
-    { class: 'scroll' },
+  return scrollRegion(
+    caption,
     h(
       'table',
       { id },
@@ -119,7 +138,13 @@ function table(id: string, caption: string, head: string[], rows: (string | numb
   );
 }
 
-function render(main: HTMLElement, view: CeremonyView, ledger: Ledger | undefined, live: HTMLElement): void {
+function render(
+  main: HTMLElement,
+  view: CeremonyView,
+  ledger: Ledger | undefined,
+  activity: ActivityView | undefined,
+  live: HTMLElement,
+): void {
   setTitle(view.title);
   const origin = location.origin;
   // A live re-render must not throw a keyboard user's focus back to the top.
@@ -134,8 +159,7 @@ function render(main: HTMLElement, view: CeremonyView, ledger: Ledger | undefine
     live,
     facts([
       ['State', view.state],
-      ['Opens', formatTime(view.startsAt)],
-      ['Closes', formatTime(view.endsAt)],
+      ...schedule(view, ledger),
       ['Turn length', formatDuration(view.timeoutSeconds * 1000)],
       ['Registration', view.openRegistration ? 'open to anyone with a key' : 'by the coordinator'],
       ['Participants in queue', view.queueLength],
@@ -171,6 +195,7 @@ function render(main: HTMLElement, view: CeremonyView, ledger: Ledger | undefine
       : null,
     h('h2', null, 'Circuits'),
     view.circuits.map((c) => circuitPanel(view, c, ledger)),
+    activitySection(view, ledger, activity),
     h('h2', { id: 'contributions' }, 'Contributions'),
     table(
       'contributions-table',
@@ -232,7 +257,7 @@ export function renderCeremony(main: HTMLElement, id: string): () => void {
       const size = view.transcriptSize;
       ledger = readLedger(await getText(ceremonyPath(id, '/transcript')), id);
       loadedSize = size;
-      if (view) render(main, view, ledger, live);
+      if (view) render(main, view, ledger, activity, live);
     } catch (err) {
       main.append(errorBlock(err));
     } finally {
@@ -240,12 +265,34 @@ export function renderCeremony(main: HTMLElement, id: string): () => void {
     }
     void loadLedger();
   };
+  // Activity follows every change of the view; a change during a read asks for one more read after it.
+  let activity: ActivityView | undefined;
+  let activityLoading = false;
+  let activityStale = false;
+  const loadActivity = async (): Promise<void> => {
+    if (activityLoading) {
+      activityStale = true;
+      return;
+    }
+    activityLoading = true;
+    activityStale = false;
+    try {
+      activity = await getJson<ActivityView>(ceremonyPath(id, '/activity'));
+      if (view) render(main, view, ledger, activity, live);
+    } catch {
+      // The pictures wait for the next change; the rest of the page stands without them.
+    } finally {
+      activityLoading = false;
+    }
+    if (activityStale) void loadActivity();
+  };
   const stop = watchCeremony(
     id,
     (next) => {
       view = next;
-      render(main, next, ledger, live);
+      render(main, next, ledger, activity, live);
       void loadLedger();
+      void loadActivity();
     },
     (status) => {
       live.textContent = statusText[status];

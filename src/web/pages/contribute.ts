@@ -3,47 +3,24 @@
 import type { CeremonyView } from '../../ceremony/types.js';
 import { encodeKeyFile, type KeyPair, keyPairFromSecret, parseKeyFile } from '../../crypto/ed25519.js';
 import { toHex } from '../../crypto/hex.js';
-import { watchCeremony } from '../api.js';
+import { countOf } from '../../plural.js';
+import { readLedger } from '../../verify/ledger.js';
+import { ceremonyPath, getText, watchCeremony } from '../api.js';
 import { ContributionSession, type SessionEvent } from '../contribute/session.js';
 import { fill, formatTime, h } from '../dom.js';
 import { ceremonyTabs, setTitle } from './common.js';
+import {
+  cliCommand,
+  mib,
+  notOpen,
+  progressRow,
+  receiptItem,
+  saveLink,
+  stateWord,
+  tooLarge,
+} from './contribute-parts.js';
 
 const SAFETY_LOOK_MS = 30_000;
-
-/** Circuits the page may contribute to, or the reason it may not (the CLI command is shown instead). */
-function tooLarge(view: CeremonyView): string | undefined {
-  const max = view.webContributeMaxConstraints ?? 0;
-  if (max === 0) return 'This server takes contributions from the command-line client only.';
-  const big = view.circuits.filter((c) => (c.constraints ?? Number.POSITIVE_INFINITY) > max);
-  if (big.length === 0) return undefined;
-  const names = big.map((c) => `${c.name} (${c.constraints?.toLocaleString() ?? '?'} constraints)`);
-  return `Circuit ${names.join(', ')} is larger than the ${max.toLocaleString()} constraints this server lets a browser contribute to.`;
-}
-
-function cliCommand(view: CeremonyView): string {
-  const name = view.openRegistration ? ' --name "your name"' : '';
-  return `npx ceremony keygen --out me.key\nnpx ceremony contribute --server ${location.origin} --key me.key --ceremony ${view.id}${name}`;
-}
-
-/** A link that saves `text` as a file; the bytes never leave the browser. */
-function saveLink(id: string, label: string, fileName: string, text: string): HTMLElement {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  return h('a', { id, href: url, download: fileName, class: 'button' }, label);
-}
-
-function progressRow(id: string, label: string): HTMLElement {
-  return h(
-    'div',
-    { class: 'progress-row' },
-    h('label', { for: id }, label),
-    h('progress', { id, max: 1, value: 0 }),
-    h('span', { id: `${id}-text`, class: 'muted' }, ''),
-  );
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / 1048576).toFixed(1)} MiB`;
-}
 
 export function renderContribute(main: HTMLElement, id: string): () => void {
   setTitle(`Contribute · ${id}`);
@@ -105,6 +82,34 @@ export function renderContribute(main: HTMLElement, id: string): () => void {
       ),
     );
     joinButton.disabled = view?.state !== 'open';
+    void showRegistration(publicKey);
+  };
+
+  // A key the transcript already registered keeps its name: the name field would be ignored, so it goes away.
+  let registeredName: string | undefined;
+  const showRegistration = async (publicKey: string) => {
+    registeredName = undefined;
+    try {
+      const ledger = readLedger(await getText(ceremonyPath(id, '/transcript')), id);
+      const known = [...ledger.facts.participants.values()].find((p) => p.publicKey === publicKey);
+      if (keys === undefined || toHex(keys.publicKey) !== publicKey) return;
+      registeredName = known?.name;
+      if (known)
+        keyInfo.append(
+          h(
+            'p',
+            { id: 'registered-as' },
+            `This key is registered as ${known.name} (${known.participantId}).`,
+          ),
+        );
+    } catch {
+      // The transcript could not be read: the name field stays, and the server decides as before.
+    }
+    showNameField();
+  };
+  const showNameField = () => {
+    const nameField = main.querySelector<HTMLElement>('#name-field');
+    if (nameField) nameField.hidden = !view?.openRegistration || registeredName !== undefined;
   };
 
   const makeKey = h(
@@ -154,7 +159,7 @@ export function renderContribute(main: HTMLElement, id: string): () => void {
           `circuit ${event.circuit}: ${
             event.position === null || event.position === 0
               ? 'you are next in line'
-              : `${event.position} turn(s) ahead of you`
+              : `${countOf(event.position, 'turn')} ahead of you`
           }. Keep this tab on this page: closing it or leaving the page gives up your place.`,
         );
       case 'turn':
@@ -185,21 +190,15 @@ export function renderContribute(main: HTMLElement, id: string): () => void {
         );
         return setStatus('uploading', `circuit ${event.circuit}: uploading your contribution…`);
       case 'receipt':
-        receipts.append(
-          h(
-            'li',
-            null,
-            saveLink(
-              `receipt-${event.receipt.circuit}`,
-              `Receipt ${event.fileName}`,
-              event.fileName,
-              event.text,
-            ),
-          ),
-        );
+        receipts.append(receiptItem(event));
         return;
       case 'done':
-        return setStatus('done', 'every circuit is contributed. Save your receipts; you may close this tab.');
+        return setStatus(
+          'done',
+          receipts.childElementCount === 0
+            ? 'every circuit is contributed.'
+            : 'every circuit is contributed. Your contribution hashes and receipts are below: save the receipts; you may then close this tab.',
+        );
     }
   };
 
@@ -277,45 +276,39 @@ export function renderContribute(main: HTMLElement, id: string): () => void {
       h('h1', null, `Contribute to ${view.title}`),
       ceremonyTabs(id, 'contribute'),
       view.state !== 'open' && !session
-        ? h(
-            'p',
-            { id: 'not-open', role: 'status' },
-            `This ceremony is ${view.state}: it takes no contributions now.`,
-          )
-        : null,
-      refusal
-        ? h(
-            'section',
-            { class: 'panel', id: 'use-cli' },
-            h('p', null, refusal, ' Contribute with the command-line client:'),
-            h('pre', null, cliCommand(view)),
-          )
-        : [
-            h(
+        ? notOpen(view)
+        : refusal
+          ? h(
               'section',
-              { class: 'panel', 'aria-labelledby': 'key-heading' },
-              h('h2', { id: 'key-heading' }, 'Your key'),
-              h('p', null, 'An Ed25519 key made or read in this tab; it never leaves your browser.'),
+              { class: 'panel', id: 'use-cli' },
+              h('p', null, refusal, ' Contribute with the command-line client:'),
+              h('pre', null, cliCommand(view)),
+            )
+          : [
               h(
-                'div',
-                { class: 'actions' },
-                makeKey,
-                h('label', { for: 'key-file' }, 'or load a key file: '),
-                keyFile,
+                'section',
+                { class: 'panel', 'aria-labelledby': 'key-heading' },
+                h('h2', { id: 'key-heading' }, 'Your key'),
+                h('p', null, 'An Ed25519 key made or read in this tab; it never leaves your browser.'),
+                h(
+                  'div',
+                  { class: 'actions' },
+                  makeKey,
+                  h('label', { for: 'key-file' }, 'or load a key file: '),
+                  keyFile,
+                ),
+                keyError,
+                keyInfo,
               ),
-              keyError,
-              keyInfo,
-            ),
-            form,
-          ],
+              form,
+            ],
     );
     const note = main.querySelector('#open-registration-note');
     if (note)
       note.textContent = view.openRegistration
         ? 'This ceremony is open to anyone with a key: you are registered under your name when you join.'
         : 'Only keys the coordinator registered may take part.';
-    const nameField = main.querySelector<HTMLElement>('#name-field');
-    if (nameField) nameField.hidden = !view.openRegistration;
+    showNameField();
     joinButton.disabled = !keys || view.state !== 'open' || session !== undefined;
   };
 
@@ -345,15 +338,3 @@ export function renderContribute(main: HTMLElement, id: string): () => void {
     for (const wake of waiters.splice(0)) wake();
   };
 }
-
-const stateWord: Record<string, string> = {
-  idle: 'Ready',
-  joining: 'Joining',
-  waiting: 'Waiting',
-  turn: 'Your turn',
-  computing: 'Computing',
-  uploading: 'Uploading',
-  verifying: 'Verifying',
-  done: 'Done',
-  failed: 'Failed',
-};

@@ -2,10 +2,13 @@
 import type { CeremonyView } from '../../ceremony/types.js';
 import { getJson } from '../api.js';
 import { fill, formatTime, h } from '../dom.js';
+import { scrollRegion } from '../scroll-region.js';
 import { ceremonyHref, errorBlock, setTitle } from './common.js';
 
 function schedule(c: CeremonyView): string {
   if (!c.startsAt && !c.endsAt) return 'no fixed times';
+  if (!c.endsAt) return `from ${formatTime(c.startsAt)}`;
+  if (!c.startsAt) return `until ${formatTime(c.endsAt)}`;
   return `${formatTime(c.startsAt)} → ${formatTime(c.endsAt)}`;
 }
 
@@ -18,9 +21,8 @@ export function renderList(main: HTMLElement): undefined {
       if (ceremonies.length === 0) return fill(body, h('p', null, 'No ceremony yet.'));
       fill(
         body,
-        h(
-          'div',
-          { class: 'scroll' },
+        scrollRegion(
+          'Ceremonies',
           h(
             'table',
             null,

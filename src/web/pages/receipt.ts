@@ -9,6 +9,7 @@ import { checkList } from './check-list.js';
 import { errorBlock, setTitle } from './common.js';
 
 function ceremonyOf(text: string): string {
+  if (text.trim() === '') throw new Error('no receipt given: choose its file or paste it');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -68,7 +69,7 @@ export function renderReceipt(main: HTMLElement): undefined {
     accept: '.json,application/json',
     onchange: () => {
       const file = fileInput.files?.[0];
-      if (file) void file.text().then(check);
+      if (file) void file.text().then(show);
     },
   });
   const drop = h(
@@ -86,9 +87,14 @@ export function renderReceipt(main: HTMLElement): undefined {
     e.preventDefault();
     drop.classList.remove('over');
     const file = e.dataTransfer?.files[0];
-    if (file) void file.text().then(check);
+    if (file) void file.text().then(show);
   });
   const pasted = h('textarea', { id: 'receipt-text', spellcheck: 'false' });
+  // A chosen or dropped file lands in the box, so the button checks what the page shows, never an empty box.
+  const show = (text: string) => {
+    pasted.value = text;
+    return check(text);
+  };
   fill(
     main,
     h('h1', null, 'Check a receipt'),
@@ -108,7 +114,7 @@ export function renderReceipt(main: HTMLElement): undefined {
           void check(pasted.value);
         },
       },
-      h('label', { for: 'receipt-text' }, 'Or paste it'),
+      h('label', { for: 'receipt-text' }, 'Or paste it (a chosen file shows here)'),
       pasted,
       h('p', null, h('button', { type: 'submit', class: 'primary' }, 'Check the receipt')),
     ),

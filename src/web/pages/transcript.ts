@@ -1,14 +1,27 @@
 // The transcript: every entry decoded, each with a link to its inclusion proof in the current tree.
 import { type Ledger, readLedger } from '../../verify/ledger.js';
 import { ceremonyPath, getText, watchCeremony } from '../api.js';
+import { transcriptFigures } from '../charts/transcript-charts.js';
 import { fill, formatTime, h } from '../dom.js';
+import { scrollRegion } from '../scroll-region.js';
 import { ceremonyTabs, errorBlock, setTitle } from './common.js';
+
+/** The body fields a reader scans for, under words (the raw field names stay in the entry's JSON). */
+const SUMMARY_LABELS: [field: string, label: string][] = [
+  ['circuit', 'circuit'],
+  ['participantId', 'participant'],
+  ['name', 'name'],
+  ['index', 'contribution #'],
+  ['reason', 'reason'],
+  ['beaconSource', 'beacon from'],
+];
 
 function summarize(body: Record<string, unknown>): string {
   const parts: string[] = [];
-  for (const key of ['circuit', 'participantId', 'name', 'index', 'reason', 'beaconSource']) {
-    const value = body[key];
-    if (typeof value === 'string' || typeof value === 'number') parts.push(`${key} ${value}`);
+  for (const [field, label] of SUMMARY_LABELS) {
+    const value = body[field];
+    if (typeof value === 'string' || typeof value === 'number')
+      parts.push(label.endsWith('#') ? `${label}${value}` : `${label} ${value}`);
   }
   return parts.join(', ');
 }
@@ -30,7 +43,7 @@ function rows(id: string, ledger: Ledger): HTMLElement[] {
       ),
       h(
         'td',
-        null,
+        { class: 'entry-body' },
         e ? summarize(e.body) : '',
         h(
           'details',
@@ -71,12 +84,12 @@ export function renderTranscript(main: HTMLElement, id: string): () => void {
           null,
           `${ledger.lines.length} entries. Each proof link gives the RFC 9162 inclusion proof of that entry in the tree of ${ledger.lines.length} entries.`,
         ),
-        h(
-          'div',
-          { class: 'scroll' },
+        transcriptFigures(ledger),
+        scrollRegion(
+          'Transcript entries',
           h(
             'table',
-            null,
+            { class: 'transcript' },
             h('caption', { class: 'visually-hidden' }, 'Transcript entries'),
             h(
               'thead',
