@@ -3,7 +3,10 @@
 // named in `stricterThanSnarkjs`. The circuit has unused private wires (L points at infinity) and the step verifier
 // runs with 16-point chunks, so L and H span several chunks.
 //   DIFFERENTIAL_SEED=<n>   replays a run (the seed is printed at the start)
-//   DIFFERENTIAL_CASES=<n>  number of tampered files (default 176, 8 per tampering: about 90 s at load average 20 on 2 cores)
+//   DIFFERENTIAL_CASES=<n>  number of tampered files (default 176, 8 per tampering)
+//   DIFFERENTIAL_REFERENCE=all  sends every file to snarkjs; by default snarkjs sees every file the step verifier
+//     accepts (the soundness property) and the refused ones of the first two rounds of every tampering (enough to
+//     name where the project is stricter), which keeps the file near 90 s at load average 20 on 2 cores
 import { randomInt } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +28,7 @@ import { contributeOnto, fixturePath, makeTempDir, removeZkeyDirs } from '../hel
 
 const seed = Number(process.env.DIFFERENTIAL_SEED ?? randomInt(2 ** 31));
 const cases = Number(process.env.DIFFERENTIAL_CASES ?? 176);
+const everyFileToSnarkjs = process.env.DIFFERENTIAL_REFERENCE === 'all';
 const chunkPoints = 16;
 const unusedWires = 3;
 
@@ -45,7 +49,9 @@ let prev: string;
 const ptau = fixturePath('pot10.ptau');
 
 beforeAll(async () => {
-  console.log(`differential test: DIFFERENTIAL_SEED=${seed} DIFFERENTIAL_CASES=${cases}`);
+  console.log(
+    `differential test: DIFFERENTIAL_SEED=${seed} DIFFERENTIAL_CASES=${cases}${everyFileToSnarkjs ? ' DIFFERENTIAL_REFERENCE=all' : ''}`,
+  );
   dir = await makeTempDir();
   const plain = join(dir, 'mulchain-60.r1cs');
   const r1cs = join(dir, 'mulchain-60-unused.r1cs');
@@ -117,6 +123,7 @@ describe('step verifier vs snarkjs verifyFromInit (differential, seeded)', () =>
       const file = await verifyStep(prev, path, { curve: context.curve });
       const stream = await streamed(bytes, context.random);
       expect(stream.ok, `case ${n} (${name}): streamed and file verdicts differ`).toBe(file.ok);
+      if (!file.ok && !everyFileToSnarkjs && n >= 2 * names.length) continue;
       const reference = await snarkjsAccepts(path);
       if (file.ok && !reference) unsound.push(`case ${n}: ${name}`);
       if (!file.ok && reference) stricter.set(name, (stricter.get(name) ?? 0) + 1);
