@@ -75,6 +75,25 @@ describe('authentication', () => {
     }
   });
 
+  it('refuses a malleated signature (S + L, which lax Ed25519 verifiers accept): strict RFC 8032', async () => {
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+    const keys = server.coordinator;
+    const publicKey = toHex(keys.publicKey);
+    const { body } = await call<{ nonce: string; origin: string }>(server.url, 'POST', '/v1/auth/challenge', {
+      json: { publicKey },
+    });
+    const signature = sign(encode(`ceremony-auth/v2\n${body.origin}\n${body.nonce}`), keys.secretKey);
+    const s = BigInt(`0x${Buffer.from(signature.slice(32)).reverse().toString('hex')}`) + L;
+    const malleated = new Uint8Array(64);
+    malleated.set(signature.slice(0, 32));
+    malleated.set(Buffer.from(s.toString(16).padStart(64, '0'), 'hex').reverse(), 32);
+    const login = await call(server.url, 'POST', '/v1/auth/login', {
+      json: { publicKey, nonce: body.nonce, signature: toHex(malleated) },
+    });
+    expect(login.status).toBe(401);
+    expect(login.body).toMatchObject({ error: { code: 'INVALID_SIGNATURE' } });
+  });
+
   it('refuses weak public keys: all zeros and small-order points', async () => {
     const identity = `01${'00'.repeat(31)}`;
     for (const publicKey of ['00'.repeat(32), identity]) {

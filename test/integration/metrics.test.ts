@@ -15,12 +15,14 @@ describe('operator metrics', () => {
   let server: TestServer;
   let ceremony: TestCeremony;
   let tokens: string[];
+  let joinedAt: number;
   const scrape = async () => (await call<string>(server.url, 'GET', '/metrics')).body;
 
   beforeAll(async () => {
     server = await startTestServer();
     ceremony = await setupCeremony(server, { id: 'metered', circuits: [mulchain], participants: 2 });
     tokens = await Promise.all(ceremony.participants.map((p) => loginAs(server.url, p.keys)));
+    joinedAt = Date.now();
     for (const token of tokens) {
       const joined = await call(server.url, 'POST', '/v1/ceremonies/metered/queue', { token });
       expect(joined.status).toBe(200);
@@ -35,8 +37,17 @@ describe('operator metrics', () => {
     const metrics = await scrape();
     const where = 'ceremony="metered",circuit="mulchain"';
     expect(sample(metrics, `ceremony_queue_waiting{${where}}`)).toBe(1);
-    expect(sample(metrics, `ceremony_queue_oldest_wait_seconds{${where}}`)).toBeGreaterThanOrEqual(0);
-    expect(sample(metrics, `ceremony_turn_held_seconds{${where},state="active"}`)).toBeGreaterThanOrEqual(0);
+    // Seconds since the joins: not negative, and not more than the time that has passed since (not milliseconds,
+    // not a timestamp).
+    const since = (Date.now() - joinedAt) / 1000 + 1;
+    for (const series of [
+      `ceremony_queue_oldest_wait_seconds{${where}}`,
+      `ceremony_turn_held_seconds{${where},state="active"}`,
+    ]) {
+      const value = sample(metrics, series);
+      expect(value, series).toBeGreaterThanOrEqual(0);
+      expect(value, series).toBeLessThanOrEqual(since);
+    }
     expect(sample(metrics, `ceremony_turn_overdue_seconds{${where}}`)).toBe(0);
     // The setup job is done, so nothing is queued; the transcript's checkpoints exist.
     expect(metrics).not.toMatch(/^ceremony_jobs\{kind="circuit.setup",state="queued"\}/m);

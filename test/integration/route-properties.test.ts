@@ -68,7 +68,7 @@ describe('every route under random input', () => {
   let server: TestServer;
   let routes: { method: string; path: string }[];
   const tokens: (string | undefined)[] = [undefined, 'not-a-token-but-long-enough'];
-  let countRows: () => Promise<string>;
+  let tableContents: () => Promise<string>;
 
   beforeAll(async () => {
     // No budgets (every request would soon be a 429) and no clock-driven expiry during the run.
@@ -96,8 +96,14 @@ describe('every route under random input', () => {
          ORDER BY table_name`,
       )
     ).map((t) => t.table_name);
-    const sql = `SELECT ${tables.map((t) => `(SELECT count(*) FROM ${t})::int AS "${t}"`).join(', ')}`;
-    countRows = async () => JSON.stringify((await db.query(sql))[0]);
+    // Every row's contents, not just how many: an UPDATE on a refused request must show.
+    const sql = tables
+      .map(
+        (t) =>
+          `SELECT '${t}' AS t, md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS digest FROM ${t} x`,
+      )
+      .join(' UNION ALL ');
+    tableContents = async () => JSON.stringify(await db.query(sql));
   });
   afterAll(async () => {
     await server?.destroy();
@@ -119,7 +125,7 @@ describe('every route under random input', () => {
           const path = route.path.replace(/\{[^}]+\}/g, () => params[i++] ?? 'x');
           const search = new URLSearchParams(q).toString();
           const token = tokens[tokenIndex % tokens.length];
-          const before = await countRows();
+          const before = await tableContents();
           if (route.path.endsWith('/events')) {
             // An events stream never ends, so inject would wait forever: real HTTP, status and headers, then hang up.
             const abort = new AbortController();
@@ -129,7 +135,7 @@ describe('every route under random input', () => {
             });
             abort.abort();
             expect(stream.status, `${route.method} ${path}`).toBeLessThan(500);
-            if (stream.status >= 400) expect(await countRows(), `${route.method} ${path}`).toBe(before);
+            if (stream.status >= 400) expect(await tableContents(), `${route.method} ${path}`).toBe(before);
             return;
           }
           const answer = await server.built.app.inject({
@@ -142,7 +148,7 @@ describe('every route under random input', () => {
             ...(payload !== undefined ? { payload: JSON.stringify(payload) } : {}),
           });
           expect(answer.statusCode, `${route.method} ${path}?${search} → ${answer.body}`).toBeLessThan(500);
-          if (answer.statusCode >= 400) expect(await countRows(), `${route.method} ${path}`).toBe(before);
+          if (answer.statusCode >= 400) expect(await tableContents(), `${route.method} ${path}`).toBe(before);
         },
       ),
       { numRuns: 400 },

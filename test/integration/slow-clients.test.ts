@@ -1,4 +1,5 @@
 // Connections that send slowly: headers and non-upload bodies each have a bound, and HEAD of a stream answers.
+import { type ClientRequest, get } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, loginAs } from '../helpers/api.js';
@@ -86,7 +87,7 @@ describe('slow clients', () => {
     expect(answer === '' || answer.startsWith('HTTP/1.1 408')).toBe(true);
   }, 120_000);
 
-  it('answers HEAD of an events stream at once, without taking its slot', async () => {
+  it('answers HEAD of an events stream at once, without taking its slot under EVENTS_MAX_CONNECTIONS', async () => {
     for (let i = 0; i < 3; i += 1) {
       const head = await fetch(`${server.url}/v1/ceremonies/slow/events`, {
         method: 'HEAD',
@@ -99,6 +100,51 @@ describe('slow clients', () => {
     const abort = new AbortController();
     const stream = await fetch(`${server.url}/v1/ceremonies/slow/events`, { signal: abort.signal });
     expect(stream.status).toBe(200);
+    // And it is the bound: a second stream (from an address holding one of its 8) is refused.
+    const second = await fetch(`${server.url}/v1/ceremonies/slow/events`);
+    expect(second.status).toBe(429);
+    expect(((await second.json()) as { error: { code: string } }).error.code).toBe('TOO_MANY_CONNECTIONS');
     abort.abort();
+  }, 60_000);
+});
+
+describe('events stream slots shared fairly between addresses', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { EVENTS_MAX_CONNECTIONS: '2', EVENTS_MAX_PER_ADDRESS: '2' } });
+    const token = await loginAs(server.url, server.coordinator);
+    await call(server.url, 'POST', '/v1/ceremonies', { token, json: { id: 'fair', title: 'Fair' } });
+  }, 300_000);
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  /** An events stream opened from `from` (any 127.x address reaches the loopback server): its status, and its end. */
+  const openStream = (from: string) =>
+    new Promise<{ status: number; ended: Promise<void>; request: ClientRequest }>((resolve, reject) => {
+      const request = get(`${server.url}/v1/ceremonies/fair/events`, { localAddress: from }, (response) => {
+        response.resume();
+        resolve({
+          status: response.statusCode ?? 0,
+          ended: new Promise((done) => response.once('close', () => done())),
+          request,
+        });
+      });
+      request.on('error', reject);
+    });
+
+  it('gives a newcomer a slot taken from the address that holds the most', async () => {
+    const first = await openStream('127.0.0.1');
+    const second = await openStream('127.0.0.1');
+    expect([first.status, second.status]).toEqual([200, 200]);
+    // Both slots are 127.0.0.1's: a third address still gets one, and 127.0.0.1's oldest stream ends.
+    const newcomer = await openStream('127.0.0.2');
+    expect(newcomer.status).toBe(200);
+    await first.ended;
+    // Now each holds one: a fair share, so a fourth stream from either is refused.
+    const again = await openStream('127.0.0.2');
+    expect(again.status).toBe(429);
+    for (const s of [second, newcomer, again]) s.request.destroy();
   }, 60_000);
 });

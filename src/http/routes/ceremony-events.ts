@@ -10,18 +10,29 @@ import type { Route } from '../types.js';
 const RETRY_MS = 2000;
 
 export const ceremonyEvents: Route = (app, s) => {
-  const open = new Map<string, number>();
+  // Each address's open streams, oldest first: when all slots are taken, a newcomer takes one from the address that
+  // holds the most (fair shares), so a few hundred addresses cannot shut everyone else out.
+  const open = new Map<string, (() => void)[]>();
   const streams = new Set<() => void>();
   let total = 0;
   // Open streams never go idle, so the server would wait for them forever on close.
   app.addHook('preClose', async () => {
     for (const end of [...streams]) end();
   });
-  const release = (address: string) => {
+  const release = (address: string, end: () => void) => {
     total -= 1;
-    const left = (open.get(address) ?? 1) - 1;
-    if (left === 0) open.delete(address);
+    const left = (open.get(address) ?? []).filter((e) => e !== end);
+    if (left.length === 0) open.delete(address);
     else open.set(address, left);
+  };
+  /** Ends the oldest stream of the address holding the most, if it holds more than `address` would after joining. */
+  const makeRoomFor = (address: string): boolean => {
+    const mine = (open.get(address) ?? []).length;
+    let heaviest: (() => void)[] = [];
+    for (const held of open.values()) if (held.length > heaviest.length) heaviest = held;
+    if (heaviest.length <= mine + 1) return false;
+    heaviest[0]?.();
+    return true;
   };
 
   app.get(
@@ -51,15 +62,14 @@ export const ceremonyEvents: Route = (app, s) => {
         return;
       }
       const address = request.ip;
-      if (total >= s.config.eventsMaxConnections)
+      if ((open.get(address) ?? []).length >= s.config.eventsMaxPerAddress)
+        throw new CeremonyError('TOO_MANY_CONNECTIONS', 'too many open events streams from this address');
+      if (total >= s.config.eventsMaxConnections && !makeRoomFor(address))
         throw new CeremonyError(
           'TOO_MANY_CONNECTIONS',
           'too many open events streams; poll GET /v1/ceremonies/:id',
         );
-      if ((open.get(address) ?? 0) >= s.config.eventsMaxPerAddress)
-        throw new CeremonyError('TOO_MANY_CONNECTIONS', 'too many open events streams from this address');
       total += 1;
-      open.set(address, (open.get(address) ?? 0) + 1);
 
       reply.hijack();
       const raw = reply.raw;
@@ -105,12 +115,13 @@ export const ceremonyEvents: Route = (app, s) => {
         closed = true;
         clearInterval(keepAlive);
         unsubscribe();
-        release(address);
+        release(address, end);
       };
       const end = () => {
         close();
         raw.end();
       };
+      open.set(address, [...(open.get(address) ?? []), end]);
       streams.add(end);
       raw.on('close', () => {
         streams.delete(end);
