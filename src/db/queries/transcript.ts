@@ -149,7 +149,7 @@ export async function selectCosignatureLines(
     `SELECT line FROM (
        SELECT line, 0 AS kind, participant_id AS who FROM cosignatures WHERE ceremony_id = $1 AND tree_size = $2
        UNION ALL
-       SELECT line, 1 AS kind, witness AS who FROM witness_cosignatures WHERE false
+       SELECT line, 1 AS kind, witness AS who FROM witness_cosignatures WHERE ceremony_id = $1 AND tree_size = $2
      ) lines ORDER BY kind, who`,
     [ceremonyId, size],
   );
