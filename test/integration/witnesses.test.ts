@@ -5,10 +5,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CoordinatorClient } from '../../src/cli/client.js';
 import * as admin from '../../src/cli/commands/admin.js';
 import { runVerify } from '../../src/cli/commands/verify.js';
 import { startWitness } from '../../src/cli/commands/witness.js';
 import { createMemoryOutput } from '../../src/cli/output.js';
+import { waitForWitnessQuorum } from '../../src/cli/witness-wait.js';
 import { generateKeyPair, keyPairFromSecret, writeKeyFile } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/crypto/hex.js';
 import { encodeVerifierKey, parseCheckpoint, parseNote } from '../../src/transcript/note.js';
@@ -221,6 +223,56 @@ describe('witnesses cosign the log', () => {
       (n) => cosigners(n).length === 2,
     );
     expect((await audit(2))?.status).toBe('pass');
+  });
+
+  it("contribute's wait: returns the checkpoint with the quorum's cosignatures, or says so after its bound", async () => {
+    const note = await waitFor(
+      'both on the newest checkpoint',
+      () => checkpoint(server),
+      (n) => cosigners(n).length === 2,
+    );
+    const { body } = parseNote(note);
+    const treeSize = parseCheckpoint(body).size;
+    const options = {
+      client: new CoordinatorClient(server.url),
+      ceremonyPath: `/ceremonies/${ceremony.id}`,
+      treeSize,
+      checkpointBody: body,
+      pollIntervalMs: 100,
+    };
+    const output = createMemoryOutput();
+    const witnessed = await waitForWitnessQuorum({ ...options, waitSeconds: 30, output });
+    expect(cosigners(witnessed ?? '')).toEqual(['witness.test/w0', 'witness.test/w1']);
+    expect(output.stderr()).toContain(`checkpoint ${treeSize} cosigned by witness.test/w0, witness.test/w1`);
+    // w1 down and a new entry: its checkpoint gets one cosignature of two, and the wait ends at its bound saying so.
+    const down = witnesses[1] as Running;
+    const port = Number(new URL(down.url).port);
+    await down.close();
+    witnesses[1] = undefined;
+    await addParticipant(server, ceremony, 'late-6');
+    const newer = await waitFor(
+      'w0 on the new checkpoint',
+      () => checkpoint(server),
+      (n) => cosigners(n).includes('witness.test/w0'),
+    );
+    const newerBody = parseNote(newer).body;
+    const late = createMemoryOutput();
+    const missing = await waitForWitnessQuorum({
+      ...options,
+      treeSize: parseCheckpoint(newerBody).size,
+      checkpointBody: newerBody,
+      waitSeconds: 1,
+      output: late,
+    });
+    expect(missing).toBeUndefined();
+    expect(late.stderr()).toMatch(/warning: 1 of 2 witnesses cosigned checkpoint \d+ within 1 s/);
+    await runWitness(1, port);
+    await addParticipant(server, ceremony, 'late-7');
+    await waitFor(
+      'both again',
+      () => checkpoint(server),
+      (n) => cosigners(n).length === 2,
+    );
   });
 
   it('a second coordinator with the same log key that shows another log (rolled back, or split) is refused and says so', async () => {

@@ -20,6 +20,11 @@ function write(name: string, value: string): void {
 
 export const readPinnedKey = (id: string) => read(key('log-key', id));
 export const pinLogKey = (id: string, logKey: string) => write(key('log-key', id), logKey.trim());
+/** Witness cosigner vkeys (one a line) and the quorum the audit requires of them. */
+export const readPinnedWitnesses = (id: string) => read(key('witnesses', id));
+export const pinWitnesses = (id: string, text: string) => write(key('witnesses', id), text.trim());
+export const readPinnedQuorum = (id: string) => read(key('witness-quorum', id));
+export const pinQuorum = (id: string, quorum: string) => write(key('witness-quorum', id), quorum.trim());
 export const readKeptCheckpoint = (id: string) => read(key('checkpoint', id));
 
 /** Keeps `note` unless a larger checkpoint is already kept. */

@@ -8,8 +8,12 @@ import {
   checkpointSize,
   keepCheckpoint,
   pinLogKey,
+  pinQuorum,
+  pinWitnesses,
   readKeptCheckpoint,
   readPinnedKey,
+  readPinnedQuorum,
+  readPinnedWitnesses,
 } from './audit-store.js';
 import { listContributions } from './ceremony-stats.js';
 import { checkList } from './check-list.js';
@@ -32,6 +36,23 @@ export function renderAudit(main: HTMLElement, id: string): undefined {
     pinnedNote.textContent = readPinnedKey(id) === undefined ? '' : ' (pinned in this browser)';
   };
   showPinned();
+  const witnessInput = h('textarea', {
+    id: 'witness-keys',
+    name: 'witness-keys',
+    rows: 3,
+    spellcheck: 'false',
+    placeholder: 'witness keys (name+hash+base64), one a line, as their operators published them',
+  });
+  witnessInput.value = readPinnedWitnesses(id) ?? '';
+  const quorumInput = h('input', {
+    type: 'number',
+    id: 'witness-quorum',
+    name: 'witness-quorum',
+    min: '1',
+    max: '64',
+    value: readPinnedQuorum(id) ?? '',
+    placeholder: 'all',
+  });
   const remember = h('input', { type: 'checkbox', id: 'remember-key', checked: true });
   const results = h('div', { 'aria-live': 'polite' });
   const button = h('button', { type: 'submit', class: 'primary' }, 'Run the audit');
@@ -46,6 +67,14 @@ export function renderAudit(main: HTMLElement, id: string): undefined {
     },
     h('label', { for: 'log-key' }, 'Log key to check the checkpoints under', pinnedNote),
     keyInput,
+    h(
+      'label',
+      { for: 'witness-keys' },
+      'Witnesses whose cosignatures the latest checkpoint must carry',
+    ),
+    witnessInput,
+    h('label', { for: 'witness-quorum' }, 'How many of them (quorum; empty: all)'),
+    quorumInput,
     h(
       'p',
       null,
@@ -77,11 +106,25 @@ export function renderAudit(main: HTMLElement, id: string): undefined {
     const pinned = keyInput.value.trim() || undefined;
     if (pinned && remember.checked) pinLogKey(id, pinned);
     showPinned();
+    const witnesses = witnessInput.value
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '');
+    const quorum = quorumInput.value.trim() === '' ? undefined : Number(quorumInput.value);
+    if (remember.checked) {
+      pinWitnesses(id, witnessInput.value);
+      pinQuorum(id, quorumInput.value);
+    }
     const kept = readKeptCheckpoint(id);
     try {
       const started = performance.now();
       const source = new HttpLogSource({ server: location.origin, ceremony: id });
-      const audit = await auditLog(source, { logKey: pinned, checkpoint: kept });
+      const audit = await auditLog(source, {
+        logKey: pinned,
+        checkpoint: kept,
+        witnesses,
+        ...(quorum === undefined ? {} : { witnessQuorum: quorum }),
+      });
       const ms = Math.round(performance.now() - started);
       const checks = CHECK_NAMES.filter((name) => audit.results.has(name)).map((name) => ({
         name,
