@@ -280,7 +280,8 @@ export class CoordinatorClient {
     if (offset !== undefined && (!Number.isSafeInteger(offset) || offset < 0 || offset > size))
       throw new RangeError(`uploadFile: offset must be an integer from 0 to ${size}, got ${offset}`);
     const sent = offset === undefined ? headers : { ...headers, 'x-ceremony-upload-offset': String(offset) };
-    const stream = () => this.streamUpload(this.apiUrl(url), path, size, sent, method, onProgress, offset ?? 0);
+    const stream = () =>
+      this.streamUpload(this.apiUrl(url), path, size, sent, method, onProgress, offset ?? 0);
     let answer = await stream();
     if (answer.status === 401 && this.keys !== undefined) {
       await this.login(this.keys);

@@ -1,0 +1,88 @@
+// A contribution upload cut at random points resumes from the bytes the server holds: the CLI sends the file once
+// (plus at most 1 MiB again in all), whether it reconnects at once or after a pause, and the contribution is accepted
+// with its streamed step check intact.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runContribute } from '../../src/cli/commands/contribute.js';
+import { createMemoryOutput } from '../../src/cli/output.js';
+import { seededRandom } from '../faults/seeded-random.js';
+import { type CircuitSpec, fixture, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
+import { type CuttingProxy, startCuttingProxy } from '../helpers/cutting-proxy.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+const MiB = 1024 * 1024;
+const big: CircuitSpec = { name: 'big', r1cs: fixture('mulchain-4093.r1cs'), ptau: fixture('pot12.ptau') };
+
+describe('a cut upload resumes', () => {
+  let server: TestServer;
+  let ceremony: TestCeremony;
+  let zkeyBytes: number;
+  const proxies: CuttingProxy[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    ceremony = await setupCeremony(server, { id: 'resume', circuits: [big], participants: 2 });
+    // The initial zkey; each contribution adds a few hundred bytes to it.
+    const initial = await fetch(`${server.url}/v1/ceremonies/resume/circuits/big/zkeys/0`, {
+      method: 'HEAD',
+    });
+    zkeyBytes = Number(initial.headers.get('content-length'));
+    expect(zkeyBytes).toBeGreaterThan(MiB);
+  }, 600_000);
+
+  afterAll(async () => {
+    for (const p of proxies) await p.close();
+    await server?.destroy();
+  });
+
+  const contributeThrough = async (who: number, pauseMs: number, seed: number) => {
+    const random = seededRandom(seed);
+    const participant = ceremony.participants[who];
+    if (!participant) throw new Error('no participant');
+    // Three cuts at random points of what is left of the file, then the rest goes through.
+    let held = 0;
+    const proxy = await startCuttingProxy(server.url, {
+      cutAfter: (n) => {
+        if (n >= 3) return undefined;
+        const at = Math.floor(random() * (zkeyBytes - held) * 0.9) + 1024;
+        held += at - 1024;
+        return at;
+      },
+      pauseMs,
+    });
+    proxies.push(proxy);
+    const output = createMemoryOutput();
+    const result = await runContribute({
+      server: proxy.url,
+      keyFile: participant.keyFile,
+      ceremony: ceremony.id,
+      receiptDir: join(ceremony.workDir, `receipts-${who}`),
+      output,
+      pollIntervalMs: 100,
+    });
+    if (process.env.DEBUG_RESUME) console.log(output.stderr(), output.stdout());
+    return { result, proxy };
+  };
+
+  for (const [who, label, pauseMs] of [
+    [0, 'reconnecting at once', 0],
+    [1, 'reconnecting after a pause', 3000],
+  ] as const) {
+    it(`sends the file about once ${label}, and the contribution is accepted`, async () => {
+      const seed = Date.now();
+      const { result, proxy } = await contributeThrough(who, pauseMs, seed);
+      const [contribution] = result.contributions;
+      expect(contribution?.index, `seed ${seed}`).toBe(who + 1);
+      expect(proxy.cuts, `seed ${seed}`).toHaveLength(3);
+      const view = (await (await fetch(`${server.url}/v1/ceremonies/resume`)).json()) as {
+        circuits: { name: string; contributionIndex?: number }[];
+      };
+      expect(JSON.stringify(view), `seed ${seed}`).toContain('"big"');
+      const sizeOfNew = zkeyBytes + 4096;
+      expect(proxy.putBytes, `seed ${seed}, cuts ${proxy.cuts.join(', ')}`).toBeLessThanOrEqual(
+        sizeOfNew + MiB,
+      );
+      expect(proxy.putBytes, `seed ${seed}`).toBeGreaterThan(zkeyBytes / 2);
+    }, 600_000);
+  }
+});
