@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runContribute } from '../../src/cli/commands/contribute.js';
 import { createMemoryOutput } from '../../src/cli/output.js';
 import { seededRandom } from '../faults/seeded-random.js';
+import { call, loginAs } from '../helpers/api.js';
 import { type CircuitSpec, fixture, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
 import { type CuttingProxy, startCuttingProxy } from '../helpers/cutting-proxy.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -21,7 +22,7 @@ describe('a cut upload resumes', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    ceremony = await setupCeremony(server, { id: 'resume', circuits: [big], participants: 2 });
+    ceremony = await setupCeremony(server, { id: 'resume', circuits: [big], participants: 3 });
     // The initial zkey; each contribution adds a few hundred bytes to it.
     const initial = await fetch(`${server.url}/v1/ceremonies/resume/circuits/big/zkeys/0`, {
       method: 'HEAD',
@@ -63,6 +64,44 @@ describe('a cut upload resumes', () => {
     if (process.env.DEBUG_RESUME) console.log(output.stderr(), output.stdout());
     return { result, proxy };
   };
+
+  it('refuses a resume from past the bytes the server holds, and answers the offset only to the turn holder', async () => {
+    const carol = ceremony.participants[2];
+    if (!carol) throw new Error('no participant');
+    const token = await loginAs(server.url, carol.keys);
+    const offsetPath = '/v1/ceremonies/resume/circuits/big/contribution/upload';
+    const early = await call<{ error: { code: string } }>(server.url, 'GET', offsetPath, { token });
+    expect(`${early.status} ${early.body.error.code}`).toBe('409 NOT_YOUR_TURN');
+    const joined = await call<{ circuits: { state: string }[] }>(
+      server.url,
+      'POST',
+      '/v1/ceremonies/resume/queue',
+      {
+        token,
+      },
+    );
+    expect(joined.body.circuits[0]?.state).toBe('active');
+    const ahead = await call<{ error: { code: string; message: string } }>(
+      server.url,
+      'PUT',
+      '/v1/ceremonies/resume/circuits/big/contribution',
+      {
+        token,
+        body: Buffer.alloc(1024, 7),
+        headers: {
+          'content-type': 'application/octet-stream',
+          'x-ceremony-attestation': '00'.repeat(64),
+          'x-ceremony-upload-offset': '4096',
+        },
+      },
+    );
+    expect(`${ahead.status} ${ahead.body.error.code}`).toBe('409 UPLOAD_OFFSET_MISMATCH');
+    expect(ahead.body.error.message).toContain('resume from byte 0');
+    const held = await call<{ offset: number }>(server.url, 'GET', offsetPath, { token });
+    expect(held.body).toEqual({ circuit: 'big', offset: 0 });
+    // The turn goes to the next participant at once.
+    await call(server.url, 'DELETE', '/v1/ceremonies/resume/queue', { token });
+  }, 600_000);
 
   for (const [who, label, pauseMs] of [
     [0, 'reconnecting at once', 0],
