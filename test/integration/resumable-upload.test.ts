@@ -109,7 +109,13 @@ describe('a cut upload resumes', () => {
   ] as const) {
     it(`sends the file about once ${label}, and the contribution is accepted`, async () => {
       const seed = Date.now();
+      const started = Date.now();
       const { result, proxy } = await contributeThrough(who, pauseMs, seed);
+      if (process.env.DEBUG_RESUME)
+        console.log(
+          `${label}: ${proxy.putBytes} bytes passed for a ${zkeyBytes}-byte zkey, cuts ${proxy.cuts.join(', ')}, ` +
+            `${Date.now() - started} ms`,
+        );
       const [contribution] = result.contributions;
       expect(contribution?.index, `seed ${seed}`).toBe(who + 1);
       expect(proxy.cuts, `seed ${seed}`).toHaveLength(3);
