@@ -24,6 +24,7 @@ export function createDurableWriter(path: string, options: DurableWriterOptions 
   let unflushed = 0;
   let flushing: Promise<void> | undefined;
   let flushError: unknown;
+  let writing: Promise<void> | undefined;
 
   const startFlush = (file: FileHandle) => {
     unflushed = 0;
@@ -66,7 +67,8 @@ export function createDurableWriter(path: string, options: DurableWriterOptions 
       );
     },
     writev(entries, callback) {
-      writeAll(entries.map((e) => e.chunk as Buffer)).then(() => callback(), callback);
+      writing = writeAll(entries.map((e) => e.chunk as Buffer));
+      writing.then(() => callback(), callback);
     },
     final(callback) {
       (async () => {
@@ -77,6 +79,9 @@ export function createDurableWriter(path: string, options: DurableWriterOptions 
     },
     destroy(err, callback) {
       (async () => {
+        // A write still running when the stream is cut ends first: the file then holds a prefix of what came in, which
+        // a resumed upload goes on from.
+        await writing?.catch(() => undefined);
         await flushing;
         await handle?.close();
       })().then(

@@ -63,6 +63,20 @@ export class PartialUploads {
     return join(this.dir, `turn-${turnId}.zkey`);
   }
 
+  /**
+   * Waits (at most `ms`) for this process's upload of the turn still streaming to end: a participant asking where
+   * to resume has usually just lost that connection, and the server learns of it a moment later.
+   */
+  async settle(turnId: number, ms: number): Promise<void> {
+    const running = this.inFlight.get(turnId);
+    if (!running) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    });
+    await Promise.race([running.done.catch(() => undefined), late]).finally(() => clearTimeout(timer));
+  }
+
   /** Bytes held for the turn's cut upload (0 when none). */
   async offsetOf(turnId: number): Promise<number> {
     const info = await stat(this.pathOf(turnId)).catch(() => undefined);

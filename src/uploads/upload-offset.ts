@@ -3,6 +3,9 @@ import type { Services } from '../ceremony/services.js';
 import type { Participant } from '../ceremony/types.js';
 import { CeremonyError } from '../errors.js';
 
+// An upload still streaming after this long is answered with what it holds now; a resume from there cuts it.
+const SETTLE_MS = 5000;
+
 export async function uploadOffset(
   s: Services,
   p: Participant,
@@ -13,6 +16,7 @@ export async function uploadOffset(
     [p.ceremonyId, circuit, p.participantId],
   );
   if (!turn) throw new CeremonyError('NOT_YOUR_TURN', `it is not your turn on circuit '${circuit}'`);
+  await s.uploads.settle(turn.id, SETTLE_MS);
   return { circuit, offset: await s.uploads.offsetOf(turn.id) };
 }
 

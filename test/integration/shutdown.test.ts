@@ -56,7 +56,7 @@ describe('SIGTERM with stalled clients', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('stops in bounded time: uploads aborted, temp files removed, database closed', async () => {
+  it('stops in bounded time: uploads aborted, temp files removed (a contribution kept for a resume), database closed', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'ceremony-shutdown-'));
     database = await createTestDatabase();
     const coordinator = generateKeyPair();
@@ -103,8 +103,12 @@ describe('SIGTERM with stalled clients', () => {
     hostile.push(
       openStalledUpload(url, '/v1/auth/challenge', { 'content-type': 'application/json' }, 1000, 10),
     );
+    // A blob streams into tmp/; a contribution into its turn's partial file, kept after a cut for a resume.
+    const partials = async () => readdir(join(dataDir, 'partial')).catch(() => [] as string[]);
     await waitUntil(
-      async () => (await readdir(join(dataDir, 'tmp'))).filter((f) => f.endsWith('.part')).length === 2,
+      async () =>
+        (await readdir(join(dataDir, 'tmp'))).filter((f) => f.endsWith('.part')).length === 1 &&
+        (await partials()).length === 1,
       10_000,
       'one contribution and one blob streaming',
     );
@@ -126,5 +130,7 @@ describe('SIGTERM with stalled clients', () => {
     expect(await readdir(join(dataDir, 'tmp'))).toEqual([]);
     // The embedded database's lock is let go only after the database closed: its absence shows the close ran through.
     if (!database.url) expect(await readdir(dataDir)).not.toContain(LOCK_FILE);
+    // What arrived of the contribution stays for a resume after the restart, in the same turn.
+    expect(await partials()).toHaveLength(1);
   });
 });
