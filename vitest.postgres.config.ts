@@ -17,6 +17,10 @@ export const NOT_ABOUT_THE_DATABASE = [
   // the blob stores: an S3-compatible bucket and a full disk
   'test/integration/s3-store.test.ts',
   'test/integration/disk-full.test.ts',
+  // keys in a SoftHSM2 token: what they check is the token's part (a refused start, a 503 while it is away); an
+  // append that fails mid-transaction on PostgreSQL is database-outage.test.ts's case
+  'test/integration/pkcs11-keys.test.ts',
+  'test/integration/pkcs11-server.test.ts',
 ];
 
 // mergeConfig would append these lists to the base config's; they replace them instead.

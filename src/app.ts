@@ -26,6 +26,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { registerNulGuard } from './http/nul-guard.js';
 import { registerRateLimits } from './http/rate-limit.js';
+import { registerBodyDeadline, registerJsonDepthBound } from './http/request-bounds.js';
 import { registerRequestLog } from './http/request-log.js';
 import { routes } from './http/routes/index.js';
 import { opsRoutes } from './http/routes/ops.js';
@@ -33,10 +34,13 @@ import type { App } from './http/types.js';
 import { openSigner, watchTokenKey } from './keys/open-signer.js';
 import { StepService } from './snark/step-verify/step-service.js';
 import { BlobStore } from './storage/blob-store.js';
+import { lockDataDir } from './storage/data-dir-lock.js';
 import { openBlobBackend } from './storage/open-blob-backend.js';
 import { type LogSigner, loadLogSigner } from './transcript/log-key.js';
 import { Publisher } from './transcript/publisher.js';
 import { hasSignedLogs, requireLogKeyInForce } from './transcript/rotate-log-key.js';
+import { PartialUploads } from './uploads/partial-uploads.js';
+import { queueWitnessJob, witnessCosignJob } from './witness/cosign-job.js';
 
 export interface BuiltApp {
   app: App;
@@ -67,13 +71,29 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     // No whole-request cap: a zkey upload may rightly take hours; its idle timer and the turn's deadline bound it.
     requestTimeout: 0,
     keepAliveTimeout: 10_000,
+    // Headers that trickle are cut at HEADERS_TIMEOUT_SECONDS (checked every second, not every 30 s); bodies at
+    // REQUEST_BODY_SECONDS (request-bounds.ts) unless the route streams them.
+    http: { headersTimeout: config.headersTimeoutSeconds * 1000, connectionsCheckingInterval: 1000 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // A key in a token is checked before anything else: token away, wrong PIN, no such key or no CKM_EDDSA stop the
-  // start here, within seconds, naming the URI.
-  const logKey = config.logKey === undefined ? undefined : await openSigner(config.logKey);
+  // The embedded database breaks (`Aborted()`) or forks under a second process: refuse that one before all else.
+  const dirLock = config.databaseUrl === undefined ? await lockDataDir(config.dataDir) : undefined;
+  // A key in a token is checked next: token away, wrong PIN, no such key or no CKM_EDDSA stop the start here, within
+  // seconds, naming the URI.
+  const logKey =
+    config.logKey === undefined
+      ? undefined
+      : await openSigner(config.logKey).catch(async (err: unknown) => {
+          await dirLock?.release();
+          throw err;
+        });
   watchTokenKey(logKey, app.log);
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pgdata') });
+  const db = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: join(config.dataDir, 'pgdata'),
+    sharedBuffersMb: config.pgliteSharedBuffersMb,
+    optimize: config.pgliteOptimize,
+  });
   await migrateDatabase(db);
   const backend = await openBlobBackend(config.blobStore, config.dataDir, (err, what) =>
     app.log.error({ err }, what),
@@ -102,9 +122,16 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
       mayCreate: !(await hasSignedLogs(db)),
     });
     await requireLogKeyInForce(db, signer);
+    if (!config.originConfigured)
+      app.log.warn(
+        { origin: signer.name },
+        `CEREMONY_ORIGIN is not set: logins and checkpoints name '${signer.name}' (kept in the data dir); ` +
+          'participants must reach this coordinator by that host name, or their CLI refuses to log in',
+      );
   } catch (err) {
     logKey?.close?.();
     await db.close();
+    await dirLock?.release();
     throw err;
   }
   const metrics = createMetrics();
@@ -137,12 +164,17 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
       settle: async (id) => publisher?.settle(id),
     },
     steps: { verifier: new StepService() },
+    uploads: new PartialUploads(config.dataDir),
     clock: () => new Date(),
     log: app.log as Services['log'],
     events: {
       ceremonyChanged: (id) => {
         changed(id);
         cluster.announceChange(id);
+        // After the commit and not awaited: a witness never slows an append (the minute sweep covers a crash here).
+        queueWitnessJob(services, id).catch((err: unknown) =>
+          app.log.warn({ err, ceremony: id }, 'queueing a witness job failed'),
+        );
       },
       jobQueued: () => {
         runner?.wake();
@@ -180,6 +212,8 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     db,
     dataDir: config.dataDir,
     publishedSize: (id) => publisher?.publishedSize(id),
+    witnesses: config.witnesses.map((w) => w.key.vkey),
+    witnessQuorum: config.witnessQuorum,
   });
   if (config.role !== 'api') {
     runner = new JobRunner(
@@ -188,6 +222,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
         'circuit.setup': circuitSetupJob,
         'contribution.verify': verifyContributionJob,
         'ceremony.finalize': finalizeJob,
+        'witness.cosign': witnessCosignJob,
       },
       { workerId: instanceId, leaseMs: config.jobLeaseSeconds * 1000, freeLeasesAtStart: alone },
     );
@@ -195,8 +230,10 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
 
   // Large bodies (zkeys, r1cs, ptau) reach their route as a stream, never buffered.
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+  registerJsonDepthBound(app, config.jsonMaxDepth);
   registerErrorHandler(app);
   registerRateLimits(app, config);
+  registerBodyDeadline(app, config.requestBodySeconds);
   registerNulGuard(app);
   registerRequestLog(app, config.logSampleReads);
   await app.register(swagger, {
@@ -227,6 +264,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
     services.steps.verifier.stop();
     await publisher?.stop();
     await db.close();
+    await dirLock?.release();
     signer.key.close?.();
   });
   return { app, services, publisher, instanceId };

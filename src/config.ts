@@ -1,8 +1,10 @@
 // Server configuration: parsed and checked once at boot into a frozen object passed to buildApp.
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parsePublicKey } from './crypto/ed25519.js';
 import { checkKeySpec } from './keys/key-spec.js';
+import { parseWitnessList, type WitnessEndpoint } from './witness/witness-list.js';
 
 /** Route groups with their own request budget. */
 export const LIMIT_CLASSES = ['auth', 'register', 'queue', 'heartbeat', 'cosignature', 'upload'] as const;
@@ -77,6 +79,18 @@ export interface Config {
   readonly diskReserveBytes: number;
   /** An upload that sends nothing for this long is cut and its temp file removed. */
   readonly uploadIdleSeconds: number;
+  /** JSON bodies nested deeper than this (arrays and objects) are refused before they are parsed. */
+  readonly jsonMaxDepth: number;
+  /** A request's headers must all arrive within this long, or the connection is closed. */
+  readonly headersTimeoutSeconds: number;
+  /** A JSON (or any non-streamed) body must all arrive within this long of its headers, or the connection is closed. */
+  readonly requestBodySeconds: number;
+  /** Live bearer tokens one key may hold; a login beyond it ends the key's oldest token. */
+  readonly maxTokensPerKey: number;
+  /** Embedded database only: its shared buffers in MB, resident once touched (PGLITE_SHARED_BUFFERS_MB). */
+  readonly pgliteSharedBuffersMb: number;
+  /** Embedded database only: compile it with V8's optimizing tier too (PGLITE_OPTIMIZE=on; about 50 MB more). */
+  readonly pgliteOptimize: boolean;
   /** `/readyz` is red when the database does not answer a fresh connection's `SELECT 1` within this long. */
   readonly readyTimeoutMs: number;
   /** SIGTERM: connections still open after this long are closed outright. */
@@ -84,6 +98,12 @@ export interface Config {
   readonly verifyConcurrency: number;
   /** Every Nth contribution is also checked with snarkjs verifyFromInit, besides the incremental step check. */
   readonly crossCheckEvery: number;
+  /**
+   * Test only: the step verifier's refusals are ignored, so a bad file reaches the snarkjs cross-check (tests of a
+   * verifier disagreement). `TEST_ONLY_STEP_VERIFIER_ACCEPTS_ALL=on` is refused unless the process runs under the
+   * test runner (NODE_ENV=test).
+   */
+  readonly testOnlyStepVerifierAcceptsAll: boolean;
   /** A snarkjs child (setup, verification, beacon) running longer than this is killed. */
   readonly jobTimeoutSeconds: number;
   /** A failed job waits this long before its second try, twice as long before its third. */
@@ -113,8 +133,18 @@ export interface Config {
   readonly authCacheEntries: number;
   /** A participant who left the queue may join again only this long after. */
   readonly rejoinCooldownSeconds: number;
+  /** A request for an act that needs M approvals expires this long after its first approval. */
+  readonly approvalTtlSeconds: number;
+  /** Requests waiting for approvals at once in one ceremony (each holds a row until done, withdrawn or expired). */
+  readonly approvalMaxPending: number;
   /** Where blobs (r1cs, ptau, zkeys, exports) rest: the data dir, or an S3-compatible bucket. */
   readonly blobStore: BlobStoreConfig;
+  /** Witnesses asked to cosign every checkpoint (`--witnesses FILE`/`WITNESSES_FILE`); none by default. */
+  readonly witnesses: readonly WitnessEndpoint[];
+  /** Cosignatures a checkpoint needs to count as witnessed (the lag metric, `contribute`'s wait). */
+  readonly witnessQuorum: number;
+  /** One add-checkpoint request to a witness is abandoned after this long. */
+  readonly witnessTimeoutMs: number;
 }
 
 export type Flags = Record<string, string | string[] | boolean | undefined>;
@@ -165,6 +195,15 @@ function parseRateLimits(
     limits[group] = { perIp: Number(match[1]), perKey: Number(match[2]) };
   }
   return Object.freeze(limits);
+}
+
+/** A switch that weakens a safety check: only the test runner may turn it on, never a deployed process. */
+function testOnlySwitch(raw: string | undefined): boolean {
+  const on = onOff(raw, false, 'TEST_ONLY_STEP_VERIFIER_ACCEPTS_ALL');
+  if (on && process.env.NODE_ENV !== 'test') {
+    throw new Error('config: TEST_ONLY_STEP_VERIFIER_ACCEPTS_ALL is for tests only (NODE_ENV=test)');
+  }
+  return on;
 }
 
 function onOff(raw: string | undefined, fallback: boolean, name: string): boolean {
@@ -248,8 +287,9 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     host: pick(flags, env, 'host', 'HOST') ?? '127.0.0.1',
     port: integer(pick(flags, env, 'port', 'PORT'), 8080, 'port', 0, 65535),
     dataDir,
+    // Inside the data dir by default: a coordinator started in a clone must not write into its committed folder.
     transcriptsDir: resolve(
-      pick(flags, env, 'transcripts-dir', 'TRANSCRIPTS_DIR') ?? './ceremony-transcripts',
+      pick(flags, env, 'transcripts-dir', 'TRANSCRIPTS_DIR') ?? join(dataDir, 'transcripts'),
     ),
     databaseUrl,
     coordinatorKeys: Object.freeze(keys),
@@ -269,10 +309,17 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     maxBlobBytes: integer(env.MAX_BLOB_BYTES, 4 * 1024 ** 3, 'max blob bytes', 1024, 2 ** 42),
     diskReserveBytes: integer(env.DISK_RESERVE_BYTES, 1024 ** 3, 'disk reserve bytes', 0, 2 ** 50),
     uploadIdleSeconds: integer(env.UPLOAD_IDLE_SECONDS, 60, 'upload idle timeout', 1, 3600),
+    jsonMaxDepth: integer(env.JSON_MAX_DEPTH, 32, 'JSON max depth', 4, 1000),
+    headersTimeoutSeconds: integer(env.HEADERS_TIMEOUT_SECONDS, 20, 'headers timeout', 1, 600),
+    requestBodySeconds: integer(env.REQUEST_BODY_SECONDS, 30, 'request body timeout', 1, 3600),
+    maxTokensPerKey: integer(env.MAX_TOKENS_PER_KEY, 16, 'max tokens per key', 1, 10000),
+    pgliteSharedBuffersMb: integer(env.PGLITE_SHARED_BUFFERS_MB, 8, 'embedded shared buffers MB', 1, 65536),
+    pgliteOptimize: onOff(env.PGLITE_OPTIMIZE, false, 'PGLITE_OPTIMIZE'),
     readyTimeoutMs: integer(env.READY_TIMEOUT_MS, 2000, 'readiness timeout', 100, 60_000),
     shutdownGraceSeconds: integer(env.SHUTDOWN_GRACE_SECONDS, 5, 'shutdown grace', 1, 300),
     verifyConcurrency: integer(env.VERIFY_CONCURRENCY, 1, 'verify concurrency', 1, 64),
     crossCheckEvery: integer(env.CROSS_CHECK_EVERY, 10, 'cross-check interval', 1, 1_000_000),
+    testOnlyStepVerifierAcceptsAll: testOnlySwitch(env.TEST_ONLY_STEP_VERIFIER_ACCEPTS_ALL),
     jobTimeoutSeconds: integer(env.JOB_TIMEOUT_SECONDS, 3600, 'job timeout', 10, 7 * 86400),
     jobRetryDelayMs: integer(env.JOB_RETRY_DELAY_MS, 2000, 'job retry delay', 0, 3_600_000),
     jobLeaseSeconds: integer(env.JOB_LEASE_SECONDS, 30, 'job lease', 3, 3600),
@@ -295,6 +342,42 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     authCacheSeconds: integer(env.AUTH_CACHE_SECONDS, 10, 'auth cache seconds', 0, 3600),
     authCacheEntries: integer(env.AUTH_CACHE_ENTRIES, 100_000, 'auth cache entries', 0, 10_000_000),
     rejoinCooldownSeconds: integer(env.REJOIN_COOLDOWN_SECONDS, 30, 'rejoin cool-down', 0, 86400),
+    approvalTtlSeconds: integer(env.APPROVAL_TTL_SECONDS, 7 * 86400, 'approval TTL', 60, 90 * 86400),
+    approvalMaxPending: integer(env.APPROVAL_MAX_PENDING, 16, 'approval max pending', 1, 1000),
     blobStore: loadBlobStoreConfig(env),
+    ...loadWitnesses(flags, env),
+  });
+}
+
+function loadWitnesses(
+  flags: Flags,
+  env: NodeJS.ProcessEnv,
+): Pick<Config, 'witnesses' | 'witnessQuorum' | 'witnessTimeoutMs'> {
+  const file = pick(flags, env, 'witnesses', 'WITNESSES_FILE');
+  let witnesses: WitnessEndpoint[] = [];
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new Error(`config: cannot read the witness list ${file}: ${(err as Error).message}`);
+    }
+    try {
+      witnesses = parseWitnessList(text, file);
+    } catch (err) {
+      throw new Error(`config: ${(err as Error).message}`);
+    }
+  }
+  const witnessQuorum = integer(
+    pick(flags, env, 'witness-quorum', 'WITNESS_QUORUM'),
+    Math.min(1, witnesses.length),
+    'witness quorum',
+    0,
+    witnesses.length,
+  );
+  return Object.freeze({
+    witnesses: Object.freeze(witnesses),
+    witnessQuorum,
+    witnessTimeoutMs: integer(env.WITNESS_TIMEOUT_MS, 10_000, 'witness timeout', 100, 600_000),
   });
 }

@@ -13,14 +13,21 @@ export const errorCatalogue = {
   CIRCUIT_EXISTS: 409,
   PARTICIPANT_EXISTS: 409,
   COORDINATOR_EXISTS: 409,
+  /** The act needs M coordinators' signed approvals (POST /v1/ceremonies/:id/approvals). */
+  APPROVALS_REQUIRED: 409,
+  /** This coordinator already approved the same request. */
+  APPROVAL_EXISTS: 409,
   WRONG_STATE: 409,
   NOT_YOUR_TURN: 409,
   CIRCUIT_NOT_READY: 409,
   UPLOAD_IN_PROGRESS: 409,
+  UPLOAD_OFFSET_MISMATCH: 409,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   UPLOAD_INCOMPLETE: 400,
   UPLOAD_TIMEOUT: 408,
+  /** A request body that is not an upload did not arrive within REQUEST_BODY_SECONDS. */
+  REQUEST_TIMEOUT: 408,
   INVALID_ZKEY: 422,
   INVALID_R1CS: 422,
   INVALID_PTAU: 422,
@@ -36,8 +43,12 @@ export const errorCatalogue = {
   /** Another contribution was accepted on the circuit while this one was being verified. */
   CIRCUIT_MOVED_ON: 409,
   VERIFIER_ERROR: 500,
+  /** The step verifier accepted a zkey that snarkjs verifyFromInit refused: the circuit is halted (docs/VERIFIER.md). */
+  VERIFIER_DISAGREEMENT: 422,
   BAD_ATTESTATION: 422,
   BAD_COSIGNATURE: 422,
+  /** An approval's signature does not verify for the caller's key over the request. */
+  BAD_APPROVAL: 422,
   INCONSISTENT_CHECKPOINT: 500,
   TOO_MANY_CONNECTIONS: 429,
   BACKUP_INVALID: 422,

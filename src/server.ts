@@ -2,6 +2,7 @@
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import type { App } from './http/types.js';
+import { EXIT_PORT_IN_USE, StartRefusedError } from './storage/data-dir-lock.js';
 
 export interface RunningServer {
   url: string;
@@ -10,7 +11,19 @@ export interface RunningServer {
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const { app } = await buildApp(config);
-  const url = await app.listen({ host: config.host, port: config.port });
+  let url: string;
+  try {
+    url = await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    // Nothing may stay open (database, jobs, timers), or the process would hang instead of exiting.
+    await closeWithin(app, config.shutdownGraceSeconds * 1000);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new StartRefusedError(
+        `port ${config.port} on ${config.host} is in use by another process`,
+        EXIT_PORT_IN_USE,
+      );
+    throw err;
+  }
   return { url, close: () => closeWithin(app, config.shutdownGraceSeconds * 1000) };
 }
 

@@ -6,9 +6,10 @@
 //   fixtures, 2^14 built into the cache on first use (bench-inputs.ts), 2^16 from --bench-dir
 // - a big file up and down through a real server against `sha256sum` (transfer-bench.ts)
 // - transcript appends signed by a key file against a key in SoftHSM2, and a start with each (keys-bench.ts)
+// - a coordinator's peak and idle memory, first and later start, embedded and PostgreSQL (footprint-bench.ts)
 // Flags: --json (one JSON document on stdout), --bench-dir DIR (or CEREMONY_BENCH_DIR: mulchain-65533.r1cs and
 // pot16.ptau), --cache-dir DIR (built inputs and zkeys kept between runs; default <tmp>/ceremony-bench-cache),
-// --only steps|transfer|keys (that section alone), --r1cs-verify-max-power N (skip the slow `zkey verify` from
+// --only steps|transfer|keys|footprint (that section alone), --r1cs-verify-max-power N (skip the slow `zkey verify` from
 // r1cs + ptau above 2^N; default 16), --transfer-bytes N (default 1 GiB).
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ import { MemoryTree } from '../transcript/merkle.js';
 import { encodeVerifierKey, formatCheckpoint, signNote } from '../transcript/note.js';
 import { auditCeremony, openSource } from '../verify/audit.js';
 import { cachedMulchainR1cs, cachedPreparedPtau, defaultCacheDir, type PtauBuild } from './bench-inputs.js';
+import { benchFootprint, formatFootprintTable } from './footprint-bench.js';
 import { benchKeys, formatKeysTable } from './keys-bench.js';
 import { type BenchCircuit, benchSteps, formatStepTable } from './step-bench.js';
 import { benchTransfer, formatTransferTable } from './transfer-bench.js';
@@ -38,7 +40,7 @@ interface BenchArgs {
   json: boolean;
   benchDir: string | undefined;
   cacheDir: string;
-  only: 'steps' | 'transfer' | 'keys' | undefined;
+  only: 'steps' | 'transfer' | 'keys' | 'footprint' | undefined;
   r1csVerifyMaxPower: number;
   transferBytes: number;
 }
@@ -66,8 +68,8 @@ function parseBenchArgs(argv: string[]): BenchArgs {
     else if (flag === '--cache-dir') args.cacheDir = argv[++i] ?? '';
     else if (flag === '--only') {
       const only = argv[++i];
-      if (only !== 'steps' && only !== 'transfer' && only !== 'keys')
-        throw new Error(`bench: --only takes steps, transfer or keys, got '${only}'`);
+      if (only !== 'steps' && only !== 'transfer' && only !== 'keys' && only !== 'footprint')
+        throw new Error(`bench: --only takes steps, transfer, keys or footprint, got '${only}'`);
       args.only = only;
     } else if (flag === '--r1cs-verify-max-power') args.r1csVerifyMaxPower = positiveInteger(flag, argv[++i]);
     else if (flag === '--transfer-bytes') args.transferBytes = positiveInteger(flag, argv[++i]);
@@ -269,6 +271,16 @@ async function main(): Promise<void> {
         '## Keys in a token: a key file against a key in SoftHSM2',
         '',
         ...(typeof keys === 'string' ? [`Skipped: ${keys}.`] : formatKeysTable(keys)),
+        '',
+      );
+    }
+    if (args.only === undefined || args.only === 'footprint') {
+      const footprint = await benchFootprint({ work, idleSeconds: 10 }, progress);
+      document.footprint = footprint;
+      out.push(
+        "## A coordinator's memory: peak and idle RSS of `ceremony serve`",
+        '',
+        ...(typeof footprint === 'string' ? [`Skipped: ${footprint}.`] : formatFootprintTable(footprint)),
         '',
       );
     }

@@ -1,9 +1,11 @@
 // Coordinator remedies: end a turn, revoke a participant, retry or remove a circuit whose setup failed.
 import type { Queryable } from '../db/database.js';
 import { CeremonyError } from '../errors.js';
-import { logEntry, requireState, withCeremonyLock } from './ceremony-row.js';
+import { type CeremonyRow, logEntry, requireState, withCeremonyLock } from './ceremony-row.js';
 import { enqueueJob } from './jobs.js';
+import { refuseWithoutApprovals } from './ownership.js';
 import type { Services } from './services.js';
+import { revokeTokensOf } from './standing.js';
 import { advanceTurns, cancelRestOfPass, expireTurn, findActiveTurns } from './turns.js';
 
 /** Ends the active turn on a circuit at once (logged as `turn.expired`, reason `coordinator`). */
@@ -18,34 +20,68 @@ export async function expireActiveTurn(s: Services, ceremonyId: string, circuit:
   });
 }
 
-/** Shuts a participant out of the ceremony (logged as `participant.revoked`); an upload in verification still ends. */
+/** The participant exists and is not yet revoked (checked again by every approval of a revocation). */
+export async function requireRevocable(tx: Queryable, ceremony: CeremonyRow, participantId: string) {
+  requireState(ceremony, ['draft', 'open', 'closed'], 'revoke a participant');
+  const [row] = await tx.query<{ revoked_at: Date | null; public_key: string }>(
+    'SELECT revoked_at, public_key FROM participants WHERE ceremony_id = $1 AND participant_id = $2 FOR UPDATE',
+    [ceremony.id, participantId],
+  );
+  if (!row) throw new CeremonyError('NOT_FOUND', `no participant '${participantId}'`);
+  if (row.revoked_at)
+    throw new CeremonyError('WRONG_STATE', `participant '${participantId}' is already revoked`);
+  return { publicKey: row.public_key };
+}
+
+/**
+ * Shuts a participant out in the caller's transaction (logged as `participant.revoked`, with the approvals' seq
+ * when a quorum decided it): turns ended, sessions ended; an upload in verification still ends. Returns the key,
+ * whose cached sessions the caller evicts after the commit.
+ */
+export async function revokeParticipantInTx(
+  tx: Queryable,
+  s: Services,
+  ceremony: CeremonyRow,
+  participantId: string,
+  now: Date,
+  approvals?: number[],
+): Promise<string> {
+  const { publicKey } = await requireRevocable(tx, ceremony, participantId);
+  const ceremonyId = ceremony.id;
+  for (const turn of await findActiveTurns(tx, ceremonyId, participantId)) {
+    await expireTurn(tx, s, ceremonyId, turn, 'coordinator', now);
+  }
+  await cancelRestOfPass(tx, ceremonyId, participantId, now);
+  await tx.query('UPDATE participants SET revoked_at = $3 WHERE ceremony_id = $1 AND participant_id = $2', [
+    ceremonyId,
+    participantId,
+    now,
+  ]);
+  // A revocation is an emergency: the key is presumed lost, so its sessions end everywhere.
+  await revokeTokensOf(tx, publicKey);
+  await logEntry(
+    tx,
+    s,
+    ceremonyId,
+    'participant.revoked',
+    approvals ? { participantId, approvals } : { participantId },
+  );
+  await advanceTurns(tx, s, ceremony, now);
+  return publicKey;
+}
+
+/** One coordinator revokes a participant (ceremonies that need one approval). */
 export async function revokeParticipant(
   s: Services,
   ceremonyId: string,
   participantId: string,
 ): Promise<void> {
   const now = s.clock();
-  await withCeremonyLock(s, ceremonyId, async (tx, ceremony) => {
-    requireState(ceremony, ['draft', 'open', 'closed'], 'revoke a participant');
-    const [row] = await tx.query<{ revoked_at: Date | null }>(
-      'SELECT revoked_at FROM participants WHERE ceremony_id = $1 AND participant_id = $2 FOR UPDATE',
-      [ceremonyId, participantId],
-    );
-    if (!row) throw new CeremonyError('NOT_FOUND', `no participant '${participantId}'`);
-    if (row.revoked_at)
-      throw new CeremonyError('WRONG_STATE', `participant '${participantId}' is already revoked`);
-    for (const turn of await findActiveTurns(tx, ceremonyId, participantId)) {
-      await expireTurn(tx, s, ceremonyId, turn, 'coordinator', now);
-    }
-    await cancelRestOfPass(tx, ceremonyId, participantId, now);
-    await tx.query('UPDATE participants SET revoked_at = $3 WHERE ceremony_id = $1 AND participant_id = $2', [
-      ceremonyId,
-      participantId,
-      now,
-    ]);
-    await logEntry(tx, s, ceremonyId, 'participant.revoked', { participantId });
-    await advanceTurns(tx, s, ceremony, now);
+  const publicKey = await withCeremonyLock(s, ceremonyId, async (tx, ceremony) => {
+    refuseWithoutApprovals(ceremony, 'revoke-participant');
+    return revokeParticipantInTx(tx, s, ceremony, participantId, now);
   });
+  s.callers.evictKey(publicKey);
 }
 
 async function requireFailedCircuit(

@@ -100,6 +100,15 @@ export async function login(
     input.publicKey,
     expiresAt,
   ]);
+  // One key holds at most MAX_TOKENS_PER_KEY live tokens: the oldest go, so logins cannot pile up credentials.
+  const ended = await s.db.query<{ token_sha256: string }>(
+    `DELETE FROM auth_tokens WHERE token_sha256 IN (
+       SELECT token_sha256 FROM auth_tokens WHERE public_key = $1 AND token_sha256 <> $2
+       ORDER BY expires_at DESC, token_sha256 OFFSET $3)
+     RETURNING token_sha256`,
+    [input.publicKey, hashToken(token), s.config.maxTokensPerKey - 1],
+  );
+  for (const row of ended) s.callers.evict(row.token_sha256);
   return {
     token,
     expiresAt: expiresAt.toISOString(),

@@ -37,4 +37,10 @@ export class CallerCache {
   evict(tokenHash: string): void {
     this.#entries.delete(tokenHash);
   }
+
+  /** Forgets every token of a key that lost its role (revoked): its next request reads the database. */
+  evictKey(publicKey: string): void {
+    for (const [tokenHash, entry] of this.#entries)
+      if (entry.caller.publicKey === publicKey) this.#entries.delete(tokenHash);
+  }
 }

@@ -1,4 +1,6 @@
 // Creating, opening and closing ceremonies, and the public view of one.
+import { MAX_APPROVALS } from '../approvals/approval-message.js';
+import { parsePublicKey } from '../crypto/ed25519.js';
 import type { Queryable } from '../db/database.js';
 import { CeremonyError } from '../errors.js';
 import {
@@ -22,6 +24,33 @@ export interface CreateCeremonyInput {
   startsAt?: string;
   endsAt?: string;
   openRegistration?: boolean;
+  /** Coordinators who must sign each act that cannot be undone (default 1). */
+  approvals?: number;
+  /** Co-coordinators named at creation (logged as `coordinator.added` right after `ceremony.created`). */
+  coCoordinators?: string[];
+}
+
+/** The co-coordinators named at creation and the quorum: distinct keys, M at most the coordinators, owner included. */
+function checkCoordinators(
+  ownerKey: string,
+  input: CreateCeremonyInput,
+): { approvals: number; coCoordinators: string[] } {
+  const coCoordinators = input.coCoordinators ?? [];
+  if (coCoordinators.length > MAX_APPROVALS)
+    throw new CeremonyError(
+      'BAD_REQUEST',
+      `at most ${MAX_APPROVALS} co-coordinators may be named at creation`,
+    );
+  for (const key of coCoordinators) parsePublicKey(key);
+  if (new Set([ownerKey, ...coCoordinators]).size !== coCoordinators.length + 1)
+    throw new CeremonyError('BAD_REQUEST', 'each co-coordinator must be named once, and not be the owner');
+  const approvals = input.approvals ?? 1;
+  if (!Number.isInteger(approvals) || approvals < 1 || approvals > coCoordinators.length + 1)
+    throw new CeremonyError(
+      'BAD_REQUEST',
+      `approvals must be an integer from 1 to ${coCoordinators.length + 1} (the coordinators, owner included)`,
+    );
+  return { approvals, coCoordinators };
 }
 
 function parseTime(value: string | undefined, what: string): Date | null {
@@ -58,12 +87,14 @@ export async function createCeremony(
   if (startsAt && endsAt && endsAt <= startsAt)
     throw new CeremonyError('BAD_REQUEST', 'endsAt must be after startsAt');
   const openRegistration = input.openRegistration ?? false;
+  const { approvals, coCoordinators } = checkCoordinators(coordinatorKey, input);
 
   await s.db.transaction(async (tx) => {
     const inserted = await tx.query(
-      `INSERT INTO ceremonies (id, title, state, timeout_seconds, starts_at, ends_at, open_registration, coordinator_key)
-       VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [input.id, title, timeoutSeconds, startsAt, endsAt, openRegistration, coordinatorKey],
+      `INSERT INTO ceremonies (id, title, state, timeout_seconds, starts_at, ends_at, open_registration, coordinator_key,
+         approvals_required)
+       VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [input.id, title, timeoutSeconds, startsAt, endsAt, openRegistration, coordinatorKey, approvals],
     );
     if (inserted.length === 0)
       throw new CeremonyError('CEREMONY_EXISTS', `ceremony '${input.id}' already exists`);
@@ -74,7 +105,16 @@ export async function createCeremony(
       registration: openRegistration ? 'open' : 'allowlist',
       startsAt: startsAt?.toISOString() ?? null,
       endsAt: endsAt?.toISOString() ?? null,
+      // Absent when one coordinator decides alone, so such ceremonies log what they always did.
+      ...(approvals > 1 ? { approvals } : {}),
     });
+    for (const publicKey of coCoordinators) {
+      await tx.query('INSERT INTO ceremony_coordinators (ceremony_id, public_key) VALUES ($1, $2)', [
+        input.id,
+        publicKey,
+      ]);
+      await logEntry(tx, s, input.id, 'coordinator.added', { publicKey });
+    }
   });
   s.events.ceremonyChanged(input.id);
   return getCeremonyView(s.db, input.id);
@@ -160,6 +200,7 @@ export function toCeremonyView(
     endsAt: ceremony.ends_at?.toISOString() ?? null,
     openRegistration: ceremony.open_registration,
     coordinatorKey: ceremony.coordinator_key,
+    approvalsRequired: ceremony.approvals_required,
     queueLength: counts.queueLength,
     transcriptSize: counts.transcriptSize,
     finalization: ceremony.finalization

@@ -16,6 +16,8 @@ export interface CeremonyRow {
   ends_at: Date | null;
   open_registration: boolean;
   coordinator_key: string;
+  /** How many distinct coordinators must sign finalize, add/remove-coordinator and revoke-participant (migration 014). */
+  approvals_required: number;
   /** Participants registered so far (the next id is p<this + 1>). */
   participants_registered: number;
   /** Heartbeats older than this were already swept by the queue timer (migration 004). */

@@ -9,16 +9,19 @@ import { requireDisplayText } from '../names.js';
 import { checkContributionChain } from '../snark/contribution-chain.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
 import type { StoredFile } from '../storage/blob-store.js';
+import { TailKeeper } from '../uploads/partial-uploads.js';
 import { attestationMessage, MAX_STATEMENT_LENGTH } from './attestation.js';
 import { type CeremonyRow, logEntry, withCeremonyLock } from './ceremony-row.js';
 import { enqueueJob, type JobKind } from './jobs.js';
 import { measureUpload } from './metrics.js';
 import { buildReceipt } from './receipts.js';
 import type { Services } from './services.js';
+import { watchRevocation } from './standing.js';
 import { prepareStep, type StepOutcome, tapUpload, verifyContributionStep } from './streamed-step.js';
 import { advanceTurns, endTurn, markTurnVerifying, readTurnState } from './turns.js';
 import type { ContributionView, Participant } from './types.js';
 import { claimUpload } from './upload-claims.js';
+import { haltOnDisagreementInTx } from './verifier-disagreement.js';
 
 /** A contribution adds one 407-byte record plus its name; anything much larger than the previous zkey is refused. */
 export const MAX_GROWTH_BYTES = 64 * 1024;
@@ -65,6 +68,8 @@ export interface UploadInput {
   contentLength: number | undefined;
   attestation: string;
   statement: string | undefined;
+  /** Where this body starts in the file: the bytes the server holds of the turn's cut upload (0: from the start). */
+  offset?: number | undefined;
 }
 
 /** Checks the uploaded zkey against the chain and the attestation; throws the reason when it is not admissible. */
@@ -103,6 +108,21 @@ async function checkUpload(
     );
   }
   return contributionHash;
+}
+
+/** The offset this body starts at: the server's bytes beyond it are dropped; a gap before it is refused. */
+async function settleOffset(s: Services, turnId: number, offset: number): Promise<number> {
+  if (!Number.isSafeInteger(offset) || offset < 0)
+    throw new CeremonyError('BAD_REQUEST', 'x-ceremony-upload-offset must be a non-negative integer');
+  const held = await s.uploads.offsetOf(turnId);
+  if (offset > held) {
+    throw new CeremonyError(
+      'UPLOAD_OFFSET_MISMATCH',
+      `the server holds ${held} bytes of this upload: resume from byte ${held}`,
+    );
+  }
+  if (offset < held) await s.uploads.truncateTo(turnId, offset);
+  return offset;
 }
 
 /** Records a rejection: its entry, the released turn, the queue moving on. */
@@ -154,17 +174,32 @@ export async function receiveContribution(
   }
   if (input.statement !== undefined) requireDisplayText('statement', input.statement, true);
   const held = await requireHeldTurn(s, p, input.circuit);
+  // The turn's holder resuming on a new connection takes over at once from their upload still streaming here (its
+  // connection is most likely dead); one streaming in another API process holds its claim until the claim expires.
+  // A fresh upload (no offset) does not: a second one while the first streams is refused, as before.
+  if (input.offset !== undefined) await s.uploads.cutInFlight(held.turnId);
   // One upload per turn: a holder opening many at once would multiply disk use and pin connections.
   const claim = await claimUpload(
     s,
     held.turnId,
     `an upload for this turn on circuit '${input.circuit}' is already in progress`,
   );
-  try {
-    return await receiveForTurn(s, p, input, held);
-  } finally {
-    await claim.release();
-  }
+  const cutter = new AbortController();
+  const work = (async () => {
+    try {
+      return await receiveForTurn(s, p, input, held, cutter.signal);
+    } finally {
+      await claim.release();
+    }
+  })();
+  s.uploads.track(held.turnId, {
+    cut: () =>
+      cutter.abort(
+        new CeremonyError('UPLOAD_IN_PROGRESS', 'a newer connection of yours took over this upload'),
+      ),
+    done: work,
+  });
+  return work;
 }
 
 async function receiveForTurn(
@@ -172,12 +207,21 @@ async function receiveForTurn(
   p: Participant,
   input: UploadInput,
   held: HeldTurn,
+  signal: AbortSignal,
 ): Promise<ContributionView> {
   const maxBytes = held.prevSize + MAX_GROWTH_BYTES;
-  if (input.contentLength !== undefined && input.contentLength > maxBytes) {
+  const offset = await settleOffset(s, held.turnId, input.offset ?? 0);
+  if (input.contentLength !== undefined && offset + input.contentLength > maxBytes) {
     throw new CeremonyError('PAYLOAD_TOO_LARGE', `a contribution to this zkey is at most ${maxBytes} bytes`);
   }
-  const tap = await tapUpload(s, held.prevZkeySha256);
+  let tap = s.uploads.takeCheck(held.turnId, offset);
+  if (tap === undefined) {
+    tap = await tapUpload(s, held.prevZkeySha256);
+    await s.uploads.replayInto(held.turnId, tap, offset);
+  }
+  const tail = new TailKeeper(offset);
+  const check = tap;
+  const revocation = watchRevocation(s, p);
   let file: StoredFile;
   try {
     file = await measureUpload(
@@ -191,12 +235,26 @@ async function receiveForTurn(
             ? undefined
             : new Date(Date.now() + held.deadline.getTime() - s.clock().getTime()),
         expectedBytes: input.contentLength,
-        observe: tap.onChunk,
+        observe: async (chunk) => {
+          tail.add(chunk);
+          await check.onChunk(chunk);
+        },
+        resume: { path: s.uploads.pathOf(held.turnId) },
+        signal: AbortSignal.any([signal, revocation.signal]),
       }),
     );
   } catch (err) {
-    tap.drop();
+    // A cut connection, a stall or a shutdown keeps what arrived for a resume; an upload refused outright does not.
+    const refused =
+      err instanceof CeremonyError &&
+      (err.code === 'PAYLOAD_TOO_LARGE' || err.code === 'INSUFFICIENT_STORAGE');
+    if (refused) {
+      tap.drop();
+      await s.uploads.drop(held.turnId);
+    } else await s.uploads.keepCut(held.turnId, tap, tail);
     throw err;
+  } finally {
+    revocation.stop();
   }
   const streamed = await tap.verdict();
   const id = randomBytes(12).toString('hex');
@@ -204,7 +262,9 @@ async function receiveForTurn(
   let contributionHash: string | undefined;
   try {
     contributionHash = await checkUpload(s, p, input.circuit, held, file, input);
-    if (streamed && !streamed.ok) throw new CeremonyError(streamed.code, streamed.message);
+    if (streamed && !streamed.ok && !s.config.testOnlyStepVerifierAcceptsAll) {
+      throw new CeremonyError(streamed.code, streamed.message);
+    }
     // Durable under its own name before the job that verifies it is committed.
     await s.store.place(file.path, s.store.uploadPath(id));
   } catch (err) {
@@ -393,6 +453,19 @@ export const verifyContributionJob: JobKind<VerifyPayload> = {
       );
       const stillHead =
         head?.contribution_index === c.idx - 1 && head.latest_zkey_sha256 === c.prev_zkey_sha256;
+      if (result.disagreement && stillHead) {
+        const { check, acceptedBy } = result.disagreement;
+        const d = { circuit: c.circuit_name, index: c.idx, zkeySha256: c.zkey_sha256, check, acceptedBy };
+        await haltOnDisagreementInTx(tx, s, c.ceremony_id, d);
+        await rejectInTx(
+          tx,
+          s,
+          ceremony,
+          now,
+          rejectionOf(c, 'VERIFIER_DISAGREEMENT', result.reason ?? check),
+        );
+        return;
+      }
       if (!result.ok || !stillHead) {
         await rejectInTx(
           tx,

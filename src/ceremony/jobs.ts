@@ -18,7 +18,7 @@ import {
 import { CeremonyError } from '../errors.js';
 import type { Services } from './services.js';
 
-export type JobKindName = 'circuit.setup' | 'contribution.verify' | 'ceremony.finalize';
+export type JobKindName = 'circuit.setup' | 'contribution.verify' | 'ceremony.finalize' | 'witness.cosign';
 
 export interface JobContext {
   /** Aborted when the server stops (the job is handed back to the queue) or when the lease was lost. */

@@ -5,6 +5,7 @@ import { statfs } from 'node:fs/promises';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../db/database.js';
 import * as q from '../db/queries/metrics.js';
+import { selectWitnessStanding } from '../db/queries/witnesses.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -14,9 +15,12 @@ export interface Metrics {
   readonly transcriptEntries: Counter<'type'>;
   readonly jobsRunning: Gauge;
   readonly rejections: Counter<'reason'>;
+  readonly verifierDisagreements: Counter;
   readonly turnSeconds: Histogram<'outcome'>;
   readonly uploadBytes: Histogram<'kind'>;
   readonly uploadSeconds: Histogram<'kind'>;
+  readonly witnessRefusals: Counter<'witness'>;
+  readonly witnessRequestSeconds: Histogram<'result'>;
 }
 
 /** What the scrape-time gauges read. */
@@ -25,6 +29,9 @@ export interface StateSources {
   dataDir: string;
   /** Tree size the published files show for a ceremony, if published since start. */
   publishedSize(ceremonyId: string): number | undefined;
+  /** The listed witnesses' vkeys and the quorum; no witness gauge without witnesses. */
+  witnesses: readonly string[];
+  witnessQuorum: number;
 }
 
 export function createMetrics(): Metrics {
@@ -57,6 +64,11 @@ export function createMetrics(): Metrics {
       registers,
     }),
     jobsRunning: new Gauge({ name: 'ceremony_jobs_running', help: 'Background jobs running', registers }),
+    verifierDisagreements: new Counter({
+      name: 'ceremony_verifier_disagreements_total',
+      help: 'zkeys the step verifier accepted and snarkjs verifyFromInit refused (each halts its circuit)',
+      registers,
+    }),
     rejections: new Counter({
       name: 'ceremony_rejections_total',
       help: 'Contributions rejected, by reason (an error code)',
@@ -84,7 +96,48 @@ export function createMetrics(): Metrics {
       buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900],
       registers,
     }),
+    witnessRefusals: new Counter({
+      name: 'ceremony_witness_refusals_total',
+      help: 'Witness answers refusing a checkpoint (409 ahead of the log, 403, 404, 422): a rollback or a split view',
+      labelNames: ['witness'],
+      registers,
+    }),
+    witnessRequestSeconds: new Histogram({
+      name: 'ceremony_witness_request_seconds',
+      help: 'Time of one add-checkpoint request to a witness, by outcome',
+      labelNames: ['result'],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30],
+      registers,
+    }),
   };
+}
+
+/**
+ * Entries of each ceremony's log not yet covered by `quorum` witness cosignatures: the size of its latest checkpoint
+ * less the newest size that `quorum` distinct listed witnesses cosigned.
+ */
+export function witnessLag(
+  rows: readonly {
+    ceremony_id: string;
+    size: number;
+    witness: string | null;
+    cosigned_size: number | null;
+  }[],
+  witnesses: readonly string[],
+  quorum: number,
+): Map<string, number> {
+  const cosigned = new Map<string, { size: number; sizes: number[] }>();
+  for (const r of rows) {
+    const entry = cosigned.get(r.ceremony_id) ?? { size: r.size, sizes: [] };
+    if (r.witness !== null && witnesses.includes(r.witness)) entry.sizes.push(r.cosigned_size ?? 0);
+    cosigned.set(r.ceremony_id, entry);
+  }
+  const lag = new Map<string, number>();
+  for (const [id, { size, sizes }] of cosigned) {
+    const sorted = [...sizes].sort((a, b) => b - a);
+    lag.set(id, quorum === 0 ? 0 : size - (sorted[quorum - 1] ?? 0));
+  }
+  return lag;
 }
 
 /** Times a streamed upload and records its size once it is stored; failures are not recorded. */
@@ -124,6 +177,17 @@ function stateGauge<L extends string>(
 /** Registers the gauges an operator watches: queues, held turns, jobs, publish lag, database, disk. */
 export function registerStateGauges(metrics: Metrics, sources: StateSources): void {
   const { db } = sources;
+  if (sources.witnesses.length > 0)
+    stateGauge(
+      metrics,
+      'ceremony_witness_lag_entries',
+      'Entries of the log not yet cosigned by WITNESS_QUORUM witnesses',
+      ['ceremony'],
+      async (set) => {
+        const lag = witnessLag(await selectWitnessStanding(db), sources.witnesses, sources.witnessQuorum);
+        for (const [ceremony, entries] of lag) set({ ceremony }, entries);
+      },
+    );
   stateGauge(metrics, 'ceremony_database_up', '1 when the database answered this scrape', [], async (set) => {
     set(
       {},

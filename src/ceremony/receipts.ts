@@ -1,7 +1,7 @@
 // Receipts for accepted contributions, and the participants' cosignatures of the checkpoints that hold them.
 import * as q from '../db/queries/transcript.js';
 import { CeremonyError } from '../errors.js';
-import { proveInclusion } from '../transcript/log.js';
+import { cosignedCheckpoint, proveInclusion } from '../transcript/log.js';
 import { parseNote, verifyCosignature } from '../transcript/note.js';
 import type { Services } from './services.js';
 import type { Participant, Receipt } from './types.js';
@@ -30,7 +30,8 @@ export async function buildReceipt(
       leafHash: entry.leaf_hash,
       treeSize: checkpoint.tree_size,
       inclusionProof: await proveInclusion(tx, ceremonyId, seq, checkpoint.tree_size),
-      checkpoint: checkpoint.note,
+      // With any witness or participant cosignature already collected for that size.
+      checkpoint: (await cosignedCheckpoint(tx, ceremonyId, checkpoint.tree_size)) ?? checkpoint.note,
       logKey: s.signer.verifierKey,
     };
   });

@@ -1,5 +1,8 @@
 // The periodic work of the coordinator (turn deadlines, the sweeper, purges): run by one process at a time, the
 // holder of the scheduler lock (docs/SCALING.md); turns stay serialized per ceremony by its row lock regardless.
+
+import { dropEndedUploads } from '../uploads/upload-offset.js';
+import { queueLaggingWitnessJobs } from '../witness/cosign-job.js';
 import { purgeExpiredCredentials } from './auth.js';
 import { tickQueues } from './queue.js';
 import type { Services } from './services.js';
@@ -27,8 +30,11 @@ export function createScheduler(s: Services, onError: (err: unknown) => void): S
       tickQueues(s),
       ticks % 5 === 0 ? settleDeadJobs(s) : undefined,
       everyMinute ? purgeExpiredCredentials(s) : undefined,
+      everyMinute || ticks === 1 ? queueLaggingWitnessJobs(s) : undefined,
       everyMinute ? purgeExpiredUploadClaims(s) : undefined,
       everyMinute ? s.store.sweepStaleParts() : undefined,
+      // A cut upload is kept for a resume only while its turn lasts.
+      everyMinute ? dropEndedUploads(s) : undefined,
       // PGlite has no autovacuum: without fresh statistics its planner walks every turn instead of using an index.
       everyMinute && s.db.kind === 'pglite'
         ? s.db.exec('ANALYZE turns, participants, contributions')

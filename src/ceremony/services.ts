@@ -6,6 +6,7 @@ import type { StepService } from '../snark/step-verify/step-service.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { LogSigner } from '../transcript/log-key.js';
 import type { PublishedTranscript } from '../transcript/publisher.js';
+import type { PartialUploads } from '../uploads/partial-uploads.js';
 import type { CallerCache } from './caller-cache.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { Metrics } from './metrics.js';
@@ -35,6 +36,8 @@ export interface Services {
     /** Waits for the publish under way, if any. */
     settle(ceremonyId: string): Promise<void>;
   };
+  /** The turns' cut uploads, kept for a resume (src/uploads). */
+  readonly uploads: PartialUploads;
   /** The streaming step verifier; a passed verdict is stored with its contribution (`step_passed`). */
   readonly steps: { readonly verifier: StepService };
   /** The one clock of the domain: each entry point reads it once and passes that `now` down. */

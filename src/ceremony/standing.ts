@@ -38,6 +38,42 @@ export async function recordLeave(tx: Queryable, p: Participant, now: Date): Pro
   ]);
 }
 
+/** Every session of the key ends at once (emergency revocation); the caller cache is evicted after the commit. */
+export async function revokeTokensOf(tx: Queryable, publicKey: string): Promise<void> {
+  await tx.query('DELETE FROM auth_tokens WHERE public_key = $1', [publicKey]);
+}
+
+/**
+ * A signal that aborts once the participant is revoked: looked up after each committed change of the ceremony (in
+ * this process, and in others as their notifications arrive), so an upload in flight ends at once. `stop` when done.
+ */
+export function watchRevocation(s: Services, p: Participant): { signal: AbortSignal; stop(): void } {
+  const controller = new AbortController();
+  let checking = false;
+  let again = false;
+  const check = async (): Promise<void> => {
+    if (controller.signal.aborted) return;
+    if (checking) {
+      again = true;
+      return;
+    }
+    checking = true;
+    try {
+      do {
+        again = false;
+        await refuseRevoked(s.db, p);
+      } while (again && !controller.signal.aborted);
+    } catch (err) {
+      // A database away for a moment is not a revocation; the next change looks again.
+      if (err instanceof CeremonyError && err.code === 'FORBIDDEN') controller.abort(err);
+    } finally {
+      checking = false;
+    }
+  };
+  const unsubscribe = s.changes.subscribeCeremony(p.ceremonyId, () => void check());
+  return { signal: controller.signal, stop: unsubscribe };
+}
+
 export async function refuseRevoked(db: Queryable, p: Participant): Promise<void> {
   const [row] = await db.query<{ revoked_at: Date | null }>(
     'SELECT revoked_at FROM participants WHERE ceremony_id = $1 AND participant_id = $2',

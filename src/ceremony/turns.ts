@@ -155,7 +155,7 @@ export async function advanceTurns(
 
   const free = await tx.query<{ name: string; position: number }>(
     `SELECT c.name, c.position FROM circuits c
-     WHERE c.ceremony_id = $1 AND NOT EXISTS (
+     WHERE c.ceremony_id = $1 AND c.halted_reason IS NULL AND NOT EXISTS (
        SELECT 1 FROM turns t WHERE t.ceremony_id = c.ceremony_id AND t.circuit_name = c.name
          AND t.state IN ('active', 'verifying'))
      ORDER BY c.position`,

@@ -98,6 +98,8 @@ export const CeremonyView = Type.Object({
   endsAt: Nullable(Type.String()),
   openRegistration: Type.Boolean(),
   coordinatorKey: Type.String(),
+  /** Distinct coordinators who must sign finalize, add/remove-coordinator and revoke-participant (1: any one). */
+  approvalsRequired: Type.Integer({ minimum: 1 }),
   queueLength: Type.Integer(),
   transcriptSize: Type.Integer(),
   circuits: Type.Array(CircuitView),

@@ -26,9 +26,10 @@ const conn = { server: str, key: str, ceremony: str };
 export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
   serve: {
     usage:
-      'serve [--port 8080] [--host 127.0.0.1] [--data-dir ./data] [--transcripts-dir ./ceremony-transcripts] ' +
+      'serve [--port 8080] [--host 127.0.0.1] [--data-dir ./data] [--transcripts-dir DATA_DIR/transcripts] ' +
       '[--database-url URL] [--coordinator PUBKEY_HEX]... [--origin HOST] [--heartbeat-interval S] ' +
-      '[--heartbeat-grace S] [--log-level LEVEL] [--role all|api|worker] [--log-key FILE|URI]',
+      '[--heartbeat-grace S] [--log-level LEVEL] [--role all|api|worker] [--log-key FILE|URI] ' +
+      '[--witnesses FILE] [--witness-quorum K]',
     options: {
       role: str,
       port: str,
@@ -42,12 +43,14 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
       'heartbeat-interval': str,
       'heartbeat-grace': str,
       'log-level': str,
+      witnesses: str,
+      'witness-quorum': str,
     },
     required: [],
   },
   demo: {
-    usage: 'demo [--participants 3] [--dir DIR] [--keep] [--port 0]',
-    options: { participants: str, dir: str, keep: bool, port: str },
+    usage: 'demo [--participants 3] [--dir DIR] [--keep] [--port 0] [--witnesses 0]',
+    options: { participants: str, dir: str, keep: bool, port: str, witnesses: str },
     required: [],
   },
   keygen: {
@@ -58,9 +61,11 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
   'admin create': {
     usage:
       'admin create --server URL --key FILE --ceremony ID --title TEXT [--timeout-seconds 600] ' +
-      '[--starts-at ISO] [--ends-at ISO] [--open-registration]',
+      '[--starts-at ISO] [--ends-at ISO] [--open-registration] [--approvals M] [--co-coordinator HEX]...',
     options: {
       ...conn,
+      approvals: str,
+      'co-coordinator': { type: 'string', multiple: true },
       title: str,
       'timeout-seconds': str,
       'starts-at': str,
@@ -99,6 +104,21 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     usage: 'admin add-coordinator --server URL --key FILE --ceremony ID --public-key HEX',
     options: { ...conn, 'public-key': str },
     required: ['server', 'key', 'ceremony', 'public-key'],
+  },
+  'admin remove-coordinator': {
+    usage: 'admin remove-coordinator --server URL --key FILE --ceremony ID --public-key HEX',
+    options: { ...conn, 'public-key': str },
+    required: ['server', 'key', 'ceremony', 'public-key'],
+  },
+  'admin pending': {
+    usage: 'admin pending --server URL --key FILE --ceremony ID',
+    options: conn,
+    required: ['server', 'key', 'ceremony'],
+  },
+  'admin withdraw': {
+    usage: 'admin withdraw --server URL --key FILE --ceremony ID --request HEX',
+    options: { ...conn, request: str },
+    required: ['server', 'key', 'ceremony', 'request'],
   },
   'admin expire-turn': {
     usage: 'admin expire-turn --server URL --key FILE --ceremony ID --circuit NAME',
@@ -153,8 +173,16 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
   },
   contribute: {
     usage:
-      'contribute --server URL --key FILE --ceremony ID [--entropy TEXT | --entropy-file PATH|-] [--statement TEXT] [--name TEXT] [--receipt-dir ./receipts]',
-    options: { ...conn, entropy: str, 'entropy-file': str, statement: str, name: str, 'receipt-dir': str },
+      'contribute --server URL --key FILE --ceremony ID [--entropy TEXT | --entropy-file PATH|-] [--statement TEXT] [--name TEXT] [--receipt-dir ./receipts] [--witness-wait 60]',
+    options: {
+      ...conn,
+      entropy: str,
+      'entropy-file': str,
+      statement: str,
+      name: str,
+      'receipt-dir': str,
+      'witness-wait': str,
+    },
     required: ['server', 'key', 'ceremony'],
   },
   download: {
@@ -169,16 +197,43 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     options: { ...conn, circuit: str, zkey: str, statement: str, 'receipt-dir': str },
     required: ['server', 'key', 'ceremony', 'circuit', 'zkey'],
   },
+  'witness serve': {
+    usage:
+      'witness serve --name NAME --key FILE|URI --log [ORIGIN=]VKEY... --data-dir DIR [--host 127.0.0.1] ' +
+      '[--port 8090] [--max-body-bytes 32768] [--requests-per-minute 6000] [--max-connections 256] ' +
+      '[--max-evidence-bytes 67108864]',
+    options: {
+      name: str,
+      key: str,
+      log: { type: 'string', multiple: true },
+      'data-dir': str,
+      host: str,
+      port: str,
+      'max-body-bytes': str,
+      'requests-per-minute': str,
+      'max-connections': str,
+      'max-evidence-bytes': str,
+    },
+    required: ['name', 'key', 'log', 'data-dir'],
+  },
+  'witness vkey': {
+    usage: 'witness vkey --name NAME --key FILE|URI',
+    options: { name: str, key: str },
+    required: ['name', 'key'],
+  },
   verify: {
     usage:
-      'verify (--server URL --ceremony ID | --dir PATH [--server URL]) [--checkpoint FILE]... [--receipt FILE] [--log-key VKEY] [--full]',
+      'verify (--server URL --ceremony ID | --dir PATH [--server URL]) [--checkpoint FILE]... [--receipt FILE]... [--log-key VKEY] ' +
+      '[--witness VKEY... [--witness-quorum K]] [--full]',
     options: {
       server: str,
       ceremony: str,
       dir: str,
       checkpoint: { type: 'string', multiple: true },
-      receipt: str,
+      receipt: { type: 'string', multiple: true },
       'log-key': str,
+      witness: { type: 'string', multiple: true },
+      'witness-quorum': str,
       full: bool,
     },
     required: [],
@@ -203,13 +258,20 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   }
   let name = first;
   let rest = argv.slice(1);
-  if (first === 'admin') {
+  if (first === 'witness') {
+    if (second === '--help' || second === '-h')
+      return { name: 'witness', flags: {}, help: true, json: false };
+    if (second !== 'serve' && second !== 'vkey')
+      throw new UsageError('witness: give a subcommand (serve, vkey)');
+    name = `witness ${second}`;
+    rest = argv.slice(2);
+  } else if (first === 'admin') {
     if (second === undefined || second.startsWith('-')) {
       if (second === '--help' || second === '-h')
         return { name: 'admin', flags: {}, help: true, json: false };
       throw new UsageError(
-        'admin: missing subcommand (create, add-circuit, add-participant, add-coordinator, open, close, finalize, ' +
-          'expire-turn, revoke-participant, retry-circuit, remove-circuit, backup)',
+        'admin: missing subcommand (create, add-circuit, add-participant, add-coordinator, remove-coordinator, open, ' +
+          'close, finalize, pending, withdraw, expire-turn, revoke-participant, retry-circuit, remove-circuit, backup)',
       );
     }
     name = `admin ${second}`;
@@ -247,7 +309,9 @@ export function formatHelp(name: string): string {
   const spec = commandSpecs[name];
   if (spec !== undefined)
     return `usage: ceremony ${spec.usage} [--json]\n${/--(key|log-key) FILE/.test(spec.usage) ? KEY_NOTE : ''}`;
-  const names = Object.keys(commandSpecs).filter((n) => name !== 'admin' || n.startsWith('admin '));
+  const names = Object.keys(commandSpecs).filter(
+    (n) => (name !== 'admin' || n.startsWith('admin ')) && (name !== 'witness' || n.startsWith('witness ')),
+  );
   const lines = names.map((n) => `  ceremony ${commandSpecs[n]?.usage}`);
   return `usage:\n${lines.join('\n')}\n\nEvery command takes --json (one JSON object on stdout) and --help.\n${KEY_NOTE}`;
 }

@@ -56,6 +56,8 @@ export class CoordinatorClient {
   private keys: Signer | undefined;
   /** Whether the server has answered this client at least once. */
   private reached = false;
+  /** Told each time the server asks to wait (429 with Retry-After) before the request is sent again. */
+  onWait: ((message: string) => void) | undefined;
 
   constructor(baseUrl: string) {
     let url: URL;
@@ -147,6 +149,7 @@ export class CoordinatorClient {
     url: string,
     expectedSha256?: string,
     onProgress?: ProgressCallback,
+    mode?: number,
   ): Promise<DownloadResult> {
     if (typeof path !== 'string' || path.length === 0)
       throw new TypeError('downloadToFile: path is required');
@@ -174,7 +177,7 @@ export class CoordinatorClient {
         bodyError = err;
       });
       try {
-        await pipeline(body, meter, createDurableWriter(temp)).catch((err) => {
+        await pipeline(body, meter, createDurableWriter(temp, { mode })).catch((err) => {
           // A connection cut mid-body is a transport failure worth retrying; a disk error is not.
           throw bodyError === undefined ? err : transportError(absolute, bodyError);
         });
@@ -264,19 +267,28 @@ export class CoordinatorClient {
     return { body: response, etag };
   }
 
-  /** Streams a file as the request body (default PUT) and returns the parsed JSON answer. */
+  /**
+   * Streams a file as the request body (default PUT) and returns the parsed JSON answer; from byte `offset` on
+   * when given (a resumed upload: `x-ceremony-upload-offset`).
+   */
   async uploadFile<T>(
     url: string,
     path: string,
     headers: Record<string, string> = {},
     onProgress?: ProgressCallback,
     method = 'PUT',
+    offset?: number,
   ): Promise<T> {
     const { size } = await stat(path);
-    let answer = await this.streamUpload(this.apiUrl(url), path, size, headers, method, onProgress);
+    if (offset !== undefined && (!Number.isSafeInteger(offset) || offset < 0 || offset > size))
+      throw new RangeError(`uploadFile: offset must be an integer from 0 to ${size}, got ${offset}`);
+    const sent = offset === undefined ? headers : { ...headers, 'x-ceremony-upload-offset': String(offset) };
+    const stream = () =>
+      this.streamUpload(this.apiUrl(url), path, size, sent, method, onProgress, offset ?? 0);
+    let answer = await stream();
     if (answer.status === 401 && this.keys !== undefined) {
       await this.login(this.keys);
-      answer = await this.streamUpload(this.apiUrl(url), path, size, headers, method, onProgress);
+      answer = await stream();
     }
     if (answer.status < 200 || answer.status >= 300) throw toApiError(answer.status, answer.body);
     return JSON.parse(answer.body) as T;
@@ -338,6 +350,10 @@ export class CoordinatorClient {
       const seconds = Number(answer(response).retryAfter);
       if (!Number.isFinite(seconds) || seconds > 60) break;
       await answer(response).discard();
+      this.onWait?.(
+        `the coordinator asks to wait ${Math.max(1, seconds)} s (a request budget, or the rejoin cool-down ` +
+          'after leaving the queue); waiting, then trying again',
+      );
       await sleep(Math.max(1, seconds) * 1000);
       response = await attempt();
     }
@@ -394,19 +410,20 @@ export class CoordinatorClient {
     size: number,
     headers: Record<string, string>,
     method: string,
-    onProgress?: ProgressCallback,
+    onProgress: ProgressCallback | undefined,
+    offset: number,
   ): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const target = new URL(url);
       const requestHeaders: Record<string, string> = {
         ...headers,
         'content-type': 'application/octet-stream',
-        'content-length': String(size),
+        'content-length': String(size - offset),
       };
       if (this.token !== undefined) requestHeaders.authorization = `Bearer ${this.token}`;
       const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
       // 1 MiB reads: fewer, larger socket writes than the default 64 KiB.
-      const file = createReadStream(path, { highWaterMark: 1 << 20 });
+      const file = createReadStream(path, { highWaterMark: 1 << 20, start: offset });
       let answered = false;
       const req = send(target, { method, headers: requestHeaders }, (res: IncomingMessage) => {
         // The server may answer (e.g. 409 not your turn) before reading the whole body.
@@ -423,7 +440,7 @@ export class CoordinatorClient {
       req.on('error', (err) => {
         if (!answered) reject(transportError(url, err));
       });
-      let sent = 0;
+      let sent = offset;
       file.on('data', (chunk) => {
         sent += chunk.length;
         onProgress?.(sent, size);

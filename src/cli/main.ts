@@ -1,5 +1,6 @@
 // Entry point of the `ceremony` command (bin/ceremony.js): parse, dispatch, report; returns the exit code.
 
+import { MAX_APPROVALS } from '../approvals/approval-message.js';
 import { MAX_STATEMENT_LENGTH } from '../ceremony/attestation.js';
 import { isCeremonyError } from '../errors.js';
 import {
@@ -9,6 +10,7 @@ import {
   MIN_TURN_TIMEOUT_SECONDS,
 } from '../limits.js';
 import { findUnsafeCharacter } from '../names.js';
+import { StartRefusedError } from '../storage/data-dir-lock.js';
 import {
   type Flags,
   formatHelp,
@@ -26,7 +28,6 @@ import { type CliOutput, createOutput, printResult } from './output.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
-const SHUTDOWN_HARD_LIMIT_MS = 30_000;
 
 /** Runs one command line; `output` defaults to the process's stdout and stderr. */
 export async function main(argv: string[], output?: CliOutput): Promise<number> {
@@ -37,6 +38,11 @@ export async function main(argv: string[], output?: CliOutput): Promise<number> 
     return reportFailure(output ?? createOutput(argv.includes('--json')), err);
   }
   const out = output ?? createOutput(parsed.json);
+  if (argv.length === 0) {
+    // No command is a mistake (a script that lost its arguments must not pass): usage on stderr, exit 2.
+    out.writeStderr(formatHelp(parsed.name));
+    return EXIT_USAGE;
+  }
   if (parsed.help) {
     out.writeStdout(formatHelp(parsed.name));
     return 0;
@@ -52,20 +58,26 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
   const receiptDir = optionalString(flags, 'receipt-dir') ?? './receipts';
   switch (name) {
     case 'serve':
-      return serve(flags, out);
-    case 'demo': {
-      const participants = integerFlag(flags, 'participants', 3, 1, 100);
-      const { runDemo } = await import('./commands/demo.js');
-      return runDemo({
-        participants,
-        json: out.json,
-        dir: optionalString(flags, 'dir'),
-        keep: flags.keep === true,
-        port: integerFlag(flags, 'port', 0, 0, 65535),
-      });
+    case 'demo':
+    case 'restore':
+    case 'rotate-log-key': {
+      // Commands that run a coordinator or its database: absent from the single-file ceremony.mjs.
+      const { runOperatorCommand } = await import('./operator-commands.js');
+      return runOperatorCommand(name, flags, out);
     }
     case 'verify':
       return verify(flags, out);
+    case 'witness vkey': {
+      const { printWitnessKey } = await import('./commands/witness.js');
+      const result = await printWitnessKey({
+        name: requiredString(flags, 'name'),
+        key: requiredString(flags, 'key'),
+      });
+      printResult(out, result, [result.vkey]);
+      return 0;
+    }
+    case 'witness serve':
+      return serveWitness(flags, out);
     case 'keygen': {
       const { formatKeygen, runKeygen } = await import('./commands/keygen.js');
       const file = optionalString(flags, 'out');
@@ -90,8 +102,9 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
           file: optionalString(flags, 'entropy-file'),
         }),
         statement: statementFlag(flags),
-        name: displayTextFlag(flags, 'name'),
+        name: nameFlag(flags),
         receiptDir,
+        witnessWaitSeconds: integerFlag(flags, 'witness-wait', 60, 0, 86_400),
         output: out,
       };
       const { runContribute } = await import('./commands/contribute.js');
@@ -117,7 +130,7 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
     }
     case 'download': {
       const opts = {
-        server: requiredString(flags, 'server'),
+        server: serverFlag(flags),
         ceremony: requiredString(flags, 'ceremony'),
         circuit: requiredString(flags, 'circuit'),
         out: requiredString(flags, 'out'),
@@ -132,40 +145,12 @@ async function runCommand(name: string, flags: Flags, out: CliOutput): Promise<n
     case 'admin backup': {
       const { formatBackup, runBackup } = await import('./commands/backup.js');
       const summary = await runBackup({
-        server: requiredString(flags, 'server'),
+        server: serverFlag(flags),
         keyFile: requiredString(flags, 'key'),
         out: requiredString(flags, 'out'),
         output: out,
       });
       printResult(out, summary, formatBackup(summary));
-      return 0;
-    }
-    case 'restore': {
-      const { formatRestore, runRestore } = await import('./commands/restore.js');
-      const { loadBlobStoreConfig } = await import('../config.js');
-      const result = await runRestore({
-        from: requiredString(flags, 'from'),
-        dataDir: requiredString(flags, 'data-dir'),
-        databaseUrl: optionalString(flags, 'database-url') ?? emptyAsUndefined(process.env.DATABASE_URL),
-        transcriptsDir: optionalString(flags, 'transcripts-dir'),
-        logKey: await logKeyFlag(flags, 'log-key'),
-        blobStore: loadBlobStoreConfig(process.env),
-        force: flags.force === true,
-      });
-      printResult(out, result, formatRestore(result));
-      return 0;
-    }
-    case 'rotate-log-key': {
-      const { formatRotation, runRotateLogKey } = await import('./commands/rotate-log-key.js');
-      const result = await runRotateLogKey({
-        dataDir: requiredString(flags, 'data-dir'),
-        databaseUrl: optionalString(flags, 'database-url') ?? emptyAsUndefined(process.env.DATABASE_URL),
-        logKey: await logKeyFlag(flags, 'log-key'),
-        newKey: requiredString(flags, 'new-log-key'),
-        keyFile: requiredString(flags, 'key'),
-        lostLogKey: optionalString(flags, 'lost-log-key'),
-      });
-      printResult(out, result, formatRotation(result));
       return 0;
     }
     default:
@@ -192,6 +177,8 @@ async function runAdmin(sub: string, flags: Flags, out: CliOutput): Promise<numb
         startsAt: optionalString(flags, 'starts-at'),
         endsAt: optionalString(flags, 'ends-at'),
         openRegistration: flags['open-registration'] === true,
+        approvals: integerFlag(flags, 'approvals', undefined, 1, MAX_APPROVALS),
+        coCoordinators: stringList(flags, 'co-coordinator'),
       });
       printResult(out, view, admin.formatCeremony(view));
       return 0;
@@ -234,10 +221,27 @@ async function runAdmin(sub: string, flags: Flags, out: CliOutput): Promise<numb
           MAX_ITERATIONS_EXP,
         ),
       });
-      printResult(out, view, admin.formatCeremony(view));
+      const { formatPending, isPendingOutcome } = await import('./commands/admin-approvals.js');
+      if (isPendingOutcome(view)) printResult(out, view, formatPending(view));
+      else printResult(out, view, admin.formatCeremony(view));
+      return 0;
+    }
+    case 'pending': {
+      const approvals = await import('./commands/admin-approvals.js');
+      const list = await approvals.listPending(opts);
+      printResult(out, { pending: list }, approvals.formatPendingList(opts.ceremony, list));
+      return 0;
+    }
+    case 'withdraw': {
+      const approvals = await import('./commands/admin-approvals.js');
+      const result = await approvals.withdrawRequest({ ...opts, request: requiredString(flags, 'request') });
+      printResult(out, result, [
+        `request ${result.request} withdrawn (its approvals, seq ${result.withdrawn.join(', ')}, no longer count)`,
+      ]);
       return 0;
     }
     case 'add-coordinator':
+    case 'remove-coordinator':
     case 'expire-turn':
     case 'revoke-participant':
     case 'retry-circuit':
@@ -259,21 +263,39 @@ async function runAdmin(sub: string, flags: Flags, out: CliOutput): Promise<numb
 
 function connection(flags: Flags): { server: string; keyFile: string; ceremony: string } {
   return {
-    server: requiredString(flags, 'server'),
+    server: serverFlag(flags),
     keyFile: requiredString(flags, 'key'),
     ceremony: requiredString(flags, 'ceremony'),
   };
 }
 
-/** `--log-key` (else LOG_KEY): a key file or a PKCS#11 URI, never a raw seed. */
-async function logKeyFlag(flags: Flags, name: string): Promise<string | undefined> {
-  const { checkKeySpec } = await import('../keys/key-spec.js');
-  const spec = optionalString(flags, name) ?? emptyAsUndefined(process.env.LOG_KEY);
-  return checkKeySpec(spec, `--${name}/LOG_KEY`);
+/** `--name`: the name a participant is listed under for good, so a blank one is a mistake, not a default. */
+function nameFlag(flags: Flags): string | undefined {
+  const name = displayTextFlag(flags, 'name');
+  if (name !== undefined && name.trim() === '')
+    throw new UsageError(
+      '--name is blank: give the name you will be listed under (it cannot be changed later)',
+    );
+  return name;
 }
 
-function emptyAsUndefined(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
+/** `--server`: an http(s) URL, checked here so the mistake is named as the user wrote it. */
+function serverFlag(flags: Flags): string {
+  return checkServerUrl(requiredString(flags, 'server'));
+}
+
+function checkServerUrl(server: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(server);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new UsageError(
+      `--server '${server}' is not an http(s) URL: write it whole, e.g. https://ceremony.example or http://127.0.0.1:8080`,
+    );
+  return server;
 }
 
 function statementFlag(flags: Flags): string | undefined {
@@ -297,15 +319,41 @@ function displayTextFlag(flags: Flags, name: string, multiline = false): string 
   return text;
 }
 
-async function serve(flags: Flags, out: CliOutput): Promise<number> {
-  const { loadConfig } = await import('../config.js');
-  const { startServer } = await import('../server.js');
-  const serveFlags: Record<string, string | string[] | boolean | undefined> = {};
-  for (const [key, value] of Object.entries(flags)) {
-    if (key !== 'json' && key !== 'help') serveFlags[key] = Array.isArray(value) ? value.map(String) : value;
-  }
-  const server = await startServer(loadConfig(serveFlags, process.env));
-  printResult(out, { url: server.url }, [`ceremony coordinator listening on ${server.url}`]);
+async function serveWitness(flags: Flags, out: CliOutput): Promise<number> {
+  const witness = await import('./commands/witness.js');
+  const limits = witness.DEFAULT_WITNESS_LIMITS;
+  const running = await witness.startWitness({
+    name: requiredString(flags, 'name'),
+    key: requiredString(flags, 'key'),
+    logs: stringList(flags, 'log'),
+    dataDir: requiredString(flags, 'data-dir'),
+    host: optionalString(flags, 'host') ?? '127.0.0.1',
+    port: integerFlag(flags, 'port', 8090, 0, 65535),
+    limits: {
+      maxBodyBytes: integerFlag(flags, 'max-body-bytes', limits.maxBodyBytes, 1024, 1024 * 1024),
+      requestsPerMinute: integerFlag(flags, 'requests-per-minute', limits.requestsPerMinute, 1, 10_000_000),
+      maxConnections: integerFlag(flags, 'max-connections', limits.maxConnections, 1, 100_000),
+      requestTimeoutMs: limits.requestTimeoutMs,
+    },
+    maxEvidenceBytes: integerFlag(
+      flags,
+      'max-evidence-bytes',
+      witness.DEFAULT_MAX_EVIDENCE_BYTES,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ),
+  });
+  printResult(out, { vkey: running.vkey, url: running.url }, [
+    running.vkey,
+    `witness listening on ${running.url}`,
+  ]);
+  await waitForSignal(out);
+  await running.close();
+  return 0;
+}
+
+/** Resolves on SIGINT or SIGTERM, after saying so on stderr. */
+async function waitForSignal(out: CliOutput): Promise<void> {
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     const stop = (sig: NodeJS.Signals) => {
       process.off('SIGINT', stop);
@@ -316,17 +364,11 @@ async function serve(flags: Flags, out: CliOutput): Promise<number> {
     process.on('SIGTERM', stop);
   });
   if (!out.json) out.writeStderr(`${signal}: shutting down\n`);
-  // A second signal, or a close that still hangs well past the grace period, ends the process outright.
-  const hardStop = () => process.exit(EXIT_FAILURE);
-  process.once('SIGINT', hardStop);
-  process.once('SIGTERM', hardStop);
-  setTimeout(hardStop, SHUTDOWN_HARD_LIMIT_MS).unref();
-  await server.close();
-  return 0;
 }
 
 async function verify(flags: Flags, out: CliOutput): Promise<number> {
-  const server = optionalString(flags, 'server');
+  const given = optionalString(flags, 'server');
+  const server = given === undefined ? undefined : checkServerUrl(given);
   const ceremony = optionalString(flags, 'ceremony');
   const dir = optionalString(flags, 'dir');
   if (dir === undefined && (server === undefined || ceremony === undefined)) {
@@ -338,8 +380,10 @@ async function verify(flags: Flags, out: CliOutput): Promise<number> {
     ceremony,
     dir,
     checkpoint: stringList(flags, 'checkpoint'),
-    receipt: optionalString(flags, 'receipt'),
+    receipt: stringList(flags, 'receipt'),
     logKey: optionalString(flags, 'log-key'),
+    witnesses: stringList(flags, 'witness'),
+    witnessQuorum: integerFlag(flags, 'witness-quorum', undefined, 1, 64),
     full: flags.full === true,
     json: out.json,
   });
@@ -353,5 +397,6 @@ function reportFailure(out: CliOutput, err: unknown): number {
   const shown = err instanceof ApiError && err.status > 0 ? `${message} (${err.code})` : message;
   out.writeStderr(`ceremony: ${shown}\n`);
   if (out.json && !usage) out.writeStdout(`${JSON.stringify({ error: { code, message } })}\n`);
+  if (err instanceof StartRefusedError) return err.exitCode;
   return usage ? EXIT_USAGE : EXIT_FAILURE;
 }

@@ -4,6 +4,8 @@ export interface CliOutput {
   readonly json: boolean;
   /** True when progress may be drawn: stderr is a TTY and --json is off. */
   readonly interactive: boolean;
+  /** True when stderr is a log or a pipe (no TTY, no --json): progress comes as plain lines, a few per step. */
+  readonly plainProgress?: boolean;
   /** Terminal width for progress lines. */
   readonly columns: number;
   writeStdout(text: string): void;
@@ -15,6 +17,7 @@ export function createOutput(json: boolean): CliOutput {
   return {
     json,
     interactive: !json && process.stderr.isTTY === true,
+    plainProgress: !json && process.stderr.isTTY !== true,
     get columns() {
       return process.stderr.columns || 80;
     },

@@ -9,6 +9,7 @@ import { toHex } from '../crypto/hex.js';
 import type { Signer } from '../keys/signer.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
 import { sha256File } from '../storage/file-hash.js';
+import { UsageError } from './args.js';
 import { ApiError, CoordinatorClient, isTransient, sleep } from './client.js';
 import { type CliOutput, printNote } from './output.js';
 import { createProgress, type Progress } from './progress.js';
@@ -20,6 +21,7 @@ import {
   waitForTurn,
 } from './queue-wait.js';
 import { checkReceipt, cosignReceipt, saveReceipt } from './receipt.js';
+import { DEFAULT_WITNESS_WAIT_SECONDS, waitForWitnessQuorum } from './witness-wait.js';
 
 /** Everything the zkey producer needs for one turn. */
 export interface Turn {
@@ -56,6 +58,8 @@ export interface ParticipantFlowOptions {
   /** Extra advice appended to a rejection with this code (e.g. "download again"). */
   adviseOnRejection?: (code: string) => string | undefined;
   pollIntervalMs?: number;
+  /** How long to wait for the witness quorum on the receipt's checkpoint (`--witness-wait`); 0 skips. */
+  witnessWaitSeconds?: number;
 }
 
 export interface ContributionResult {
@@ -93,6 +97,7 @@ export async function runParticipantFlow(opts: ParticipantFlowOptions): Promise<
     throw new RangeError(`runParticipantFlow: statement longer than ${MAX_STATEMENT_LENGTH} characters`);
   }
   const client = new CoordinatorClient(opts.server);
+  client.onWait = (message) => printNote(opts.output, message);
   const base = `/ceremonies/${encodeURIComponent(opts.ceremony)}`;
   await logInAndRegister(client, base, opts);
   const status = await client.postIdempotentJson<ParticipantStatus>(`${base}/queue`);
@@ -149,7 +154,21 @@ async function logInAndRegister(
     await client.login(opts.keys);
     return;
   }
-  const name = opts.name ?? `operator-${toHex(opts.keys.publicKey).slice(0, 8)}`;
+  const name = opts.name;
+  if (name === undefined) {
+    // A name is for good: none is made up. A key already registered needs none (a rejoin).
+    try {
+      await client.login(opts.keys);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'FORBIDDEN')
+        throw new UsageError(
+          `ceremony '${opts.ceremony}' is open to all and does not know this key yet: give --name TEXT, ` +
+            'the name you will be listed under (it cannot be changed later)',
+        );
+      throw err;
+    }
+    return;
+  }
   await client.login(opts.keys, { ceremony: opts.ceremony, name });
   try {
     await client.postJson(`${base}/register`, { name });
@@ -236,13 +255,25 @@ async function inspectZkey(ctx: FlowContext, turn: Turn, zkeyPath: string) {
 // Uploads tried in one turn when the connection keeps breaking before the server answers.
 const MAX_UPLOAD_ATTEMPTS = 5;
 
-/** Uploads; when the connection broke, asks what became of it: filed (wait for it) or not (upload again). */
+/** A cut upload (or one the server still holds, or a resume from the wrong byte) goes on from the server's bytes. */
+function isResumable(err: unknown): err is ApiError {
+  return (
+    isTransient(err) ||
+    (err instanceof ApiError && (err.code === 'UPLOAD_IN_PROGRESS' || err.code === 'UPLOAD_OFFSET_MISMATCH'))
+  );
+}
+
+/**
+ * Uploads; when the connection broke, asks what became of it: filed (wait for it) or not (resume from the bytes the
+ * server holds, taking over its claim). Attempts that moved the upload on do not count against the limit.
+ */
 async function submitUntilFiled(ctx: FlowContext, turn: Turn, zkeyPath: string, attestation: string) {
+  let offset: number | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await submitContribution(ctx, turn, zkeyPath, attestation);
+      return await submitContribution(ctx, turn, zkeyPath, attestation, offset);
     } catch (err) {
-      if (!isTransient(err) || attempt >= MAX_UPLOAD_ATTEMPTS) throw err;
+      if (!isResumable(err) || attempt >= MAX_UPLOAD_ATTEMPTS) throw err;
       const status = await pollThroughOutages<ParticipantStatus>(
         ctx.client,
         `${ctx.base}/me`,
@@ -251,9 +282,14 @@ async function submitUntilFiled(ctx: FlowContext, turn: Turn, zkeyPath: string, 
       const mine = status.circuits.find((c) => c.circuit === turn.circuit);
       if (mine?.state === 'verifying' && mine.contributionId !== null) return mine.contributionId;
       if (mine?.state !== 'active' || mine.latestIndex !== turn.latestIndex) throw err;
+      const held = await ctx.client.getJson<{ offset: number }>(
+        `${ctx.base}/circuits/${encodeURIComponent(turn.circuit)}/contribution/upload`,
+      );
+      if (offset === undefined || held.offset > offset) attempt = 0;
+      offset = held.offset;
       printNote(
         ctx.opts.output,
-        `circuit ${turn.circuit}: the upload did not reach the server (${err.message}); uploading again`,
+        `circuit ${turn.circuit}: the upload was cut (${err.message}); resuming from byte ${offset}`,
       );
     }
   }
@@ -264,6 +300,7 @@ async function submitContribution(
   turn: Turn,
   zkeyPath: string,
   attestation: string,
+  offset: number | undefined,
 ): Promise<string> {
   const { opts } = ctx;
   const headers: Record<string, string> = { 'x-ceremony-attestation': attestation };
@@ -277,6 +314,8 @@ async function submitContribution(
       zkeyPath,
       headers,
       (done, total) => bar.update(done, total),
+      'PUT',
+      offset,
     );
     if (answer.index !== turn.index)
       throw new Error(`the server filed the upload as #${answer.index}, expected #${turn.index}`);
@@ -342,7 +381,7 @@ async function finishContribution(
     index: view.index,
     ...expected,
   });
-  const receiptPath = await saveReceipt(opts.receiptDir, view.receipt);
+  let receiptPath = await saveReceipt(opts.receiptDir, view.receipt);
   printNote(
     opts.output,
     `circuit ${circuit}: contribution #${view.index} accepted; receipt saved to ${receiptPath}`,
@@ -356,6 +395,20 @@ async function finishContribution(
       `warning: could not cosign the checkpoint of size ${checked.treeSize}: ${(err as Error).message}`,
     );
   }
+  const witnessed = await waitForWitnessQuorum({
+    client: ctx.client,
+    ceremonyPath: ctx.base,
+    treeSize: checked.treeSize,
+    checkpointBody: checked.checkpointBody,
+    waitSeconds: opts.witnessWaitSeconds ?? DEFAULT_WITNESS_WAIT_SECONDS,
+    output: opts.output,
+    pollIntervalMs: opts.pollIntervalMs,
+  }).catch((err: unknown) => {
+    printNote(opts.output, `warning: could not read the witness cosignatures: ${(err as Error).message}`);
+    return undefined;
+  });
+  if (witnessed !== undefined)
+    receiptPath = await saveReceipt(opts.receiptDir, { ...view.receipt, checkpoint: witnessed });
   return {
     circuit,
     index: view.index,

@@ -90,9 +90,9 @@ const noopProgress: Progress = {
   spinner: () => ({ setLabel: () => {}, stop: () => {} }),
 };
 
-/** Draws on stderr only when the output is interactive; otherwise every call does nothing. */
+/** Bars and spinners on a terminal; plain lines into a log or pipe (`plainProgress`); else nothing. */
 export function createProgress(output: CliOutput): Progress {
-  if (!output.interactive) return noopProgress;
+  if (!output.interactive) return output.plainProgress === true ? createPlainProgress(output) : noopProgress;
   const draw = (line: string) => output.writeStderr(`\r${line}\x1b[K`);
   const clear = () => output.writeStderr('\r\x1b[K');
   return {
@@ -134,6 +134,51 @@ export function createProgress(output: CliOutput): Progress {
         stop() {
           clearInterval(timer);
           clear();
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Progress for a log file or CI: a line when a step starts, one at each tenth of a transfer, and one at the end with
+ * the time taken; never a carriage return.
+ */
+export function createPlainProgress(output: CliOutput): Progress {
+  const line = (text: string) => output.writeStderr(`${text}\n`);
+  return {
+    transfer(label, totalBytes) {
+      const started = Date.now();
+      let total = totalBytes;
+      let done = 0;
+      let shownTenths = 0;
+      line(total === undefined ? `${label}…` : `${label}: ${formatBytes(total)}…`);
+      return {
+        update(doneBytes, newTotal) {
+          done = doneBytes;
+          if (newTotal !== undefined) total = newTotal;
+          if (total === undefined || total <= 0) return;
+          const tenths = Math.min(9, Math.floor((done / total) * 10));
+          if (tenths > shownTenths) {
+            shownTenths = tenths;
+            line(`${label}: ${tenths * 10}% (${formatBytes(done)} / ${formatBytes(total)})`);
+          }
+        },
+        finish() {
+          line(`${label}: ${formatBytes(done)} in ${formatDuration(Date.now() - started)}`);
+        },
+      };
+    },
+    spinner(initialLabel) {
+      const started = Date.now();
+      let label = initialLabel;
+      line(label);
+      return {
+        setLabel(next) {
+          label = next;
+        },
+        stop() {
+          line(`${label} ${formatDuration(Date.now() - started)}`);
         },
       };
     },

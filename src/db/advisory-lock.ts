@@ -1,6 +1,7 @@
 // Leadership by a session advisory lock on a dedicated connection: the holder keeps the connection open, so the lock
 // ends with its process (PostgreSQL drops it when the connection closes) and another process takes it at its next try.
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './load-pg.js';
 
 export interface LeaderHooks {
   /** This process now holds the lock. */
@@ -44,7 +45,7 @@ export class AdvisoryLeader {
     this.busy = true;
     try {
       if (!this.client) {
-        const client = new pg.Client({
+        const client = new (await loadPg()).Client({
           connectionString: this.url,
           keepAlive: true,
           application_name: this.holderName.slice(0, 63),

@@ -1,7 +1,8 @@
 // LISTEN/NOTIFY across coordinator processes on one PostgreSQL: a dedicated connection listens on a few channels
 // and comes back by itself after the server restarts; a notification is sent through the pool.
-import pg from 'pg';
+import type pg from 'pg';
 import type { Queryable } from './database.js';
+import { loadPg } from './load-pg.js';
 
 export interface ListenerHooks {
   onNotify(channel: string, payload: string): void;
@@ -44,7 +45,9 @@ export class NotificationListener {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.url, keepAlive: true });
+    const { Client } = await loadPg();
+    if (this.stopped) return;
+    const client = new Client({ connectionString: this.url, keepAlive: true });
     client.on('notification', (n) => this.hooks.onNotify(n.channel, n.payload ?? ''));
     const lost = (err?: unknown) => {
       if (this.client !== client) return;

@@ -29,6 +29,17 @@ export async function requireConfiguredCoordinator(s: Services, request: Fastify
   return caller;
 }
 
+/**
+ * A key from the server's config, for what reaches beyond one ceremony (backups hold every ceremony's rows): a
+ * co-coordinator of a ceremony is not enough.
+ */
+export async function requireServerAdmin(s: Services, request: FastifyRequest): Promise<Caller> {
+  const caller = await callerOf(s, request);
+  if (!caller.configured)
+    throw new CeremonyError('FORBIDDEN', 'this action needs a key from the server configuration');
+  return caller;
+}
+
 /** Any coordinator key (configured, or co-coordinator of some ceremony). */
 export async function requireCoordinator(s: Services, request: FastifyRequest): Promise<Caller> {
   const caller = await callerOf(s, request);

@@ -3,11 +3,25 @@ import { CeremonyError } from '../errors.js';
 import type { App } from './types.js';
 
 export function holdsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(holdsNul);
-  // Only parsed JSON is walked: streamed bodies (zkeys, blobs) are objects with internals, not text.
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.entries(value).some(([key, inner]) => key.includes('\u0000') || holdsNul(inner));
+  // A stack, not recursion: the depth bound comes first, but the walk must not depend on it.
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string') {
+      if (next.includes('\u0000')) return true;
+    } else if (Array.isArray(next)) {
+      pending.push(...next);
+    } else if (
+      next !== null &&
+      typeof next === 'object' &&
+      Object.getPrototypeOf(next) === Object.prototype
+    ) {
+      // Only parsed JSON is walked: streamed bodies (zkeys, blobs) are objects with internals, not text.
+      for (const [key, inner] of Object.entries(next)) {
+        if (key.includes('\u0000')) return true;
+        pending.push(inner);
+      }
+    }
   }
   return false;
 }

@@ -1,11 +1,9 @@
 // Entry point of the short-lived child process that runs one snarkjs operation (forked by runner.ts).
 // It takes one request over IPC (secrets such as entropy travel only there), answers once, and exits, which
 // also ends ffjavascript's worker threads and any file handle snarkjs left open.
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { format } from 'node:util';
 import * as snarkjs from 'snarkjs';
+import { readGroth16Template } from './groth16-template.js';
 import { verifyStep } from './step-verify/step-verifier.js';
 
 export type JobRequest =
@@ -71,7 +69,7 @@ async function perform(request: JobRequest, notes: string[]): Promise<unknown> {
     case 'exportVerificationKey':
       return snarkjs.zKey.exportVerificationKey(request.zkeyPath, logger);
     case 'exportSolidityVerifier': {
-      const template = await readFile(locateGroth16Template(), 'utf8');
+      const template = await readGroth16Template();
       return snarkjs.zKey.exportSolidityVerifier(request.zkeyPath, { groth16: template }, logger);
     }
   }
@@ -79,12 +77,6 @@ async function perform(request: JobRequest, notes: string[]): Promise<unknown> {
 
 function verdict(ok: boolean, notes: string[]): { ok: boolean; reason?: string } {
   return ok ? { ok } : { ok, reason: notes.join('; ') || 'snarkjs verification failed' };
-}
-
-// snarkjs's package exports hide templates/, so locate it beside the package's CommonJS entry (build/main.cjs).
-function locateGroth16Template(): string {
-  const entry = createRequire(import.meta.url).resolve('snarkjs');
-  return join(dirname(entry), '..', 'templates', 'verifier_groth16.sol.ejs');
 }
 
 async function handle(request: JobRequest): Promise<void> {
@@ -116,6 +108,7 @@ function maxRssBytes(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
 
+// Answers on import: as its own file, or inside the single-file ceremony.mjs (src/cli/single-file.ts).
 if (process.send) {
   process.once('message', (message) => void handle(message as JobRequest));
   // A parent that goes away leaves nobody to answer: stop at once.

@@ -163,8 +163,14 @@ type JobOutcome = JobStats & { result: unknown };
 // each of the suite's hundreds of children the half second of CPU tsx takes to compile its imports.
 const builtChild = process.env.CEREMONY_TEST_JOB_MODULE;
 const sourceExtension = builtChild === undefined && import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const jobModulePath =
-  builtChild ?? fileURLToPath(new URL(`./job-process${sourceExtension}`, import.meta.url));
+let jobModulePath = builtChild ?? fileURLToPath(new URL(`./job-process${sourceExtension}`, import.meta.url));
+let jobModuleArgs: string[] = [];
+
+/** The single-file ceremony.mjs forks itself (with `args` that make it the job child) instead of job-process.js. */
+export function runJobsFrom(path: string, args: string[]): void {
+  jobModulePath = path;
+  jobModuleArgs = args;
+}
 
 function childExecArgv(opts: JobOptions): string[] {
   const argv: string[] = [];
@@ -182,7 +188,7 @@ function runJob(request: JobRequest, opts: JobOptions = {}): Promise<JobOutcome>
     return Promise.reject(new SnarkJobError('aborted', `${op} was aborted before it started`));
   return new Promise<JobOutcome>((resolve, reject) => {
     const started = performance.now();
-    const child = fork(jobModulePath, [], {
+    const child = fork(jobModulePath, jobModuleArgs, {
       execArgv: childExecArgv(opts),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });

@@ -2,8 +2,9 @@
 // then is stored under its hash by the backend (renamed into the data dir, or put into the bucket), so a crash or a
 // cut body leaves either the whole blob or none.
 import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CeremonyError } from '../errors.js';
@@ -29,6 +30,16 @@ export interface BlobStoreOptions {
 export type ReceiveLimits = Omit<IntakeLimits, 'idleMs'> & {
   /** Sees every chunk in order (the streaming verifier); the body is read no faster than it takes them. */
   observe?: ((chunk: Uint8Array) => Promise<void>) | undefined;
+  /**
+   * Appends to this file, whose first bytes arrived earlier (a resumed upload), instead of a new temp file; the file
+   * is kept when the stream fails. `maxBytes` and the result's size and hash count the whole file.
+   */
+  resume?: { path: string } | undefined;
+  /**
+   * Cuts the stream from outside, with the signal's reason: its participant came back on a new connection, or the
+   * sender's key was revoked meanwhile.
+   */
+  signal?: AbortSignal | undefined;
 };
 
 // A received file waits only seconds for its checks before it is renamed; one this old belongs to no request.
@@ -65,6 +76,12 @@ class HashingLimiter extends Transform {
       (err: Error) => done(err),
     );
   }
+}
+
+async function heldBytes(path: string): Promise<number> {
+  await mkdir(dirname(path), { recursive: true });
+  const info = await stat(path).catch(() => undefined);
+  return info?.size ?? 0;
 }
 
 export class BlobStore {
@@ -149,30 +166,40 @@ export class BlobStore {
   async receive(source: NodeJS.ReadableStream, limits: ReceiveLimits): Promise<StoredFile> {
     if (this.closing) throw new CeremonyError('UNAVAILABLE', 'the server is shutting down');
     await requireFreeSpace(this.tmpDir, this.options.reserveBytes, limits.expectedBytes ?? 0);
-    const path = join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
+    const resume = limits.resume;
+    const path = resume?.path ?? join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
+    const held = resume === undefined ? 0 : await heldBytes(path);
     const controller = new AbortController();
     const watchdog = armWatchdog(controller, this.options.idleMs, limits.deadline);
-    const limiter = new HashingLimiter(limits.maxBytes, watchdog.touch, limits.observe);
+    const outside = limits.signal;
+    const cut = () => controller.abort(outside?.reason);
+    if (outside?.aborted) cut();
+    outside?.addEventListener('abort', cut, { once: true });
+    const limiter = new HashingLimiter(limits.maxBytes - held, watchdog.touch, limits.observe);
+    // The hash of what arrived before the cut is read back from disk: a hash's state does not outlive its process.
+    if (held > 0)
+      for await (const chunk of createReadStream(path, { end: held - 1 })) limiter.hash.update(chunk);
     const done = (async () => {
       try {
         await pipeline(
           source,
           limiter,
           // Written back to disk while the upload arrives, fsynced at the end.
-          createDurableWriter(path),
+          createDurableWriter(path, { flags: resume === undefined ? 'wx' : 'a' }),
           { signal: controller.signal },
         );
       } catch (err) {
-        await rm(path, { force: true });
+        if (resume === undefined) await rm(path, { force: true });
         throw controller.signal.aborted ? controller.signal.reason : describeWriteError(err);
       } finally {
         watchdog.stop();
+        outside?.removeEventListener('abort', cut);
         this.inFlight.delete(path);
       }
     })();
     this.inFlight.set(path, { controller, done });
     await done;
-    return { path, sha256: limiter.hash.digest('hex'), size: limiter.size };
+    return { path, sha256: limiter.hash.digest('hex'), size: held + limiter.size };
   }
 
   /** Moves a received temp file to `target` durably (rename, then fsync of the directory). */

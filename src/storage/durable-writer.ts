@@ -11,8 +11,8 @@ export const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
 const BUFFER_BYTES = 1024 * 1024;
 
 export interface DurableWriterOptions {
-  /** `wx` (default) refuses an existing file. */
-  flags?: 'wx' | 'w';
+  /** `wx` (default) refuses an existing file; `a` appends to one (a resumed upload). */
+  flags?: 'wx' | 'w' | 'a';
   mode?: number;
   flushEveryBytes?: number;
 }

@@ -8,6 +8,9 @@ export const ENTRY_TYPES = [
   'circuit.added',
   'participant.registered',
   'coordinator.added',
+  'coordinator.removed',
+  'approval.given',
+  'approval.withdrawn',
   'participant.revoked',
   'ceremony.opened',
   'ceremony.closed',
@@ -18,6 +21,7 @@ export const ENTRY_TYPES = [
   'ceremony.finalized',
   'log.restored',
   'log.key-rotated',
+  'verifier.disagreement',
 ] as const;
 
 export type EntryType = (typeof ENTRY_TYPES)[number];

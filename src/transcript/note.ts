@@ -36,14 +36,14 @@ const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\
 const spaceOrPlus = /[\s\u0085+]/u;
 
 // btoa/atob rather than Buffer: the web page's audit runs this module in the browser.
-function encodeBase64(bytes: Uint8Array): string {
+export function encodeBase64(bytes: Uint8Array): string {
   let binary = '';
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary);
 }
 
 /** Strict RFC 4648 base64: padded, and the only encoding that re-encodes to the same text. */
-function decodeBase64(text: string): Uint8Array | null {
+export function decodeBase64(text: string): Uint8Array | null {
   if (!base64Pattern.test(text)) return null;
   const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
   return encodeBase64(bytes) === text ? bytes : null;

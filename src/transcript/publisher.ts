@@ -196,8 +196,11 @@ export class Publisher {
       final_zkey_sha256: string | null;
       verification_key_sha256: string | null;
       verifier_sol_sha256: string | null;
+      r1cs_sha256: string;
+      ptau_sha256: string;
     }>(
-      `SELECT name, final_zkey_sha256, verification_key_sha256, verifier_sol_sha256 FROM circuits
+      `SELECT name, final_zkey_sha256, verification_key_sha256, verifier_sol_sha256, r1cs_sha256, ptau_sha256
+       FROM circuits
        WHERE ceremony_id = $1 AND verification_key_sha256 IS NOT NULL`,
       [ceremonyId],
     );
@@ -211,6 +214,15 @@ export class Publisher {
         join(out, 'verification_key.json'),
       );
       await copyFileAtomic(await this.store.localPath(c.verifier_sol_sha256), join(out, 'verifier.sol'));
+      // What `ceremony verify --dir` needs besides the log: the final zkey and the r1cs and ptau it is checked against.
+      for (const [name, sha256] of [
+        ['final.zkey', c.final_zkey_sha256],
+        ['circuit.r1cs', c.r1cs_sha256],
+        ['circuit.ptau', c.ptau_sha256],
+      ] as const) {
+        const target = join(out, name);
+        if (!(await exists(target))) await copyFileAtomic(await this.store.localPath(sha256), target);
+      }
       await writeFileAtomic(join(out, 'final.zkey.sha256'), `${c.final_zkey_sha256}\n`);
       state.outputs.add(c.final_zkey_sha256);
     }
@@ -234,4 +246,11 @@ export class Publisher {
     this.retries.delete(ceremonyId);
     if (succeeded) this.backoff.delete(ceremonyId);
   }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -18,6 +18,7 @@ import {
   type ContributionSummary,
   FINAL_CHECKS,
   fail,
+  pass,
   type Verdict,
 } from './types.js';
 
@@ -65,7 +66,11 @@ export async function auditCeremony(
       for (const name of FINAL_CHECKS)
         results.set(name, fail(`the check could not run: ${(err as Error).message}`));
     }
-    await run('receipt', () => checkReceipt({ ledger, receipt: options.receipt, keys: logKeys, readProof }));
+    await run('receipt', () =>
+      checkReceipts(options.receipt, (receipt) =>
+        checkReceipt({ ledger, receipt, keys: logKeys, readProof }),
+      ),
+    );
     await run('intermediate.zkeys', () => checkIntermediate(ctx, options.full === true));
   } finally {
     await artifacts.close();
@@ -82,4 +87,17 @@ export async function auditCeremony(
     contributions: summarizeContributions(ledger),
     transcript: { size: ledger.lines.length, root: toHex(ledger.root) },
   };
+}
+
+/** Every receipt given is checked; the check fails when one does, naming which (1st, 2nd, … on the command line). */
+async function checkReceipts(
+  given: string | readonly string[] | undefined,
+  check: (receipt: string | undefined) => Promise<Verdict>,
+): Promise<Verdict> {
+  const receipts = typeof given === 'string' ? [given] : (given ?? []);
+  if (receipts.length <= 1) return check(receipts[0]);
+  const verdicts: Verdict[] = [];
+  for (const receipt of receipts) verdicts.push(await check(receipt));
+  const details = verdicts.map((v, i) => `receipt ${i + 1}: ${v.detail}`).join('; ');
+  return verdicts.every((v) => v.status === 'pass') ? pass(details) : fail(details);
 }

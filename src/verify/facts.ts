@@ -73,6 +73,8 @@ export interface KeyRotationFact extends RotationBody {
 export interface CoordinatorFact {
   seq: number;
   publicKey: string;
+  /** The `coordinator.removed` entry that ended its role, if any. */
+  removedSeq?: number;
 }
 
 export interface MalformedEntry {
@@ -232,6 +234,13 @@ function addEntry(facts: LedgerFacts, entry: TranscriptEntry): void {
         publicKey: f.hex(entry.type === 'ceremony.created' ? 'coordinator' : 'publicKey', 32),
       });
       return;
+    case 'coordinator.removed': {
+      const publicKey = f.hex('publicKey', 32);
+      const role = facts.coordinators.find((c) => c.publicKey === publicKey && c.removedSeq === undefined);
+      if (role === undefined) throw new Error('this key did not coordinate the ceremony');
+      role.removedSeq = seq;
+      return;
+    }
     case 'log.key-rotated': {
       const signature = (key: string) => f.hex(key, 64);
       const verifierKey = (key: string) => {

@@ -42,7 +42,10 @@ export class HttpLogSource implements LogSource {
     try {
       response = await fetch(url, timeout ? { signal: AbortSignal.timeout(SMALL_REQUEST_TIMEOUT_MS) } : {});
     } catch (err) {
-      throw new Error(`GET ${url} failed: ${(err as Error).message}`);
+      // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, a timeout) is in its cause.
+      const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+      const reason = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw new Error(`cannot reach ${new URL(url).origin} (GET ${url}): ${String(reason)}`);
     }
     if (response.status === 404) {
       await response.body?.cancel();

@@ -1,5 +1,6 @@
 // The log half of an audit (docs/PROTOCOL.md section 12): transcript, checkpoints, older checkpoint,
 // cosignatures, chain and attestations. Needs no file system, so the web page runs it in the browser as it is.
+import { checkApprovals } from './approval-checks.js';
 import { checkAttestations, checkChain } from './contribution-checks.js';
 import { checkCosignatures } from './cosignature-check.js';
 import { type Ledger, readLedger } from './ledger.js';
@@ -15,6 +16,7 @@ import {
 import { checkKeyRotations, type LogKeys, scheduleLogKeys } from './log-keys.js';
 import type { LogSource } from './sources.js';
 import { type AuditOptions, type CheckName, fail, type Verdict } from './types.js';
+import { checkWitnessQuorum, receiptCheckpointsOf } from './witness-check.js';
 
 export interface LogAudit {
   ledger: Ledger;
@@ -45,7 +47,10 @@ export async function guarded(run: () => Verdict | Promise<Verdict>): Promise<Ve
 /** Runs the log checks on `source`; only an unreadable transcript throws. */
 export async function auditLog(
   source: LogSource,
-  options: Pick<AuditOptions, 'checkpoint' | 'logKey' | 'onProgress'> = {},
+  options: Pick<
+    AuditOptions,
+    'checkpoint' | 'logKey' | 'onProgress' | 'witnesses' | 'witnessQuorum' | 'receipt'
+  > = {},
 ): Promise<LogAudit> {
   if (!source || typeof source.readHead !== 'function')
     throw new TypeError('auditLog: source must be a LogSource');
@@ -81,9 +86,19 @@ export async function auditLog(
   );
   await run('log.restores', () => checkRestores(ledger));
   await run('log.key-rotations', () => checkKeyRotations(ledger));
+  await run('approvals', () => checkApprovals(ledger));
   const notes: [string, string][] = [...history].map(([size, note]) => [String(size), note]);
   if (head.checkpoint !== undefined) notes.push(['latest', head.checkpoint]);
   await run('cosignatures', () => checkCosignatures(ledger, notes, logKeys.current));
+  await run('witnesses', () =>
+    checkWitnessQuorum({
+      witnesses: options.witnesses ?? [],
+      quorum: options.witnessQuorum ?? (options.witnesses ?? []).length,
+      latest: head.checkpoint,
+      notes: history.values(),
+      receiptCheckpoints: receiptCheckpointsOf(options.receipt),
+    }),
+  );
   await run('contributions.chain', () => checkChain(ledger.facts));
   await run('contributions.attestations', () => checkAttestations(ledger));
   return { ledger, results, logKey: logKeys.current, logKeys, checkpoint: head.checkpoint, readProof };

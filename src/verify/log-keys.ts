@@ -87,7 +87,9 @@ function rotationProblems(ledger: Ledger, rotation: KeyRotationFact, before: str
   if (newKey.name !== oldKey.name)
     problems.push(`${at}: the new key is named '${newKey.name}', the log's key '${oldKey.name}'`);
   if (rotation.newLogKey === rotation.oldLogKey) problems.push(`${at} announces the key already in force`);
-  if (!ledger.facts.coordinators.some((c) => c.seq < rotation.seq && c.publicKey === rotation.coordinator))
+  const inRole = (c: { seq: number; removedSeq?: number }) =>
+    c.seq < rotation.seq && (c.removedSeq === undefined || c.removedSeq > rotation.seq);
+  if (!ledger.facts.coordinators.some((c) => inRole(c) && c.publicKey === rotation.coordinator))
     problems.push(
       `${at}: ${rotation.coordinator.slice(0, 16)}… is neither the ceremony's owner nor a co-coordinator`,
     );

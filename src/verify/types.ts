@@ -25,7 +25,9 @@ export const CHECK_NAMES = [
   'checkpoint.older',
   'log.restores',
   'log.key-rotations',
+  'approvals',
   'cosignatures',
+  'witnesses',
   'contributions.chain',
   'contributions.attestations',
   ...FINAL_CHECKS,
@@ -65,14 +67,17 @@ export interface AuditReport {
 export interface AuditOptions {
   /** Text(s) of older signed checkpoints the auditor kept (`--checkpoint FILE`, repeatable). */
   checkpoint?: string | readonly string[];
-  /** JSON text of a participant's receipt (`--receipt FILE`). */
-  receipt?: string;
+  /** JSON text of participants' receipts (`--receipt FILE`, repeatable): each is checked. */
+  receipt?: string | readonly string[];
   /** Re-verify every intermediate zkey and recompute the initial zkey (`--full`). */
   full?: boolean;
   /** Short status lines ("fetching …", "verifying …") for a progress display. */
   onProgress?: (message: string) => void;
   /** The log's verifier key as the auditor got it out of band (`--log-key`); the published one must equal it. */
   logKey?: string;
+  /** Witness cosigner vkeys the auditor trusts (`--witness`) and how many must cosign (`--witness-quorum`). */
+  witnesses?: readonly string[];
+  witnessQuorum?: number;
 }
 
 /** A check's verdict before it gets its name. */

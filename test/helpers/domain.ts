@@ -19,6 +19,7 @@ import { StepService } from '../../src/snark/step-verify/step-service.js';
 import { BlobStore } from '../../src/storage/blob-store.js';
 import { openBlobBackend } from '../../src/storage/open-blob-backend.js';
 import { loadLogSigner } from '../../src/transcript/log-key.js';
+import { PartialUploads } from '../../src/uploads/partial-uploads.js';
 import { createTestDatabase } from './database.js';
 
 export interface TestDomain {
@@ -56,6 +57,7 @@ export async function createTestDomain(env: Record<string, string> = {}): Promis
     log: pino({ level: 'silent' }),
     metrics: createMetrics(),
     steps: { verifier: new StepService() },
+    uploads: new PartialUploads(dataDir),
     clock: () => new Date(now),
     startedAt: new Date(epoch),
     changes: new ChangeFeed(),

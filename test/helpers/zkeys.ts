@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as snarkjs from 'snarkjs';
 
-export type FixtureCircuit = 'mulchain-1021' | 'mulchain-4093' | 'affine-chain-300';
+export type FixtureCircuit =
+  | 'mulchain-1021'
+  | 'mulchain-4093'
+  | 'affine-chain-300'
+  | 'mulchain-1021-unused-2';
 
 export interface ZkeyChain {
   dir: string;
@@ -35,6 +39,8 @@ const ptauOf: Record<FixtureCircuit, string> = {
   'mulchain-1021': 'pot10.ptau',
   'mulchain-4093': 'pot12.ptau',
   'affine-chain-300': 'pot10.ptau',
+  // Two private wires no constraint uses (test/helpers/unused-wire-r1cs.ts): the last two L points are infinity.
+  'mulchain-1021-unused-2': 'pot10.ptau',
 };
 const chains = new Map<string, Promise<ZkeyChain>>();
 const dirs: string[] = [];

@@ -25,6 +25,18 @@ describe('authentication', () => {
     expect(created.body).toMatchObject({ id: 'auth-1', state: 'draft', transcriptSize: 1 });
   });
 
+  it("ends a key's oldest token once it holds MAX_TOKENS_PER_KEY (16) live ones", async () => {
+    const tokens: string[] = [];
+    for (let i = 0; i < 17; i += 1) tokens.push(await loginAs(server.url, server.coordinator));
+    const statusWith = async (token: string | undefined) =>
+      (await call(server.url, 'POST', '/v1/ceremonies', { token, json: { id: 'auth-1', title: 'again' } }))
+        .status;
+    const statuses = [];
+    for (const token of tokens) statuses.push(await statusWith(token));
+    // The first login's token is gone; the 16 newest still work (409: the id is taken).
+    expect(statuses).toEqual([401, ...Array(16).fill(409)]);
+  });
+
   it('refuses a replayed nonce', async () => {
     const keys = server.coordinator;
     const publicKey = toHex(keys.publicKey);

@@ -122,6 +122,13 @@ describe('backup mid-ceremony, loss of everything, restore', () => {
     await cp(join(dataDir, 'log-key'), keptKey);
     expect(paths.some((p) => p.startsWith('data/blobs/'))).toBe(true);
     expect(paths).toContain('published/backed-up/transcript.jsonl');
+    // Every ceremony's rows are in there: readable by the operator alone, whatever the umask.
+    const modes = new Set<string>([`. ${((await stat(backupDir)).mode & 0o777).toString(8)}`]);
+    for (const entry of await readdir(backupDir, { recursive: true, withFileTypes: true })) {
+      const info = await stat(join(entry.parentPath, entry.name));
+      modes.add(`${entry.isDirectory() ? 'dir' : 'file'} ${(info.mode & 0o777).toString(8)}`);
+    }
+    expect([...modes].sort()).toEqual(['. 700', 'dir 700', 'file 600']);
     // The staging copy on the server is gone once the CLI has everything.
     expect(await readdir(join(dataDir, 'backup-staging')).catch(() => [])).toEqual([]);
     const sizeAtBackup = (await call<string>(child.url, 'GET', '/v1/ceremonies/backed-up/transcript')).body

@@ -16,6 +16,8 @@ describe('uploads a hostile turn holder cannot abuse', () => {
   let zkeySize: number;
 
   const tempFiles = async () => readdir(join(server.dataDir, 'tmp'));
+  // A contribution upload streams into its turn's partial file, kept after a cut for a resume.
+  const partials = async () => readdir(join(server.dataDir, 'partial')).catch(() => [] as string[]);
   const contributionPath = (id: string) => `/v1/ceremonies/${id}/circuits/mulchain/contribution`;
   const holdTurn = async (id: string) => {
     const joined = await call<{ circuits: { state: string }[] }>(
@@ -108,6 +110,35 @@ describe('uploads a hostile turn holder cannot abuse', () => {
     );
     expect(statement.status).toBe(400);
     expect(statement.body.error.message).toContain('U+2066');
+    // Invalid UTF-8 is refused, not stored as U+FFFD.
+    const garbled = await call<{ error: { code: string; message: string } }>(
+      server.url,
+      'PUT',
+      contributionPath('stall'),
+      {
+        token,
+        body: Buffer.alloc(16),
+        headers: {
+          'content-type': 'application/octet-stream',
+          'x-ceremony-attestation': attestation,
+          'x-ceremony-statement': Buffer.from([0x49, 0x20, 0xff, 0xfe, 0x21]).toString('base64'),
+        },
+      },
+    );
+    expect(`${garbled.status} ${garbled.body.error.message}`).toBe(
+      '400 x-ceremony-statement must be base64 of UTF-8 text',
+    );
+    const beacon = await call<{ error: { code: string; message: string } }>(
+      server.url,
+      'POST',
+      '/v1/ceremonies/stall/finalize',
+      {
+        token: coordinatorToken,
+        json: { beaconHex: 'ab', beaconSource: 'drand round 1\u202E9999', iterationsExp: 10 },
+      },
+    );
+    expect(beacon.status).toBe(400);
+    expect(beacon.body.error.message).toContain('U+202E');
     expect(await size()).toBe(before);
   });
 
@@ -116,7 +147,7 @@ describe('uploads a hostile turn holder cannot abuse', () => {
     const open = () =>
       openStalledUpload(server.url, contributionPath('stall'), headers, zkeySize, zkeySize - 4096);
     const first = open();
-    await waitUntil(async () => (await tempFiles()).length === 1, 10_000, 'the first upload to stream');
+    await waitUntil(async () => (await partials()).length === 1, 10_000, 'the first upload to stream');
     // It keeps sending a byte now and then while 49 more arrive and stall, so only the slot can refuse them.
     const keepAlive = setInterval(() => first.trickle(1), 200);
     const rest = Array.from({ length: 49 }, open);
@@ -124,13 +155,14 @@ describe('uploads a hostile turn holder cannot abuse', () => {
     expect(refused.map((a) => `${a.status} ${a.code}`)).toEqual(Array(49).fill('409 UPLOAD_IN_PROGRESS'));
     // Every refused connection is closed by the server; none waits for its client to hang up.
     await Promise.all(rest.map((u) => u.closed));
-    expect(await tempFiles()).toHaveLength(1);
+    expect(await partials()).toHaveLength(1);
+    expect(await tempFiles()).toHaveLength(0);
 
-    // Now the first stalls too: cut at its idle timeout, its temp file removed.
+    // Now the first stalls too: cut at its idle timeout; what arrived is kept for a resume in this turn only.
     const cut = await first.answered;
     expect([0, 408]).toContain(cut.status);
     await first.closed;
-    await waitUntil(async () => (await tempFiles()).length === 0, 5000, 'the temp file to be removed');
+    expect(await partials()).toHaveLength(1);
 
     // The slot is free again: the next upload is heard (and refused for its content, not as a duplicate).
     const next = await call<{ error: { code: string } }>(server.url, 'PUT', contributionPath('stall'), {

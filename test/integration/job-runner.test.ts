@@ -63,6 +63,7 @@ describe('the job runner', () => {
         'circuit.setup': probe,
         'contribution.verify': idle,
         'ceremony.finalize': idle,
+        'witness.cosign': idle,
       },
       { workerId: 'test-runner', leaseMs: 30_000, freeLeasesAtStart: false },
     );

@@ -56,6 +56,22 @@ describe('a ceremony open to all', () => {
     expect(registered?.body).toMatchObject({ participantId: result.participantId, name: 'walk-in operator' });
   });
 
+  it('asks a new key for --name instead of registering a made-up one, and registers nothing', async () => {
+    const keyFile = join(work, 'nameless.key');
+    await writeKeyFile(keyFile, generateKeyPair());
+    const before = (await call<string>(server.url, 'GET', '/v1/ceremonies/open/transcript')).body;
+    const attempt = runContribute({
+      server: server.url,
+      keyFile,
+      ceremony: 'open',
+      receiptDir: join(work, 'receipts-nameless'),
+      output: createMemoryOutput(),
+      pollIntervalMs: 100,
+    });
+    await expect(attempt).rejects.toThrow(/open to all and does not know this key yet: give --name TEXT/);
+    expect((await call<string>(server.url, 'GET', '/v1/ceremonies/open/transcript')).body).toBe(before);
+  });
+
   it('refuses self-registration where the coordinator keeps an allowlist', async () => {
     const stranger = generateKeyPair();
     const atLogin = await tryLogin(server.url, stranger, { ceremony: 'closed-list', name: 'intruder' });

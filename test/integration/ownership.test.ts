@@ -12,6 +12,8 @@ const ROLES = [
   'coordinatorElsewhere',
   'owner',
   'coOwner',
+  'coOwnerElsewhere',
+  'serverAdmin',
 ] as const;
 type Role = (typeof ROLES)[number];
 
@@ -38,10 +40,11 @@ describe('who may write what', () => {
     keys.coOwner = generateKeyPair();
     keys.participant = generateKeyPair();
     keys.participantElsewhere = generateKeyPair();
+    keys.coOwnerElsewhere = generateKeyPair();
+    keys.serverAdmin = generateKeyPair();
+    const configured = [keys.owner, keys.coordinatorElsewhere, keys.serverAdmin];
     server = await startTestServer({
-      env: {
-        COORDINATOR_PUBLIC_KEYS: `${toHex(keys.owner.publicKey)},${toHex(keys.coordinatorElsewhere.publicKey)}`,
-      },
+      env: { COORDINATOR_PUBLIC_KEYS: configured.map((k) => toHex(k.publicKey)).join(',') },
     });
     const owner = await loginAs(server.url, keys.owner);
     const other = await loginAs(server.url, keys.coordinatorElsewhere);
@@ -61,6 +64,9 @@ describe('who may write what', () => {
     });
     await setup(owner, 'POST', '/v1/ceremonies/mine/coordinators', {
       publicKey: toHex(keys.coOwner.publicKey),
+    });
+    await setup(other, 'POST', '/v1/ceremonies/theirs/coordinators', {
+      publicKey: toHex(keys.coOwnerElsewhere.publicKey),
     });
     tokens.set('anonymous', undefined);
     for (const role of ROLES)
@@ -141,27 +147,39 @@ describe('who may write what', () => {
         path: '/v1/ceremonies/mine/cosignatures',
         json: { treeSize: 99, signature: '— x y' },
       },
+      { name: 'stage backup', method: 'POST', path: '/v1/admin/backups' },
+      {
+        name: 'fetch backup file (unknown)',
+        method: 'GET',
+        path: '/v1/admin/backups/none/files/data/log-key',
+      },
+      { name: 'drop backup (unknown)', method: 'DELETE', path: '/v1/admin/backups/none' },
     ];
-    // anonymous, participant elsewhere, participant, coordinator elsewhere, owner, co-coordinator
+    // anonymous, participant elsewhere, participant, coordinator elsewhere, owner, co-coordinator,
+    // co-coordinator of another ceremony, server admin (a configured key that owns no ceremony)
     const expected: Record<string, number[]> = {
-      'create ceremony (id taken)': [401, 403, 403, 409, 409, 403],
-      'store blob': [401, 403, 403, 201, 201, 201],
-      'add circuit (no such blob)': [401, 403, 403, 403, 404, 404],
-      'add participant (already there)': [401, 403, 403, 403, 409, 409],
-      'add co-coordinator (already there)': [401, 403, 403, 403, 409, 403],
-      'open (no circuit)': [401, 403, 403, 403, 409, 409],
-      'close (draft)': [401, 403, 403, 403, 409, 409],
-      'finalize (draft)': [401, 403, 403, 403, 409, 409],
-      'expire turn (draft)': [401, 403, 403, 403, 409, 409],
-      'revoke participant (unknown)': [401, 403, 403, 403, 404, 404],
-      'retry circuit (unknown)': [401, 403, 403, 403, 404, 404],
-      'remove circuit (unknown)': [401, 403, 403, 403, 404, 404],
-      'register (allowlist)': [401, 403, 403, 403, 403, 403],
-      'join queue (draft)': [401, 403, 409, 403, 403, 403],
-      'leave queue': [401, 403, 200, 403, 403, 403],
-      heartbeat: [401, 403, 200, 403, 403, 403],
-      'upload contribution (no turn)': [401, 403, 409, 403, 403, 403],
-      'cosign (no such checkpoint)': [401, 403, 404, 403, 403, 403],
+      'create ceremony (id taken)': [401, 403, 403, 409, 409, 403, 403, 409],
+      'store blob': [401, 403, 403, 201, 201, 201, 201, 201],
+      'add circuit (no such blob)': [401, 403, 403, 403, 404, 404, 403, 403],
+      'add participant (already there)': [401, 403, 403, 403, 409, 409, 403, 403],
+      'add co-coordinator (already there)': [401, 403, 403, 403, 409, 403, 403, 403],
+      'open (no circuit)': [401, 403, 403, 403, 409, 409, 403, 403],
+      'close (draft)': [401, 403, 403, 403, 409, 409, 403, 403],
+      'finalize (draft)': [401, 403, 403, 403, 409, 409, 403, 403],
+      'expire turn (draft)': [401, 403, 403, 403, 409, 409, 403, 403],
+      'revoke participant (unknown)': [401, 403, 403, 403, 404, 404, 403, 403],
+      'retry circuit (unknown)': [401, 403, 403, 403, 404, 404, 403, 403],
+      'remove circuit (unknown)': [401, 403, 403, 403, 404, 404, 403, 403],
+      'register (allowlist)': [401, 403, 403, 403, 403, 403, 403, 403],
+      'join queue (draft)': [401, 403, 409, 403, 403, 403, 403, 403],
+      'leave queue': [401, 403, 200, 403, 403, 403, 403, 403],
+      heartbeat: [401, 403, 200, 403, 403, 403, 403, 403],
+      'upload contribution (no turn)': [401, 403, 409, 403, 403, 403, 403, 403],
+      'cosign (no such checkpoint)': [401, 403, 404, 403, 403, 403, 403, 403],
+      // Backups hold every ceremony's rows: keys from the server's configuration only.
+      'stage backup': [401, 403, 403, 201, 201, 403, 403, 201],
+      'fetch backup file (unknown)': [401, 403, 403, 404, 404, 403, 403, 404],
+      'drop backup (unknown)': [401, 403, 403, 404, 404, 403, 403, 404],
     };
     const sizeOf = async (id: string) =>
       (await call<{ transcriptSize: number }>(server.url, 'GET', `/v1/ceremonies/${id}`)).body.transcriptSize;

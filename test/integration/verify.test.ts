@@ -1,7 +1,7 @@
 // `ceremony verify` on a real finished ceremony (3 participants, mulchain-1021 + pot10, beacon, outputs): it passes
 // through the API and from the published files, and names the check that catches each kind of tampering — also
 // when a coordinator holding the log key rewrites the transcript and re-signs every checkpoint.
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,7 +139,7 @@ describe('ceremony verify on a real finished ceremony', () => {
     expect(code).toBe(0);
     expect(output.stdout().trim().split('\n')).toHaveLength(1);
     const skipped = report.checks.filter((c) => c.status === 'skip').map((c) => c.name);
-    expect(skipped).toEqual(['checkpoint.older', 'receipt', 'intermediate.zkeys']);
+    expect(skipped).toEqual(['checkpoint.older', 'witnesses', 'receipt', 'intermediate.zkeys']);
     expect(check(report, 'cosignatures').status).toBe('pass');
     expect(report.contributions.map((c) => [c.name, c.participantId, c.circuit, c.index])).toEqual(
       done.participants.map((p, i) => [p.name, p.participantId, CIRCUIT, i + 1]),
@@ -159,16 +159,25 @@ describe('ceremony verify on a real finished ceremony', () => {
     expect(text).toMatch(/^SKIP {2}intermediate\.zkeys — /m);
     expect(text).toMatch(/^alice +p1 +mulchain +1 +[0-9a-f]{16}…$/m);
     expect(text.trimEnd().split('\n').at(-1)).toMatch(
-      /^VERIFIED: ceremony audited: 16 checks passed, 3 skipped/,
+      /^VERIFIED: ceremony audited: 16 checks passed, 4 skipped/,
     );
     expect(output.stderr()).toBe('');
   });
 
-  it('fetches from --server what --dir lacks', async () => {
+  it('passes --dir on the published folder exactly as serve writes it', async () => {
+    for (const name of ['final.zkey', 'circuit.r1cs', 'circuit.ptau'])
+      await expect(stat(join(done.publishedDir, CIRCUIT, name))).resolves.toBeTruthy();
+    const report = await auditDir(done.publishedDir);
+    expect(failing(report)).toEqual([]);
+  });
+
+  it('fetches from --server what --dir lacks, and names the files without it', async () => {
     const dir = join(await tempDir(), 'bare');
     await cp(done.publishedDir, dir, { recursive: true });
+    for (const name of ['final.zkey', 'circuit.r1cs', 'circuit.ptau']) await rm(join(dir, CIRCUIT, name));
     const bare = await auditDir(dir);
     expect(check(bare, 'final.zkey').detail).toContain('is not available');
+    expect(check(bare, 'final.zkey').detail).toContain(`put ${CIRCUIT}/final.zkey in the directory`);
     const source = new DirectorySource({ dir, server: done.server.url });
     const report = await auditCeremony(source).finally(() => source.close());
     expect(failing(report)).toEqual([]);
@@ -186,7 +195,7 @@ describe('ceremony verify on a real finished ceremony', () => {
     expect(check(report, 'intermediate.zkeys').detail).toContain('mulchain: 3');
   });
 
-  it('checks a saved receipt and an older checkpoint, and fails a receipt whose entry was altered', async () => {
+  it('checks a saved receipt and an older checkpoint, and fails a receipt whose entry was altered, also given second', async () => {
     const receiptPath = done.receipts[done.participants[1]!.participantId]![0]!;
     const older = join(done.publishedDir, 'checkpoints', '5');
     const output = createMemoryOutput(true);
@@ -212,9 +221,18 @@ describe('ceremony verify on a real finished ceremony', () => {
       JSON.stringify({ ...receipt, entry: receipt.entry.replace('"index":2', '"index":1') }),
     );
     const out2 = createMemoryOutput(true);
-    const code2 = await runVerify({ dir: archive, receipt: altered, full: false, json: true, output: out2 });
+    // Given twice (`--receipt good --receipt altered`), both are checked: the second fails the check, by its place.
+    const code2 = await runVerify({
+      dir: archive,
+      receipt: [receiptPath, altered],
+      full: false,
+      json: true,
+      output: out2,
+    });
     expect(code2).toBe(1);
-    expect(failing(JSON.parse(out2.stdout()) as AuditReport)).toEqual(['receipt']);
+    const report2 = JSON.parse(out2.stdout()) as AuditReport;
+    expect(failing(report2)).toEqual(['receipt']);
+    expect(check(report2, 'receipt').detail).toMatch(/^receipt 1: .*contribution #2.*; receipt 2: /);
     expect(out2.stderr()).toBe('ceremony: verification failed: receipt\n');
   });
 

@@ -83,6 +83,34 @@ describe('ceremony argument errors', () => {
     expect(await main(['upload', '--help'])).toBe(0);
     expect(written(stdout)).toMatch(/^usage: ceremony upload --server URL .*--zkey FILE/);
   });
+
+  it('names a --server without its scheme as the user wrote it, never an internal class', async () => {
+    expect(await main(['verify', '--server', '127.0.0.1:8080', '--ceremony', 'x'])).toBe(2);
+    expect(written(stderr)).toBe(
+      "ceremony: --server '127.0.0.1:8080' is not an http(s) URL: write it whole, e.g. https://ceremony.example or http://127.0.0.1:8080\n",
+    );
+    stderr.mockClear();
+    expect(
+      await main([
+        'download',
+        '--server',
+        'ceremony.example',
+        '--ceremony',
+        'x',
+        '--circuit',
+        'c',
+        '--out',
+        'o',
+      ]),
+    ).toBe(2);
+    expect(written(stderr)).not.toMatch(/CoordinatorClient|HttpLogSource/);
+  });
+
+  it('prints usage on stderr for a bare `ceremony` and exits 2', async () => {
+    expect(await main([])).toBe(2);
+    expect(written(stderr)).toContain('ceremony contribute --server URL');
+    expect(written(stdout)).toBe('');
+  });
 });
 
 describe('ceremony keygen', () => {
@@ -137,5 +165,13 @@ describe('ceremony failures', () => {
     expect(JSON.parse(written(stdout))).toEqual({
       error: { code: 'NETWORK', message: `cannot reach ${server}: ECONNREFUSED` },
     });
+  });
+
+  it('says why verify cannot reach the server, not only "fetch failed"', async () => {
+    const server = `http://127.0.0.1:${await closedPort()}`;
+    expect(await main(['verify', '--server', server, '--ceremony', 'c1'])).toBe(1);
+    expect(written(stderr)).toContain(`cannot reach ${server} (GET ${server}/v1/ceremonies/c1/`);
+    expect(written(stderr)).toContain('ECONNREFUSED');
+    expect(written(stderr)).not.toContain('fetch failed');
   });
 });

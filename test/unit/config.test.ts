@@ -29,7 +29,7 @@ const settings: [string, string, string, string, string, unknown, unknown, unkno
     'transcriptsDir',
     '/flag/t',
     '/env/t',
-    resolve('./ceremony-transcripts'),
+    resolve('./data/transcripts'),
     '/flag/t',
     '/env/t',
   ],

@@ -72,7 +72,7 @@ describe('formatSpinnerLine', () => {
 });
 
 describe('createProgress', () => {
-  it('draws nothing when the output is not a terminal', () => {
+  it('draws nothing into an output that asks for no progress (memory, --json)', () => {
     const output = createMemoryOutput();
     const progress = createProgress(output);
     const bar = progress.transfer('download', 100);
@@ -93,5 +93,27 @@ describe('createProgress', () => {
     expect(memory.stdout()).toBe('');
     expect(memory.stderr()).toContain('download [');
     expect(memory.stderr().endsWith('\r\x1b[K')).toBe(true);
+  });
+
+  it('writes plain lines into a log or pipe: start, each tenth of a transfer, the end with its time', () => {
+    const memory = createMemoryOutput();
+    const progress = createProgress({ ...memory, plainProgress: true });
+    const bar = progress.transfer('download main #3', 1000);
+    for (let done = 0; done <= 1000; done += 50) bar.update(done);
+    bar.finish();
+    const spinner = progress.spinner('finalizing settlement…');
+    spinner.stop();
+    const lines = memory.stderr().trimEnd().split('\n');
+    expect(lines[0]).toBe('download main #3: 1000 B…');
+    expect(lines.slice(1, 10)).toEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8, 9].map((t) => `download main #3: ${t * 10}% (${t * 100} B / 1000 B)`),
+    );
+    expect(lines[10]).toMatch(/^download main #3: 1000 B in 0:0\d$/);
+    expect(lines.slice(11)).toEqual([
+      'finalizing settlement…',
+      expect.stringMatching(/^finalizing settlement… 0:0\d$/),
+    ]);
+    expect(memory.stderr()).not.toContain('\r');
+    expect(memory.stdout()).toBe('');
   });
 });

@@ -123,11 +123,11 @@ describe('verifyStep (zkey_prev → zkey_new)', () => {
       const at = pointAt(prevInfo, 8, 7);
       b[at] = b[at]! ^ 0x01;
     });
-    await expectBothRefuse(offCurve, /section 8: point 7 is not on the curve/);
+    await expectBothRefuse(offCurve, /section 8 \(L\): point 7 is not on the curve/);
     const infinity = await tampered('infinity.zkey', (b) =>
       b.fill(0, pointAt(prevInfo, 9, 11), pointAt(prevInfo, 9, 12)),
     );
-    await expectBothRefuse(infinity, /section 9: point 11 is the point at infinity/);
+    await expectBothRefuse(infinity, /section 9 \(H\): point 11 is the point at infinity/);
   }, 60_000);
 
   it('refuses a contribution built on an older zkey', async () => {

@@ -1,14 +1,21 @@
-// `ceremony admin add-coordinator | expire-turn | revoke-participant | retry-circuit | remove-circuit`.
+// `ceremony admin add-coordinator | remove-coordinator | expire-turn | revoke-participant | retry-circuit |
+// remove-circuit`. In a ceremony that needs M approvals, the acts that cannot be undone are signed and sent as one
+// approval, and say "pending" until the last of the M arrives.
+import type { ApprovalAction, ApprovalArguments } from '../../approvals/approval-message.js';
+import type { Signer } from '../../keys/signer.js';
+import type { CoordinatorClient } from '../client.js';
 import {
   type AdminOptions,
   type CeremonyView,
   ceremonyPath,
-  connectCoordinator,
+  connectCoordinatorSigner,
   formatCeremony,
 } from './admin.js';
+import { formatPending, readApprovalsRequired, sendApproval } from './admin-approvals.js';
 
 export type Remedy =
   | 'add-coordinator'
+  | 'remove-coordinator'
   | 'expire-turn'
   | 'revoke-participant'
   | 'retry-circuit'
@@ -25,27 +32,53 @@ function required(value: string | undefined, what: string, caller: string): stri
   return encodeURIComponent(value);
 }
 
-/** Runs one coordinator remedy; every one but add-coordinator answers with the ceremony as it is now. */
-export async function runRemedy(
-  remedy: Remedy | string,
-  opts: RemedyOptions,
-): Promise<{ view: object; lines: string[] }> {
-  const client = await connectCoordinator(opts, remedy);
+type Shown = { view: object; lines: string[] };
+
+/** Sends the act as an approval when the ceremony needs more than one; undefined when one coordinator decides. */
+async function approvedAct(
+  client: CoordinatorClient,
+  signer: Signer,
+  ceremony: string,
+  action: ApprovalAction,
+  args: ApprovalArguments,
+): Promise<Shown | 'act alone'> {
+  if ((await readApprovalsRequired(client, ceremony)) <= 1) return 'act alone';
+  const outcome = await sendApproval(client, signer, ceremony, action, args);
+  if (outcome.pending) return { view: outcome, lines: formatPending(outcome) };
+  return shown(await client.getJson<CeremonyView>(ceremonyPath(ceremony)), [
+    `${action} took effect with ${outcome.approvals} of ${outcome.required} approvals (seq ${outcome.seqs.join(', ')})`,
+  ]);
+}
+
+/** Runs one coordinator remedy; most answer with the ceremony as it is now. */
+export async function runRemedy(remedy: Remedy | string, opts: RemedyOptions): Promise<Shown> {
+  const { client, signer } = await connectCoordinatorSigner(opts, remedy);
   const base = ceremonyPath(opts.ceremony);
   const circuitPath = () => `${base}/circuits/${required(opts.circuit, 'circuit', remedy)}`;
   switch (remedy) {
-    case 'add-coordinator': {
+    case 'add-coordinator':
+    case 'remove-coordinator': {
       const publicKey = required(opts.publicKey, 'public key', remedy).toLowerCase();
-      const added = await client.postJson<{ ceremony: string; publicKey: string }>(`${base}/coordinators`, {
-        publicKey,
-      });
-      return { view: added, lines: [`${added.publicKey} now coordinates ceremony ${added.ceremony}`] };
+      const approved = await approvedAct(client, signer, opts.ceremony, remedy, { publicKey });
+      if (approved !== 'act alone') return approved;
+      const result =
+        remedy === 'add-coordinator'
+          ? await client.postJson<{ ceremony: string; publicKey: string }>(`${base}/coordinators`, {
+              publicKey,
+            })
+          : await client.deleteJson<{ ceremony: string; publicKey: string }>(
+              `${base}/coordinators/${publicKey}`,
+            );
+      const what = remedy === 'add-coordinator' ? 'now coordinates' : 'no longer coordinates';
+      return { view: result, lines: [`${result.publicKey} ${what} ceremony ${result.ceremony}`] };
     }
     case 'expire-turn':
       return shown(await client.postJson<CeremonyView>(`${circuitPath()}/expire-turn`));
     case 'revoke-participant': {
-      const participant = required(opts.participant, 'participant', remedy);
-      return shown(await client.postJson<CeremonyView>(`${base}/participants/${participant}/revoke`));
+      const participantId = required(opts.participant, 'participant', remedy);
+      const approved = await approvedAct(client, signer, opts.ceremony, remedy, { participantId });
+      if (approved !== 'act alone') return approved;
+      return shown(await client.postJson<CeremonyView>(`${base}/participants/${participantId}/revoke`));
     }
     case 'retry-circuit':
       return shown(await client.postJson<CeremonyView>(`${circuitPath()}/retry`));
@@ -56,6 +89,6 @@ export async function runRemedy(
   }
 }
 
-function shown(view: CeremonyView): { view: object; lines: string[] } {
-  return { view, lines: formatCeremony(view) };
+function shown(view: CeremonyView, before: string[] = []): Shown {
+  return { view, lines: [...before, ...formatCeremony(view)] };
 }

@@ -3,11 +3,13 @@
 import { basename } from 'node:path';
 import { toHex } from '../../crypto/hex.js';
 import { openSigner } from '../../keys/open-signer.js';
+import type { Signer } from '../../keys/signer.js';
 import { sha256File } from '../../storage/file-hash.js';
 import { CoordinatorClient, sleep } from '../client.js';
 import type { CliOutput } from '../output.js';
 import { printNote } from '../output.js';
 import { createProgress } from '../progress.js';
+import { type ApprovalOutcome, readApprovalsRequired, sendApproval } from './admin-approvals.js';
 
 export interface CircuitView {
   name: string;
@@ -41,6 +43,14 @@ export interface AdminOptions {
 }
 
 export async function connectCoordinator(opts: AdminOptions, caller: string): Promise<CoordinatorClient> {
+  return (await connectCoordinatorSigner(opts, caller)).client;
+}
+
+/** Logs in as a coordinator and keeps the key at hand for signing approvals. */
+export async function connectCoordinatorSigner(
+  opts: AdminOptions,
+  caller: string,
+): Promise<{ client: CoordinatorClient; signer: Signer }> {
   if (typeof opts?.ceremony !== 'string' || opts.ceremony.length === 0)
     throw new TypeError(`${caller}: ceremony is required`);
   const keys = await openSigner(opts.keyFile);
@@ -51,7 +61,7 @@ export async function connectCoordinator(opts: AdminOptions, caller: string): Pr
       `the key in ${opts.keyFile} (${toHex(keys.publicKey)}) is not a coordinator key of ${client.baseUrl}`,
     );
   }
-  return client;
+  return { client, signer: keys };
 }
 
 export const ceremonyPath = (id: string) => `/ceremonies/${encodeURIComponent(id)}`;
@@ -63,6 +73,8 @@ export async function createCeremony(
     startsAt?: string;
     endsAt?: string;
     openRegistration?: boolean;
+    approvals?: number;
+    coCoordinators?: string[];
   },
 ): Promise<CeremonyView> {
   const client = await connectCoordinator(opts, 'createCeremony');
@@ -73,6 +85,8 @@ export async function createCeremony(
     startsAt: opts.startsAt,
     endsAt: opts.endsAt,
     openRegistration: opts.openRegistration === true,
+    approvals: opts.approvals,
+    coCoordinators: opts.coCoordinators?.map((key) => key.toLowerCase()),
   });
 }
 
@@ -174,17 +188,26 @@ export async function closeCeremony(opts: AdminOptions): Promise<CeremonyView> {
   return client.postJson<CeremonyView>(`${ceremonyPath(opts.ceremony)}/close`);
 }
 
-/** Applies the beacon to every circuit and waits until the ceremony is finalized. */
+/**
+ * Applies the beacon to every circuit and waits until the ceremony is finalized; in a ceremony that needs M
+ * approvals, signs the request and returns at once while it still waits for others.
+ */
 export async function finalizeCeremony(
   opts: AdminOptions & { beaconHex: string; beaconSource: string; iterationsExp: number },
-): Promise<CeremonyView> {
-  const client = await connectCoordinator(opts, 'finalizeCeremony');
+): Promise<CeremonyView | ApprovalOutcome> {
+  const { client, signer } = await connectCoordinatorSigner(opts, 'finalizeCeremony');
   const path = ceremonyPath(opts.ceremony);
-  await client.postJson(`${path}/finalize`, {
+  const args = {
     beaconHex: opts.beaconHex.toLowerCase(),
-    beaconSource: opts.beaconSource,
+    beaconSource: opts.beaconSource.trim(),
     iterationsExp: opts.iterationsExp,
-  });
+  };
+  if ((await readApprovalsRequired(client, opts.ceremony)) > 1) {
+    const outcome = await sendApproval(client, signer, opts.ceremony, 'finalize', args);
+    if (outcome.pending) return outcome;
+  } else {
+    await client.postJson(`${path}/finalize`, args);
+  }
   const spinner = createProgress(opts.output).spinner(`finalizing ${opts.ceremony}…`);
   try {
     for (;;) {

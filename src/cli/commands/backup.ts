@@ -1,6 +1,6 @@
 // `ceremony admin backup`: asks the coordinator to stage a backup, streams every file of it to a local directory
 // (SHA-256 checked as it arrives), and writes the manifest last, so an interrupted backup is never taken for whole.
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { type BackupManifest, MANIFEST_FILE } from '../../backup/manifest.js';
 import { toHex } from '../../crypto/hex.js';
@@ -30,6 +30,9 @@ export async function runBackup(opts: BackupOptions): Promise<BackupSummary> {
   const dir = resolve(opts.out);
   if (!(await isEmptyDir(dir))) throw new Error(`backup: ${dir} is not empty; back up into a new directory`);
   const keys = await openSigner(opts.keyFile);
+  // A backup holds every ceremony's database rows: readable by its owner alone, like the data dir it copies.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
   const client = new CoordinatorClient(opts.server);
   if ((await client.login(keys)).coordinator === false)
     throw new Error(
@@ -40,11 +43,13 @@ export async function runBackup(opts: BackupOptions): Promise<BackupSummary> {
   let bytes = 0;
   for (const [i, file] of manifest.files.entries()) {
     const target = join(dir, ...file.path.split('/'));
-    await mkdir(dirname(target), { recursive: true });
+    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
     const got = await client.downloadToFile(
       target,
       base + file.path.split('/').map(encodeURIComponent).join('/'),
       file.sha256,
+      undefined,
+      0o600,
     );
     if (got.size !== file.size)
       throw new Error(`backup: ${file.path} arrived with ${got.size} bytes, not ${file.size}`);

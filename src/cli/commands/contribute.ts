@@ -22,6 +22,8 @@ export interface ContributeOptions {
   receiptDir: string;
   output: CliOutput;
   pollIntervalMs?: number;
+  /** Seconds to wait for the witness quorum on each receipt's checkpoint (`--witness-wait`, default 60; 0 skips). */
+  witnessWaitSeconds?: number;
 }
 
 export async function runContribute(opts: ContributeOptions): Promise<ParticipantFlowResult> {
@@ -36,6 +38,7 @@ export async function runContribute(opts: ContributeOptions): Promise<Participan
     receiptDir: opts.receiptDir,
     output: opts.output,
     pollIntervalMs: opts.pollIntervalMs,
+    witnessWaitSeconds: opts.witnessWaitSeconds,
     produceZkey: (turn) => contributeToTurn(turn, opts.entropy),
   });
 }

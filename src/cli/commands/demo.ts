@@ -19,6 +19,7 @@ import { formatReport } from '../../verify/report.js';
 import { createMemoryOutput, createOutput } from '../output.js';
 import * as admin from './admin.js';
 import { runContribute } from './contribute.js';
+import { startDemoWitnesses, waitForAllCosigned } from './demo-witnesses.js';
 
 const CEREMONY_ID = 'demo';
 const names = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy'];
@@ -36,6 +37,8 @@ export interface DemoOptions {
   keep?: boolean;
   /** Port to listen on (`--port`; 0 = any free port). */
   port?: number;
+  /** Local witnesses to start (`--witnesses N`); the audit then requires all of them. */
+  witnesses?: number;
   /** Runs while the finished ceremony's server is still up (benchmarks audit it with --full). */
   onFinished?: (serverUrl: string) => Promise<void>;
 }
@@ -60,9 +63,16 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const coordinatorKeyFile = join(keysDir, 'coordinator.key');
   await writeKeyFile(coordinatorKeyFile, coordinator);
 
+  const witnesses =
+    (opts.witnesses ?? 0) > 0
+      ? await startDemoWitnesses(dir, opts.witnesses ?? 0, 'demo.ceremony.local')
+      : undefined;
+  if (witnesses !== undefined)
+    say(`      ${witnesses.vkeys.length} local witnesses: ${witnesses.vkeys.join(', ')}`);
   const config = loadConfig(
     {},
     {
+      ...witnesses?.env,
       PORT: String(opts.port ?? 0),
       HOST: '127.0.0.1',
       DATA_DIR: join(dir, 'data'),
@@ -74,7 +84,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     },
   );
   say(`[1/6] coordinator on embedded Postgres (PGlite) in ${dir}`);
-  const server = await startServer(config);
+  const server = await startServer(config).catch(async (err: unknown) => {
+    await witnesses?.close();
+    throw err;
+  });
   const pageUrl = `${server.url}/#/c/${CEREMONY_ID}`;
   say(
     `      web page: ${pageUrl} (live while the demo runs${opts.keep ? ', and after it with --keep' : ''})`,
@@ -147,8 +160,18 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     say(
       `[5/6] auditing the ceremony from its public API alone (snarkjs verify from r1cs + ptau, noble BN254 re-check)`,
     );
+    if (witnesses !== undefined) {
+      const url = `${server.url}/v1/ceremonies/${CEREMONY_ID}/checkpoint`;
+      const all = await waitForAllCosigned(url, witnesses.vkeys);
+      say(
+        `      witnesses ${all ? 'all cosigned the final checkpoint' : 'did NOT all cosign the final checkpoint within 60 s'}`,
+      );
+    }
     const source = openSource({ server: server.url, ceremony: CEREMONY_ID });
-    const report = await auditCeremony(source).finally(() => source.close());
+    const report = await auditCeremony(
+      source,
+      witnesses === undefined ? {} : { witnesses: witnesses.vkeys, witnessQuorum: witnesses.vkeys.length },
+    ).finally(() => source.close());
     const checkpoint = await (await fetch(`${server.url}/v1/ceremonies/${CEREMONY_ID}/checkpoint`)).text();
     const head = parseCheckpoint(parseNote(checkpoint).body);
     const published = join(config.transcriptsDir, CEREMONY_ID);
@@ -194,7 +217,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
         `published files: ${published}`,
         `audit them again, offline: ceremony verify --dir ${published}`,
         `demo finished in ${elapsed()}: ${report.ok ? 'every check passed' : 'SOME CHECKS FAILED'}`,
-        `web page: ${pageUrl}  (audit in your browser: ${server.url}/#/c/${CEREMONY_ID}/audit)`,
+        opts.keep
+          ? `web page: ${pageUrl}  (audit in your browser: ${server.url}/#/c/${CEREMONY_ID}/audit)`
+          : 'the demo server stops now; run `ceremony demo --keep` to keep it up and look at the web page',
       ];
       out.writeStdout(`${lines.join('\n')}\n`);
     }
@@ -205,6 +230,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     return report.ok ? 0 : 1;
   } finally {
     await server.close();
+    await witnesses?.close();
   }
 }
 

@@ -13,10 +13,13 @@ export interface VerifyOptions {
   dir?: string;
   /** Path(s) of older signed checkpoints (`--checkpoint`, repeatable) to check consistency from. */
   checkpoint?: string | readonly string[];
-  /** Path of a participant's receipt. */
-  receipt?: string;
+  /** Path(s) of participants' receipts (`--receipt`, repeatable): each is checked. */
+  receipt?: string | readonly string[];
   /** The log's verifier key, obtained out of band, to pin instead of trusting the published one. */
   logKey?: string;
+  /** Witness cosigner vkeys (`--witness`) and the quorum of them the checkpoints need (default: all). */
+  witnesses?: readonly string[];
+  witnessQuorum?: number;
   full: boolean;
   json: boolean;
   /** Where to print; the process's stdout and stderr by default. */
@@ -43,7 +46,9 @@ export async function runVerify(opts: VerifyOptions): Promise<number> {
   const checkpoints: string[] = [];
   for (const path of typeof opts.checkpoint === 'string' ? [opts.checkpoint] : (opts.checkpoint ?? []))
     checkpoints.push((await readInput('--checkpoint', path)) ?? '');
-  const receipt = await readInput('--receipt', opts.receipt);
+  const receipt: string[] = [];
+  for (const path of typeof opts.receipt === 'string' ? [opts.receipt] : (opts.receipt ?? []))
+    receipt.push((await readInput('--receipt', path)) ?? '');
   const output = opts.output ?? createOutput(opts.json === true);
   const spinner = output.interactive ? createProgress(output).spinner('verifying') : undefined;
   let report: AuditReport;
@@ -54,6 +59,8 @@ export async function runVerify(opts: VerifyOptions): Promise<number> {
       receipt,
       full: opts.full === true,
       ...(opts.logKey === undefined ? {} : { logKey: opts.logKey }),
+      ...(opts.witnesses === undefined ? {} : { witnesses: opts.witnesses }),
+      ...(opts.witnessQuorum === undefined ? {} : { witnessQuorum: opts.witnessQuorum }),
       onProgress: (message) => spinner?.setLabel(message),
     });
   } finally {

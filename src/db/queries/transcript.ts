@@ -145,7 +145,12 @@ export async function selectCosignatureLines(
   size: number,
 ): Promise<string[]> {
   const rows = await db.query<{ line: string }>(
-    'SELECT line FROM cosignatures WHERE ceremony_id = $1 AND tree_size = $2 ORDER BY participant_id',
+    // Participants' cosignatures, then the witnesses': both are extra signature lines on the checkpoint.
+    `SELECT line FROM (
+       SELECT line, 0 AS kind, participant_id AS who FROM cosignatures WHERE ceremony_id = $1 AND tree_size = $2
+       UNION ALL
+       SELECT line, 1 AS kind, witness AS who FROM witness_cosignatures WHERE ceremony_id = $1 AND tree_size = $2
+     ) lines ORDER BY kind, who`,
     [ceremonyId, size],
   );
   return rows.map((r) => r.line);

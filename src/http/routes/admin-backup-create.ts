@@ -1,6 +1,6 @@
 import { createBackup } from '../../backup/create.js';
 import { BackupManifestSchema } from '../../backup/manifest.js';
-import { requireCoordinator } from '../auth.js';
+import { requireServerAdmin } from '../auth.js';
 import { ErrorBody } from '../schemas.js';
 import type { Route } from '../types.js';
 
@@ -16,7 +16,7 @@ export const adminBackupCreate: Route = (app, s) =>
       },
     },
     async (request, reply) => {
-      await requireCoordinator(s, request);
+      await requireServerAdmin(s, request);
       return reply.status(201).send(await createBackup(s));
     },
   );

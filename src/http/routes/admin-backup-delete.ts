@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { removeBackup } from '../../backup/create.js';
-import { requireCoordinator } from '../auth.js';
+import { requireServerAdmin } from '../auth.js';
 import { ErrorBody } from '../schemas.js';
 import type { Route } from '../types.js';
 
@@ -16,7 +16,7 @@ export const adminBackupDelete: Route = (app, s) =>
       },
     },
     async (request) => {
-      await requireCoordinator(s, request);
+      await requireServerAdmin(s, request);
       await removeBackup(s, request.params.backupId);
       return { backupId: request.params.backupId };
     },

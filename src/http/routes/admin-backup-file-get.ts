@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { findBackupFile } from '../../backup/create.js';
-import { requireCoordinator } from '../auth.js';
+import { requireServerAdmin } from '../auth.js';
 import { sendStoredFile } from '../send-file.js';
 import type { Route } from '../types.js';
 
@@ -18,7 +18,7 @@ export const adminBackupFileGet: Route = (app, s) =>
       },
     },
     async (request, reply) => {
-      await requireCoordinator(s, request);
+      await requireServerAdmin(s, request);
       const { source, file } = await findBackupFile(s, request.params.backupId, request.params['*']);
       return sendStoredFile(request, reply, {
         source,

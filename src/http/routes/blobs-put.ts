@@ -9,7 +9,7 @@ export const blobsPut: Route = (app, s) =>
   app.put(
     '/v1/blobs',
     {
-      config: { rateLimit: 'upload' },
+      config: { rateLimit: 'upload', streamsBody: true },
       schema: {
         tags: ['coordinator'],
         summary: 'Upload an r1cs or ptau file (streamed, stored under its SHA-256)',

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { MAX_APPROVALS } from '../../approvals/approval-message.js';
 import { createCeremony } from '../../ceremony/ceremonies.js';
 import {
   CEREMONY_ID_SOURCE,
@@ -7,7 +8,7 @@ import {
   MIN_TURN_TIMEOUT_SECONDS,
 } from '../../limits.js';
 import { requireConfiguredCoordinator } from '../auth.js';
-import { CeremonyView, ErrorBody } from '../schemas.js';
+import { CeremonyView, ErrorBody, Hex32 } from '../schemas.js';
 import type { Route } from '../types.js';
 
 export const ceremoniesCreate: Route = (app, s) =>
@@ -26,6 +27,8 @@ export const ceremoniesCreate: Route = (app, s) =>
           startsAt: Type.Optional(Type.String({ format: 'date-time' })),
           endsAt: Type.Optional(Type.String({ format: 'date-time' })),
           openRegistration: Type.Optional(Type.Boolean()),
+          approvals: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_APPROVALS })),
+          coCoordinators: Type.Optional(Type.Array(Hex32, { maxItems: MAX_APPROVALS })),
         }),
         response: { 201: CeremonyView, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody },
       },

@@ -38,6 +38,18 @@ export const ceremonyEvents: Route = (app, s) => {
     async (request, reply) => {
       const id = request.params.id;
       await loadCeremony(s.db, id);
+      // HEAD gets the stream's headers and ends: it must not wait for events nor hold a slot.
+      const headers = {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-cache, no-transform',
+        'X-Accel-Buffering': 'no',
+      };
+      if (request.method === 'HEAD') {
+        reply.hijack();
+        reply.raw.writeHead(200, headers);
+        reply.raw.end();
+        return;
+      }
       const address = request.ip;
       if (total >= s.config.eventsMaxConnections)
         throw new CeremonyError(
@@ -51,12 +63,7 @@ export const ceremonyEvents: Route = (app, s) => {
 
       reply.hijack();
       const raw = reply.raw;
-      raw.writeHead(200, {
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
-      });
+      raw.writeHead(200, { ...headers, Connection: 'keep-alive' });
       raw.write(`retry: ${RETRY_MS}\n\n`);
 
       let closed = false;

@@ -3,6 +3,9 @@ import type { Route } from '../types.js';
 import { adminBackupCreate } from './admin-backup-create.js';
 import { adminBackupDelete } from './admin-backup-delete.js';
 import { adminBackupFileGet } from './admin-backup-file-get.js';
+import { approvalWithdraw } from './approval-withdraw.js';
+import { approvalsList } from './approvals-list.js';
+import { approvalsSubmit } from './approvals-submit.js';
 import { authChallenge } from './auth-challenge.js';
 import { authLogin } from './auth-login.js';
 import { authLogout } from './auth-logout.js';
@@ -21,11 +24,15 @@ import { circuitFileGet } from './circuit-file-get.js';
 import { circuitRemove } from './circuit-remove.js';
 import { circuitRetry } from './circuit-retry.js';
 import { circuitsAdd } from './circuits-add.js';
+import { cliFileGet } from './cli-file-get.js';
 import { contributionGet } from './contribution-get.js';
 import { contributionUpload } from './contribution-upload.js';
+import { contributionUploadOffset } from './contribution-upload-offset.js';
+import { coordinatorRemove } from './coordinator-remove.js';
 import { coordinatorsAdd } from './coordinators-add.js';
 import { cosignatureAdd } from './cosignature-add.js';
 import { heartbeatPost } from './heartbeat.js';
+import { infoGet } from './info-get.js';
 import { logKeyGet } from './log-key.js';
 import { meGet } from './me-get.js';
 import { opsRoutes } from './ops.js';
@@ -39,6 +46,7 @@ import { queueLeave } from './queue-leave.js';
 import { transcriptGet } from './transcript-get.js';
 import { turnExpire } from './turn-expire.js';
 import { webPage } from './web-page.js';
+import { witnessesGet } from './witnesses-get.js';
 import { zkeyGet } from './zkey-get.js';
 
 export const routes: Route[] = [
@@ -47,6 +55,9 @@ export const routes: Route[] = [
   authLogin,
   authLogout,
   logKeyGet,
+  witnessesGet,
+  infoGet,
+  cliFileGet,
   blobsPut,
   ceremoniesCreate,
   ceremoniesList,
@@ -59,6 +70,10 @@ export const routes: Route[] = [
   circuitsAdd,
   participantsAdd,
   coordinatorsAdd,
+  coordinatorRemove,
+  approvalsSubmit,
+  approvalsList,
+  approvalWithdraw,
   participantRevoke,
   turnExpire,
   circuitRetry,
@@ -69,6 +84,7 @@ export const routes: Route[] = [
   meGet,
   heartbeatPost,
   contributionUpload,
+  contributionUploadOffset,
   contributionGet,
   cosignatureAdd,
   transcriptGet,

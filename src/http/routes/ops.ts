@@ -1,4 +1,5 @@
 import { pingDatabase } from '../../db/database.js';
+import { witnessReadiness } from '../../witness/readiness.js';
 import type { Route } from '../types.js';
 
 export const opsRoutes: Route = (app, s) => {
@@ -11,7 +12,9 @@ export const opsRoutes: Route = (app, s) => {
     async (_request, reply) => {
       try {
         await pingDatabase(s.db, s.config.readyTimeoutMs);
-        return { status: 'ready' };
+        if (s.config.witnesses.length === 0) return { status: 'ready' };
+        // Ready still, but loud: a witness refusing the log is a rollback or a split view (docs/RUNBOOK.md).
+        return { status: 'ready', witnesses: await witnessReadiness(s) };
       } catch {
         return reply.status(503).send({ error: { code: 'UNAVAILABLE', message: 'database unavailable' } });
       }

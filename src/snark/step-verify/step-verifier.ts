@@ -28,7 +28,15 @@ export interface PreparedStep {
   readonly scalars: ScalarSource;
   readonly sums: ReadonlyMap<number, Uint8Array>;
   readonly infinityAt: ReadonlyMap<number, ReadonlySet<number>>;
+  readonly chunkPoints: number | undefined;
   used: boolean;
+}
+
+export interface StepOptions {
+  /** The curve to run on; one is fetched when absent. */
+  curve?: Curve;
+  /** Points per multiplication chunk (PointSum); tests lower it so small circuits span several chunks. */
+  chunkPoints?: number;
 }
 
 const hashedSections = [1, 3, 4, 5, 6, 7];
@@ -44,11 +52,12 @@ function invalid(message: string): CeremonyError {
 }
 
 /** Reads and checks zkey_prev, hashes its fixed sections and computes Σ rᵢ·L_prev[i], Σ rᵢ·H_prev[i]. */
-export async function prepareStep(prevPath: string, curve?: Curve): Promise<PreparedStep> {
+export async function prepareStep(prevPath: string, options: StepOptions = {}): Promise<PreparedStep> {
   if (typeof prevPath !== 'string' || prevPath === '')
     throw new TypeError('prepareStep: prevPath must be a non-empty string');
   const prev = await readZkeyInfo(prevPath);
-  const c = curve ?? (await getCurve());
+  const c = options.curve ?? (await getCurve());
+  const { chunkPoints } = options;
   const scalars = makeScalarSource();
   const hashers = new Map<number, Hash>();
   const sums = new Map<number, PointSum>();
@@ -59,7 +68,15 @@ export async function prepareStep(prevPath: string, curve?: Curve): Promise<Prep
     };
     sums.set(
       id,
-      new PointSum({ curve: c, section: id, scalars, infinityAt: new Set(), side: 'prev', onProblem }),
+      new PointSum({
+        curve: c,
+        section: id,
+        scalars,
+        infinityAt: new Set(),
+        side: 'prev',
+        onProblem,
+        chunkPoints,
+      }),
     );
   }
   const sink: SectionSink = {
@@ -83,6 +100,7 @@ export async function prepareStep(prevPath: string, curve?: Curve): Promise<Prep
     scalars,
     sums: totals,
     infinityAt: new Map([...sums].map(([id, sum]) => [id, sum.infinityFound])),
+    chunkPoints,
     used: false,
   };
 }
@@ -107,8 +125,12 @@ export function startStepCheck(prepared: PreparedStep): StepCheck {
 }
 
 /** The file-based entry point: prepares zkey_prev, then streams zkey_new from disk through the same check. */
-export async function verifyStep(prevPath: string, nextPath: string, curve?: Curve): Promise<StepVerdict> {
-  const check = startStepCheck(await prepareStep(prevPath, curve));
+export async function verifyStep(
+  prevPath: string,
+  nextPath: string,
+  options: StepOptions = {},
+): Promise<StepVerdict> {
+  const check = startStepCheck(await prepareStep(prevPath, options));
   for await (const chunk of createReadStream(nextPath, { highWaterMark: 1 << 20 })) {
     await check.push(chunk as Buffer);
     if (check.failure) break;
@@ -143,7 +165,8 @@ class IncomingZkey implements StepCheck, SectionSink {
       const infinityAt = p.infinityAt.get(id) ?? new Set<number>();
       const onProblem = (message: string) => this.refuse('ZKEY_VERIFICATION_FAILED', message);
       const options = { curve: p.curve, section: id, scalars: p.scalars, infinityAt, side: 'next' as const };
-      this.sums.set(id, new PointSum({ ...options, onProblem }));
+      const chunkPoints = p.chunkPoints;
+      this.sums.set(id, new PointSum({ ...options, onProblem, chunkPoints }));
     }
   }
 
@@ -166,6 +189,11 @@ class IncomingZkey implements StepCheck, SectionSink {
       } catch (err) {
         this.refuseWith(err);
       }
+    }
+    const refused = this.failure;
+    if (refused) {
+      for (const sum of this.sums.values()) await sum.abandon();
+      return { ok: false, ...refused };
     }
     const totals = new Map<number, Uint8Array>();
     for (const [id, sum] of this.sums) totals.set(id, await sum.total());
