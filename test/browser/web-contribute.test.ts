@@ -2,6 +2,8 @@
 // the queue followed live, snarkjs in a Web Worker, the receipt offered and the checkpoint cosigned; a participant
 // with the CLI in the same ceremony waits on the events stream; the overview shows each acceptance live and the
 // audit page is all green afterwards. Circuits above the server's bound show the CLI command instead.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,8 +54,19 @@ async function acceptedTimes(): Promise<number[]> {
     .map((e) => Date.parse(e.time));
 }
 
+/** dist/ceremony.mjs, which the server serves and names in GET /v1/info (same bytes on every build). */
+function buildCli(): Promise<void> {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, ['scripts/build-cli.mjs'], { cwd: root }, (err) =>
+      err ? reject(err) : resolve(),
+    ),
+  );
+}
+
 beforeAll(async () => {
   await mkdir(outDir, { recursive: true });
+  await buildCli();
   // affine-chain-300 fits the bound; mulchain-1021 does not.
   server = await startTestServer({ env: { WEB_CONTRIBUTE_MAX_CONSTRAINTS: '1000' } });
   ceremony = await setupCeremony(server, {
@@ -73,6 +86,34 @@ afterAll(async () => {
 });
 
 describe('contributing from the web page', () => {
+  it('lists the single-file CLI with the SHA-256 GET /v1/info names; the link downloads those bytes', async () => {
+    const info = (await (await fetch(`${server.url}/v1/info`)).json()) as {
+      cli: { path: string; sha256: string } | null;
+    };
+    expect(info.cli?.path).toBe('/cli/ceremony.mjs');
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${server.url}/#/`);
+    const link = page.locator('#cli-link');
+    await link.waitFor();
+    await expect(page.locator('#cli-sha256').textContent()).resolves.toBe(info.cli?.sha256);
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(download.suggestedFilename()).toBe('ceremony.mjs');
+    const bytes = await readFile(await download.path());
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(info.cli?.sha256);
+    // The 64 hex digits wrap on a phone instead of widening the page.
+    const widths = await page.evaluate(() => {
+      const w = globalThis as unknown as {
+        innerWidth: number;
+        document: { documentElement: { scrollWidth: number } };
+      };
+      return [w.document.documentElement.scrollWidth, w.innerWidth];
+    });
+    expect(widths[0]).toBeLessThanOrEqual(widths[1] as number);
+    await screenshot(page, '7-ceremonies-cli');
+    await page.close();
+  });
+
   it('serves the bound in the ceremony view, and shows the CLI command for a circuit above it', async () => {
     const view = (await (await fetch(`${server.url}/v1/ceremonies/too-big`)).json()) as {
       webContributeMaxConstraints: number;
@@ -83,9 +124,14 @@ describe('contributing from the web page', () => {
     const cli = page.locator('#use-cli');
     await cli.waitFor();
     await expect(cli.textContent()).resolves.toContain('larger than the 1,000 constraints');
-    await expect(cli.locator('pre').textContent()).resolves.toContain(
-      `npx ceremony contribute --server ${server.url} --key me.key --ceremony too-big`,
+    // The single file this coordinator serves, run with node: never `npx ceremony`, which outside a clone of this
+    // repository resolves an unrelated package on the public registry.
+    const commands = (await cli.locator('pre').textContent()) ?? '';
+    expect(commands).toContain(`curl -fsSO ${server.url}/cli/ceremony.mjs`);
+    expect(commands).toContain(
+      `node ceremony.mjs contribute --server ${server.url} --key me.key --ceremony too-big`,
     );
+    expect(commands).not.toContain('npx');
     expect(await page.locator('#join').count()).toBe(0);
     await screenshot(page, '7-contribute-too-big');
     await page.close();

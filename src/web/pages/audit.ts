@@ -17,6 +17,7 @@ import {
 } from './audit-store.js';
 import { listContributions } from './ceremony-stats.js';
 import { checkList } from './check-list.js';
+import { CLI } from './cli.js';
 import { ceremonyTabs, errorBlock, setTitle } from './common.js';
 
 export function renderAudit(main: HTMLElement, id: string): undefined {
@@ -166,7 +167,7 @@ export function renderAudit(main: HTMLElement, id: string): undefined {
           audit.ledger.facts.finalized
             ? `This page does not run the checks that need snarkjs and the ceremony's files (the final zkey, r1cs and ptau of each circuit): ${FINAL_CHECKS.join(', ')} and intermediate.zkeys. Run them with `
             : `The ceremony is not finalized yet: ${FINAL_CHECKS.join(', ')} apply once it is, and need snarkjs and the final zkey, so they run with `,
-          h('code', null, `npx ceremony verify --server ${location.origin} --ceremony ${id}`),
+          h('code', null, `${CLI} verify --server ${location.origin} --ceremony ${id}`),
           '.',
         ),
         h('h2', null, 'Contributions in the log'),

@@ -10,6 +10,7 @@ import { fill, formatDuration, formatTime, h, hash } from '../dom.js';
 import { scrollRegion } from '../scroll-region.js';
 import { averageTurnMs, listContributions, listRefusals, nameOf, openedAndClosed } from './ceremony-stats.js';
 import { ceremonyHref, ceremonyTabs, errorBlock, setTitle } from './common.js';
+import { cliCommand } from './contribute-parts.js';
 
 const statusText: Record<LiveStatus, string> = {
   connecting: 'Connecting to live updates…',
@@ -146,7 +147,6 @@ function render(
   live: HTMLElement,
 ): void {
   setTitle(view.title);
-  const origin = location.origin;
   // A live re-render must not throw a keyboard user's focus back to the top.
   const focused = document.activeElement?.getAttribute('href');
   const contributions = ledger ? listContributions(ledger) : [];
@@ -186,11 +186,7 @@ function render(
             ),
             ' (circuits up to the size this server allows), or with the command-line client (your key and entropy never leave your machine):',
           ),
-          h(
-            'pre',
-            null,
-            `npx ceremony keygen --out me.key\nnpx ceremony contribute --server ${origin} --key me.key --ceremony ${view.id}${view.openRegistration ? ' --name "your name"' : ''}`,
-          ),
+          h('pre', null, cliCommand(view)),
         )
       : null,
     h('h2', null, 'Circuits'),

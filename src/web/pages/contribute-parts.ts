@@ -2,6 +2,7 @@
 import type { CeremonyView } from '../../ceremony/types.js';
 import type { SessionEvent } from '../contribute/session.js';
 import { h } from '../dom.js';
+import { CLI, cliFetchLine } from './cli.js';
 import { ceremonyHref } from './common.js';
 
 /** Circuits the page may contribute to, or the reason it may not (the CLI command is shown instead). */
@@ -16,7 +17,7 @@ export function tooLarge(view: CeremonyView): string | undefined {
 
 export function cliCommand(view: CeremonyView): string {
   const name = view.openRegistration ? ' --name "your name"' : '';
-  return `npx ceremony keygen --out me.key\nnpx ceremony contribute --server ${location.origin} --key me.key --ceremony ${view.id}${name}`;
+  return `${cliFetchLine()}\n${CLI} keygen --out me.key\n${CLI} contribute --server ${location.origin} --key me.key --ceremony ${view.id}${name}`;
 }
 
 /** A link that saves `text` as a file; the bytes never leave the browser. */

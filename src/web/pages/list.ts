@@ -3,6 +3,7 @@ import type { CeremonyView } from '../../ceremony/types.js';
 import { getJson } from '../api.js';
 import { fill, formatTime, h } from '../dom.js';
 import { scrollRegion } from '../scroll-region.js';
+import { cliDownload } from './cli.js';
 import { ceremonyHref, errorBlock, setTitle } from './common.js';
 
 function schedule(c: CeremonyView): string {
@@ -15,7 +16,7 @@ function schedule(c: CeremonyView): string {
 export function renderList(main: HTMLElement): undefined {
   setTitle('Ceremonies');
   const body = h('div', null, h('p', null, 'Loading…'));
-  fill(main, h('h1', null, 'Ceremonies'), body);
+  fill(main, h('h1', null, 'Ceremonies'), cliDownload(), body);
   getJson<{ ceremonies: CeremonyView[] }>('/v1/ceremonies')
     .then(({ ceremonies }) => {
       if (ceremonies.length === 0) return fill(body, h('p', null, 'No ceremony yet.'));
