@@ -62,7 +62,7 @@ describe('checkWitnessQuorum', () => {
         quorum: 2,
         latest,
         notes: [note(4, [0, 2])],
-        receiptCheckpoint: receipt,
+        receiptCheckpoints: [receipt],
       }).status,
     ).toBe('pass');
     const verdict = checkWitnessQuorum({
@@ -70,7 +70,7 @@ describe('checkWitnessQuorum', () => {
       quorum: 2,
       latest,
       notes: [note(4, [0])],
-      receiptCheckpoint: receipt,
+      receiptCheckpoints: [receipt],
     });
     expect(verdict).toMatchObject({
       status: 'fail',

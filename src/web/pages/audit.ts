@@ -68,11 +68,7 @@ export function renderAudit(main: HTMLElement, id: string): undefined {
     },
     h('label', { for: 'log-key' }, 'Log key to check the checkpoints under', pinnedNote),
     keyInput,
-    h(
-      'label',
-      { for: 'witness-keys' },
-      'Witnesses whose cosignatures the latest checkpoint must carry',
-    ),
+    h('label', { for: 'witness-keys' }, 'Witnesses whose cosignatures the latest checkpoint must carry'),
     witnessInput,
     h('label', { for: 'witness-quorum' }, 'How many of them (quorum; empty: all)'),
     quorumInput,
