@@ -24,6 +24,19 @@ export const NOT_ABOUT_THE_DATABASE = [
   // append that fails mid-transaction on PostgreSQL is database-outage.test.ts's case
   'test/integration/pkcs11-keys.test.ts',
   'test/integration/pkcs11-server.test.ts',
+  'test/integration/approvals-pkcs11.test.ts',
+  // request bounds before any route runs (body shapes and trickles), one process per embedded data dir, the origin
+  // warning at start
+  'test/integration/body-shapes.test.ts',
+  'test/integration/slow-clients.test.ts',
+  'test/integration/one-process.test.ts',
+  'test/integration/first-start.test.ts',
+  // the step verifier's verdicts through HTTP, the witness on its own files, and the single-file CLI on a newcomer's
+  // machine
+  'test/integration/step-verifier-http.test.ts',
+  'test/integration/witness-server.test.ts',
+  'test/integration/witness-crash.test.ts',
+  'test/integration/newcomer.test.ts',
 ];
 
 // mergeConfig would append these lists to the base config's; they replace them instead.
