@@ -2,6 +2,7 @@
 // then is stored under its hash by the backend (renamed into the data dir, or put into the bucket), so a crash or a
 // cut body leaves either the whole blob or none.
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -179,16 +180,14 @@ export class BlobStore {
     // The hash of what arrived before the cut is read back from disk: a hash's state does not outlive its process.
     if (held > 0)
       for await (const chunk of createReadStream(path, { end: held - 1 })) limiter.hash.update(chunk);
+    // Written back to disk while the upload arrives, fsynced at the end.
+    const writer = createDurableWriter(path, { flags: resume === undefined ? 'wx' : 'a' });
     const done = (async () => {
       try {
-        await pipeline(
-          source,
-          limiter,
-          // Written back to disk while the upload arrives, fsynced at the end.
-          createDurableWriter(path, { flags: resume === undefined ? 'wx' : 'a' }),
-          { signal: controller.signal },
-        );
+        await pipeline(source, limiter, writer, { signal: controller.signal });
       } catch (err) {
+        // A write still running lands before anyone reads the file's size: a resume goes on from that size.
+        if (!writer.closed) await once(writer, 'close').catch(() => undefined);
         if (resume === undefined) await rm(path, { force: true });
         throw controller.signal.aborted ? controller.signal.reason : describeWriteError(err);
       } finally {
