@@ -54,6 +54,29 @@ describe('MAX_BLOB_BYTES', () => {
     expect(atLimit.body.sha256).toBe(createHash('sha256').update(new Uint8Array(4096).fill(7)).digest('hex'));
     expect(await blobCount()).toBe(before + 1);
   });
+
+  it('holds without Content-Length: a chunked upload past the bound is refused as it streams', async () => {
+    const token = await loginAs(server.url, server.coordinator);
+    const before = await blobCount();
+    // 8 chunks of 1 KiB, no Content-Length: only the bytes counted as they arrive can stop it.
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 8) return controller.close();
+        sent += 1;
+        controller.enqueue(new Uint8Array(1024).fill(sent));
+      },
+    });
+    const answer = await fetch(`${server.url}/v1/blobs`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(answer.status).toBe(413);
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await blobCount()).toBe(before);
+  });
 });
 
 describe('--iterations-exp', () => {
