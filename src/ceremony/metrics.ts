@@ -177,17 +177,18 @@ function stateGauge<L extends string>(
 /** Registers the gauges an operator watches: queues, held turns, jobs, publish lag, database, disk. */
 export function registerStateGauges(metrics: Metrics, sources: StateSources): void {
   const { db } = sources;
-  if (sources.witnesses.length > 0)
-    stateGauge(
-      metrics,
-      'ceremony_witness_lag_entries',
-      'Entries of the log not yet cosigned by WITNESS_QUORUM witnesses',
-      ['ceremony'],
-      async (set) => {
-        const lag = witnessLag(await selectWitnessStanding(db), sources.witnesses, sources.witnessQuorum);
-        for (const [ceremony, entries] of lag) set({ ceremony }, entries);
-      },
-    );
+  // Registered with or without witnesses, so the alert rule's metric always exists (empty when none are configured).
+  stateGauge(
+    metrics,
+    'ceremony_witness_lag_entries',
+    'Entries of the log not yet cosigned by WITNESS_QUORUM witnesses',
+    ['ceremony'],
+    async (set) => {
+      if (sources.witnesses.length === 0) return;
+      const lag = witnessLag(await selectWitnessStanding(db), sources.witnesses, sources.witnessQuorum);
+      for (const [ceremony, entries] of lag) set({ ceremony }, entries);
+    },
+  );
   stateGauge(metrics, 'ceremony_database_up', '1 when the database answered this scrape', [], async (set) => {
     set(
       {},
