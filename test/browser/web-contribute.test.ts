@@ -277,4 +277,28 @@ describe('contributing from the web page', () => {
     await screenshot(after, '8-contribute-finalized');
     await after.close();
   });
+
+  it('audits the finished ceremony in the page, final.zkey included: snarkjs verifies it against its r1cs and ptau', {
+    timeout: 300_000,
+  }, async () => {
+    const audit = await browser.context.newPage();
+    await audit.goto(`${server.url}/#/c/${ID}/audit`);
+    await audit.locator('#audit-summary').waitFor({ timeout: 240_000 });
+    const final = audit.locator('li[data-check="final.zkey"]');
+    expect(await final.getAttribute('data-status')).toBe('pass');
+    await expect(final.textContent()).resolves.toContain(
+      'affine verifies against its r1cs and ptau (snarkjs',
+    );
+    expect(await audit.locator('#audit-summary').getAttribute('data-ok')).toBe('true');
+    // What the page did not run is still named, with the command that runs it.
+    const rest = (await audit.locator('#cli-checks').textContent()) ?? '';
+    expect(rest).not.toContain('final.zkey');
+    expect(rest).toContain('final.proofs-of-knowledge');
+    expect(rest).toContain('node ceremony.mjs verify');
+    const timing = audit.locator('#audit-timing');
+    figures.auditLogMs = Number(await timing.getAttribute('data-ms'));
+    figures.auditFinalZkeyMs = Number(await timing.getAttribute('data-final-ms'));
+    await screenshot(audit, '8-contribute-audit-final');
+    await audit.close();
+  });
 });
