@@ -20,6 +20,7 @@ import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { affine, mulchain, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
 import { FINISHED_BEACON } from '../helpers/finished-ceremony.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTamperProxy } from '../helpers/tamper-proxy.js';
 
 const outDir = fileURLToPath(new URL('../../test-output/web/', import.meta.url));
 const ID = 'webc';
@@ -300,5 +301,23 @@ describe('contributing from the web page', () => {
     figures.auditFinalZkeyMs = Number(await timing.getAttribute('data-final-ms'));
     await screenshot(audit, '8-contribute-audit-final');
     await audit.close();
+
+    // A coordinator serving another final zkey than the transcript names is caught before snarkjs runs.
+    const proxy = await startTamperProxy(server.url);
+    try {
+      proxy.rewrite = (path, body) =>
+        path.endsWith('/circuits/affine/zkeys/final') ? `${body}!` : undefined;
+      const lied = await browser.context.newPage();
+      await lied.goto(`${proxy.url}/#/c/${ID}/audit`);
+      await lied.locator('#audit-summary').waitFor({ timeout: 240_000 });
+      expect(await lied.locator('#audit-summary').getAttribute('data-ok')).toBe('false');
+      expect(await lied.locator('li[data-check="final.zkey"]').getAttribute('data-status')).toBe('fail');
+      await expect(lied.locator('li[data-check="final.zkey"]').textContent()).resolves.toContain(
+        'affine final zkey differs from the SHA-256 in the transcript',
+      );
+      await lied.close();
+    } finally {
+      await proxy.close();
+    }
   });
 });
