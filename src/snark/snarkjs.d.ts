@@ -58,9 +58,9 @@ declare module 'snarkjs' {
       logger?: SnarkjsLogger,
     ): Promise<boolean>;
     function verifyFromR1cs(
-      r1csFileName: string,
-      ptauFileName: string,
-      zkeyFileName: string,
+      r1csFileName: string | MemFile,
+      ptauFileName: string | MemFile,
+      zkeyFileName: string | MemFile,
       logger?: SnarkjsLogger,
     ): Promise<boolean>;
     /** fastfile's in-memory file: snarkjs reads `data`, or fills it when writing (the browser's way). */

@@ -20,6 +20,7 @@ import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { affine, mulchain, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
 import { FINISHED_BEACON } from '../helpers/finished-ceremony.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTamperProxy } from '../helpers/tamper-proxy.js';
 
 const outDir = fileURLToPath(new URL('../../test-output/web/', import.meta.url));
 const ID = 'webc';
@@ -276,5 +277,47 @@ describe('contributing from the web page', () => {
     expect(await after.locator('#participant-name').count()).toBe(0);
     await screenshot(after, '8-contribute-finalized');
     await after.close();
+  });
+
+  it('audits the finished ceremony in the page, final.zkey included: snarkjs verifies it against its r1cs and ptau', {
+    timeout: 300_000,
+  }, async () => {
+    const audit = await browser.context.newPage();
+    await audit.goto(`${server.url}/#/c/${ID}/audit`);
+    await audit.locator('#audit-summary').waitFor({ timeout: 240_000 });
+    const final = audit.locator('li[data-check="final.zkey"]');
+    expect(await final.getAttribute('data-status')).toBe('pass');
+    await expect(final.textContent()).resolves.toContain(
+      'affine verifies against its r1cs and ptau (snarkjs',
+    );
+    expect(await audit.locator('#audit-summary').getAttribute('data-ok')).toBe('true');
+    // What the page did not run is still named, with the command that runs it.
+    const rest = (await audit.locator('#cli-checks').textContent()) ?? '';
+    expect(rest).not.toContain('final.zkey');
+    expect(rest).toContain('final.proofs-of-knowledge');
+    expect(rest).toContain('node ceremony.mjs verify');
+    const timing = audit.locator('#audit-timing');
+    figures.auditLogMs = Number(await timing.getAttribute('data-ms'));
+    figures.auditFinalZkeyMs = Number(await timing.getAttribute('data-final-ms'));
+    await screenshot(audit, '8-contribute-audit-final');
+    await audit.close();
+
+    // A coordinator serving another final zkey than the transcript names is caught before snarkjs runs.
+    const proxy = await startTamperProxy(server.url);
+    try {
+      proxy.rewrite = (path, body) =>
+        path.endsWith('/circuits/affine/zkeys/final') ? `${body}!` : undefined;
+      const lied = await browser.context.newPage();
+      await lied.goto(`${proxy.url}/#/c/${ID}/audit`);
+      await lied.locator('#audit-summary').waitFor({ timeout: 240_000 });
+      expect(await lied.locator('#audit-summary').getAttribute('data-ok')).toBe('false');
+      expect(await lied.locator('li[data-check="final.zkey"]').getAttribute('data-status')).toBe('fail');
+      await expect(lied.locator('li[data-check="final.zkey"]').textContent()).resolves.toContain(
+        'affine final zkey differs from the SHA-256 in the transcript',
+      );
+      await lied.close();
+    } finally {
+      await proxy.close();
+    }
   });
 });

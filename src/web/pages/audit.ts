@@ -2,8 +2,9 @@
 import { countOf } from '../../plural.js';
 import { HttpLogSource } from '../../verify/http-log-source.js';
 import { auditLog } from '../../verify/log-audit.js';
-import { CHECK_NAMES, FINAL_CHECKS } from '../../verify/types.js';
+import { CHECK_NAMES, type CheckResult, FINAL_CHECKS } from '../../verify/types.js';
 import { fill, formatTime, h, hash } from '../dom.js';
+import { checkFinalInBrowser } from './audit-final.js';
 import {
   checkpointSize,
   keepCheckpoint,
@@ -123,10 +124,16 @@ export function renderAudit(main: HTMLElement, id: string): undefined {
         ...(quorum === undefined ? {} : { witnessQuorum: quorum }),
       });
       const ms = Math.round(performance.now() - started);
-      const checks = CHECK_NAMES.filter((name) => audit.results.has(name)).map((name) => ({
+      const checks: CheckResult[] = CHECK_NAMES.filter((name) => audit.results.has(name)).map((name) => ({
         name,
         ...audit.results.get(name)!,
       }));
+      fill(results, h('p', null, 'Log checked; verifying the final zkeys with snarkjs…'));
+      const finalStarted = performance.now();
+      const final = await checkFinalInBrowser(id, audit.ledger);
+      const finalMs = Math.round(performance.now() - finalStarted);
+      if (final.result) checks.push(final.result);
+      const cliChecks = FINAL_CHECKS.filter((name) => name !== final.result?.name);
       const failed = checks.filter((c) => c.status === 'fail');
       if (failed.length === 0 && audit.checkpoint) keepCheckpoint(id, audit.checkpoint);
       const contributions = listContributions(audit.ledger);
@@ -141,7 +148,7 @@ export function renderAudit(main: HTMLElement, id: string): undefined {
         ),
         h(
           'p',
-          { id: 'audit-timing', 'data-ms': ms },
+          { id: 'audit-timing', 'data-ms': ms, 'data-final-ms': final.result ? finalMs : null },
           `${countOf(audit.ledger.lines.length, 'entry', 'entries')} audited in ${ms} ms. `,
           kept
             ? `Compared with the checkpoint of ${checkpointSize(kept)} entries kept from an earlier visit.`
@@ -161,7 +168,7 @@ export function renderAudit(main: HTMLElement, id: string): undefined {
           'p',
           { id: 'cli-checks' },
           audit.ledger.facts.finalized
-            ? `This page does not run the checks that need snarkjs and the ceremony's files (the final zkey, r1cs and ptau of each circuit): ${FINAL_CHECKS.join(', ')} and intermediate.zkeys. Run them with `
+            ? `${final.reason ? `This page does not verify the final zkeys: ${final.reason}. ` : ''}Checks this page does not run: ${cliChecks.join(', ')} and intermediate.zkeys. Run them with `
             : `The ceremony is not finalized yet: ${FINAL_CHECKS.join(', ')} apply once it is, and need snarkjs and the final zkey, so they run with `,
           h('code', null, `${CLI} verify --server ${location.origin} --ceremony ${id}`),
           '.',
