@@ -21,7 +21,13 @@ import {
   type TestCeremony,
   type TestParticipant,
 } from '../helpers/ceremony.js';
-import { attestFile, downloadZkey, uploadZkey, waitForVerdict } from '../helpers/contribution.js';
+import {
+  attestFile,
+  downloadZkey,
+  uploadZkey,
+  type Verdict,
+  waitForVerdict,
+} from '../helpers/contribution.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** Uploads, as `p`, an honest contribution on zkey 0 with one H point replaced by another (record and delta honest). */
@@ -188,7 +194,12 @@ describe('rewind after a verifier disagreement', () => {
   it('voids the contributions after the index, resumes turns there, and the final zkey verifies without them', async () => {
     const [alice, bob, carol] = ceremony.participants;
     // #1 is damaged and, not being due for a cross-check, accepted; #2 builds on it and the cross-check refuses it.
-    expect(await uploadDamaged(server, ceremony, 'rewind', alice!)).toMatchObject({ state: 'accepted' });
+    const damaged = (await uploadDamaged(server, ceremony, 'rewind', alice!)) as Verdict & {
+      receipt?: unknown;
+    };
+    expect(damaged).toMatchObject({ state: 'accepted' });
+    const receiptFile = join(ceremony.workDir, 'alice-receipt.json');
+    await writeFile(receiptFile, JSON.stringify(damaged.receipt));
     await contributeAs(server, ceremony, bob!).catch(() => undefined);
     const disagreement = (await entriesOf(server, 'rewind')).find((e) => e.type === 'verifier.disagreement');
     expect(disagreement?.body).toMatchObject({ circuit: 'mulchain', index: 2 });
@@ -220,12 +231,23 @@ describe('rewind after a verifier disagreement', () => {
       pollIntervalMs: 200,
     });
     const output = createMemoryOutput(true);
-    const code = await runVerify({ server: server.url, ceremony: 'rewind', full: true, json: true, output });
+    const code = await runVerify({
+      server: server.url,
+      ceremony: 'rewind',
+      full: true,
+      json: true,
+      output,
+      receipt: receiptFile,
+    });
     const checks = (
       JSON.parse(output.stdout()) as { checks: { name: string; status: string; detail: string }[] }
     ).checks;
     expect(checks.filter((c) => c.status === 'fail')).toEqual([]);
     expect(code).toBe(0);
     expect(checks.find((c) => c.detail.includes('voided by a rewind'))).toBeDefined();
+    // Alice's receipt still proves her entry is in the log, and says it no longer counts.
+    expect(checks.find((c) => c.name === 'receipt')?.detail).toMatch(
+      /contribution #1 .*voided by the rewind at entry/,
+    );
   }, 900_000);
 });
