@@ -41,7 +41,7 @@ export async function resolveZkey(
   } else {
     const [accepted] = await db.query<{ zkey_sha256: string }>(
       `SELECT zkey_sha256 FROM contributions
-       WHERE ceremony_id = $1 AND circuit_name = $2 AND idx = $3 AND state = 'accepted'`,
+       WHERE ceremony_id = $1 AND circuit_name = $2 AND idx = $3 AND state = 'accepted' AND voided_seq IS NULL`,
       [ceremonyId, circuit, Number(index)],
     );
     sha256 = accepted?.zkey_sha256 ?? null;

@@ -19,7 +19,8 @@ export async function joinQueue(s: Services, p: Participant): Promise<Participan
     const todo = await tx.query<{ name: string }>(
       `SELECT c.name FROM circuits c WHERE c.ceremony_id = $1
          AND NOT EXISTS (SELECT 1 FROM contributions k WHERE k.ceremony_id = c.ceremony_id
-                         AND k.circuit_name = c.name AND k.participant_id = $2 AND k.state = 'accepted')
+                         AND k.circuit_name = c.name AND k.participant_id = $2 AND k.state = 'accepted'
+                         AND k.voided_seq IS NULL)
          AND NOT EXISTS (SELECT 1 FROM turns t WHERE t.ceremony_id = c.ceremony_id AND t.circuit_name = c.name
                          AND t.participant_id = $2 AND t.state IN ('waiting', 'active', 'verifying'))
        ORDER BY c.position`,

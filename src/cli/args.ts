@@ -140,6 +140,11 @@ export const commandSpecs: Readonly<Record<string, CommandSpec>> = {
     options: { ...conn, circuit: str },
     required: ['server', 'key', 'ceremony', 'circuit'],
   },
+  'admin rewind': {
+    usage: 'admin rewind --server URL --key FILE --ceremony ID --circuit NAME --to INDEX',
+    options: { ...conn, circuit: str, to: str },
+    required: ['server', 'key', 'ceremony', 'circuit', 'to'],
+  },
   'admin backup': {
     usage: 'admin backup --server URL --key FILE --out DIR',
     options: { server: str, key: str, out: str },

@@ -249,13 +249,15 @@ async function runAdmin(sub: string, flags: Flags, out: CliOutput): Promise<numb
     case 'expire-turn':
     case 'revoke-participant':
     case 'retry-circuit':
-    case 'remove-circuit': {
+    case 'remove-circuit':
+    case 'rewind': {
       const remedies = await import('./commands/admin-remedies.js');
       const result = await remedies.runRemedy(sub, {
         ...opts,
         circuit: optionalString(flags, 'circuit'),
         participant: optionalString(flags, 'participant'),
         publicKey: optionalString(flags, 'public-key'),
+        ...(sub === 'rewind' ? { to: integerFlag(flags, 'to', undefined, 0, 2 ** 31 - 1) } : {}),
       });
       printResult(out, result.view, result.lines);
       return 0;

@@ -22,6 +22,7 @@ export const ENTRY_TYPES = [
   'log.restored',
   'log.key-rotated',
   'verifier.disagreement',
+  'circuit.rewound',
 ] as const;
 
 export type EntryType = (typeof ENTRY_TYPES)[number];

@@ -7,7 +7,12 @@ import type { Ledger } from './ledger.js';
 import { fail, pass, shortHex, skip, summarizeProblems, type Verdict } from './types.js';
 
 export function checkChain(facts: LedgerFacts): Verdict {
-  const problems = malformedOf(facts, ['circuit.added', 'participant.registered', 'contribution.accepted']);
+  const problems = malformedOf(facts, [
+    'circuit.added',
+    'participant.registered',
+    'contribution.accepted',
+    'circuit.rewound',
+  ]);
   if (facts.circuits.length === 0) problems.push('no circuit.added entry');
   const heads = new Map(
     facts.circuits.map((c) => [c.circuit, { index: 0, zkey: c.initialZkeySha256, seq: c.seq }]),
@@ -36,8 +41,9 @@ export function checkChain(facts: LedgerFacts): Verdict {
   }
   if (problems.length > 0) return fail(summarizeProblems(problems));
   const perCircuit = facts.circuits.map((c) => `${c.circuit}: ${heads.get(c.circuit)?.index ?? 0}`);
+  const voided = facts.voided.length > 0 ? `; ${facts.voided.length} voided by a rewind, not counted` : '';
   return pass(
-    `every accepted contribution builds on the previous zkey of its circuit, by a registered participant (${perCircuit.join(', ')})`,
+    `every accepted contribution builds on the previous zkey of its circuit, by a registered participant (${perCircuit.join(', ')})${voided}`,
   );
 }
 

@@ -53,6 +53,15 @@ export interface FinalOutputFact {
   verifierSolSha256: string;
 }
 
+/** A `circuit.rewound` entry: the coordinator made zkey `toIndex` current again and voided the later contributions. */
+export interface RewindFact {
+  seq: number;
+  circuit: string;
+  toIndex: number;
+  zkeySha256: string;
+  voidedIndexes: number[];
+}
+
 /** A `log.restored` entry: the coordinator restored a backup, so entries after `restoredSize` may have been lost. */
 export interface RestoreFact {
   seq: number;
@@ -87,8 +96,12 @@ export interface LedgerFacts {
   /** In the order they were added. */
   circuits: CircuitFact[];
   participants: Map<string, ParticipantFact>;
-  /** In seq order. */
+  /** In seq order, without the voided ones: what counts and what the final zkey's chain may hold. */
   accepted: AcceptedFact[];
+  /** Contributions a `circuit.rewound` entry voided, in seq order: in the log, neither counted nor in the chain. */
+  voided: AcceptedFact[];
+  /** In seq order. */
+  rewinds: RewindFact[];
   beacons: BeaconFact[];
   finalized: { seq: number; outputs: FinalOutputFact[] } | undefined;
   /** In seq order. */
@@ -195,6 +208,9 @@ function addEntry(facts: LedgerFacts, entry: TranscriptEntry): void {
       });
       return;
     }
+    case 'circuit.rewound':
+      addRewind(facts, seq, f);
+      return;
     case 'beacon.applied': {
       const beaconHex = f.text('beaconHex');
       if (!/^(?:[0-9a-f]{2})+$/.test(beaconHex)) throw new Error('beaconHex must be lowercase hex bytes');
@@ -270,6 +286,31 @@ function addEntry(facts: LedgerFacts, entry: TranscriptEntry): void {
   }
 }
 
+/**
+ * A rewind voids exactly the circuit's live contributions after `toIndex`, and names the zkey at `toIndex` as it
+ * stands in the log: anything else is malformed and voids nothing.
+ */
+function addRewind(facts: LedgerFacts, seq: number, f: ReturnType<typeof fieldsOf>): void {
+  const circuit = f.circuit();
+  const toIndex = f.int('toIndex');
+  const zkeySha256 = f.hex('zkeySha256', 32);
+  const list = f.value('voidedIndexes');
+  if (!Array.isArray(list) || list.some((i) => typeof i !== 'number' || !Number.isSafeInteger(i)))
+    throw new Error('voidedIndexes must be a list of integers');
+  const added = facts.circuits.find((c) => c.circuit === circuit);
+  if (!added) throw new Error(`circuit '${circuit}' was not added before it`);
+  const live = facts.accepted.filter((a) => a.circuit === circuit);
+  const at = toIndex === 0 ? added.initialZkeySha256 : live.find((a) => a.index === toIndex)?.zkeySha256;
+  if (at !== zkeySha256) throw new Error(`zkeySha256 is not the zkey of ${circuit} #${toIndex} in the log`);
+  const after = live.filter((a) => a.index > toIndex);
+  const stated = (list as number[]).join(',');
+  if (after.map((a) => a.index).join(',') !== stated)
+    throw new Error(`voidedIndexes [${stated}] are not the accepted contributions after #${toIndex}`);
+  facts.accepted = facts.accepted.filter((a) => !after.includes(a));
+  facts.voided.push(...after);
+  facts.rewinds.push({ seq, circuit, toIndex, zkeySha256, voidedIndexes: list as number[] });
+}
+
 /** Facts of the entries, in the order given (seq order for a sound transcript). */
 export function readFacts(entries: readonly TranscriptEntry[]): LedgerFacts {
   if (!Array.isArray(entries)) throw new TypeError('readFacts: entries must be an array');
@@ -277,6 +318,8 @@ export function readFacts(entries: readonly TranscriptEntry[]): LedgerFacts {
     circuits: [],
     participants: new Map(),
     accepted: [],
+    voided: [],
+    rewinds: [],
     beacons: [],
     finalized: undefined,
     restores: [],

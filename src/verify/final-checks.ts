@@ -37,7 +37,7 @@ export function allVerdicts(verdict: Verdict): Record<FinalCheck, Verdict> {
 
 export async function runFinalChecks(ctx: FinalCheckContext): Promise<Record<FinalCheck, Verdict>> {
   const { facts } = ctx.ledger;
-  const malformed = malformedOf(facts, ['beacon.applied', 'ceremony.finalized']);
+  const malformed = malformedOf(facts, ['beacon.applied', 'ceremony.finalized', 'circuit.rewound']);
   if (malformed.length > 0) return allVerdicts(fail(`malformed entries: ${summarizeProblems(malformed)}`));
   if (!facts.finalized) {
     const beacons = facts.beacons.map((b) => b.circuit);

@@ -15,7 +15,7 @@ import { verifyOnce } from './verification-memo.js';
 export async function checkIntermediate(ctx: FinalCheckContext, full: boolean): Promise<Verdict> {
   if (!full) return skip('intermediate zkeys are re-verified only with --full');
   const { facts } = ctx.ledger;
-  const malformed = malformedOf(facts, ['circuit.added', 'contribution.accepted']);
+  const malformed = malformedOf(facts, ['circuit.added', 'contribution.accepted', 'circuit.rewound']);
   if (malformed.length > 0) return fail(`malformed entries: ${summarizeProblems(malformed)}`);
   if (facts.circuits.length === 0) return fail('no circuit.added entry');
   const problems: string[] = [];

@@ -101,11 +101,18 @@ export async function checkReceipt(input: ReceiptCheckInput): Promise<Verdict> {
   const id = entry.body.participantId;
   const name = typeof id === 'string' ? ledger.facts.participants.get(id)?.name : undefined;
   const by = typeof id === 'string' ? ` by ${id}${name ? ` (${name})` : ''}` : '';
+  // Still in the log, so the receipt holds; but it no longer counts, and its holder should know.
+  const voided = ledger.facts.voided.some((v) => v.seq === r.seq)
+    ? ledger.facts.rewinds.find(
+        (w) => w.seq > r.seq && w.circuit === r.circuit && w.voidedIndexes.includes(r.index),
+      )
+    : undefined;
+  const note = voided ? `, voided by the rewind at entry ${voided.seq}` : '';
   return checkGrowth(
     input,
     r,
     checkpoint.rootHash,
-    `contribution #${r.index} to ${r.circuit}${by} (entry ${r.seq})`,
+    `contribution #${r.index} to ${r.circuit}${by} (entry ${r.seq}${note})`,
   );
 }
 

@@ -1,17 +1,33 @@
 // A verifier disagreement: with the test-only switch the step verifier's refusals are ignored, so a damaged zkey
 // reaches the snarkjs cross-check. The cross-check refusing it halts the circuit (no more turns), logs the
-// disagreement and counts it in the metrics.
+// disagreement and counts it in the metrics; the coordinator's rewind voids the damaged contributions and the
+// ceremony goes on to a final zkey that `ceremony verify` accepts.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as admin from '../../src/cli/commands/admin.js';
+import { runRemedy } from '../../src/cli/commands/admin-remedies.js';
+import { runVerify } from '../../src/cli/commands/verify.js';
+import { createMemoryOutput } from '../../src/cli/output.js';
 import { loadConfig } from '../../src/config.js';
 import { contribute } from '../../src/snark/runner.js';
 import { readZkeyInfo } from '../../src/snark/zkey-file.js';
 import { decodeEntryLine } from '../../src/transcript/entry.js';
 import { call, loginAs } from '../helpers/api.js';
-import { mulchain, setupCeremony, type TestCeremony, type TestParticipant } from '../helpers/ceremony.js';
-import { attestFile, downloadZkey, uploadZkey, waitForVerdict } from '../helpers/contribution.js';
+import {
+  contributeAs,
+  mulchain,
+  setupCeremony,
+  type TestCeremony,
+  type TestParticipant,
+} from '../helpers/ceremony.js';
+import {
+  attestFile,
+  downloadZkey,
+  uploadZkey,
+  type Verdict,
+  waitForVerdict,
+} from '../helpers/contribution.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** Uploads, as `p`, an honest contribution on zkey 0 with one H point replaced by another (record and delta honest). */
@@ -154,4 +170,84 @@ describe('verifier disagreement at finalization', () => {
     ]);
     await expect(admin.finalizeCeremony({ ...ceremony.adminOptions, ...beacon })).rejects.toThrow(/halted/);
   }, 600_000);
+});
+
+describe('rewind after a verifier disagreement', () => {
+  let server: TestServer;
+  let ceremony: TestCeremony;
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      env: {
+        HEARTBEAT_GRACE_SECONDS: '3600',
+        CROSS_CHECK_EVERY: '2',
+        JOB_RETRY_DELAY_MS: '100',
+        TEST_ONLY_STEP_VERIFIER_ACCEPTS_ALL: 'on',
+      },
+    });
+    ceremony = await setupCeremony(server, { id: 'rewind', circuits: [mulchain], participants: 3 });
+  }, 600_000);
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  it('voids the contributions after the index, resumes turns there, and the final zkey verifies without them', async () => {
+    const [alice, bob, carol] = ceremony.participants;
+    // #1 is damaged and, not being due for a cross-check, accepted; #2 builds on it and the cross-check refuses it.
+    const damaged = (await uploadDamaged(server, ceremony, 'rewind', alice!)) as Verdict & {
+      receipt?: unknown;
+    };
+    expect(damaged).toMatchObject({ state: 'accepted' });
+    const receiptFile = join(ceremony.workDir, 'alice-receipt.json');
+    await writeFile(receiptFile, JSON.stringify(damaged.receipt));
+    await contributeAs(server, ceremony, bob!).catch(() => undefined);
+    const disagreement = (await entriesOf(server, 'rewind')).find((e) => e.type === 'verifier.disagreement');
+    expect(disagreement?.body).toMatchObject({ circuit: 'mulchain', index: 2 });
+
+    const remedy = { ...ceremony.adminOptions, circuit: 'mulchain', to: 0 };
+    const rewound = await runRemedy('rewind', remedy);
+    expect(rewound.view).toMatchObject({ circuit: 'mulchain', toIndex: 0, voidedIndexes: [1] });
+    const entry = (await entriesOf(server, 'rewind')).find((e) => e.type === 'circuit.rewound');
+    expect(entry?.body).toMatchObject({ circuit: 'mulchain', toIndex: 0, voidedIndexes: [1] });
+    // Once the halt is cleared there is nothing left to rewind, and the voided zkey is no longer served by index.
+    await expect(runRemedy('rewind', remedy)).rejects.toThrow(/not halted/);
+    const voidedZkey = await call(server.url, 'GET', '/v1/ceremonies/rewind/circuits/mulchain/zkeys/1');
+    expect(voidedZkey.status).toBe(404);
+
+    // Turns resume at #1, on the initial zkey.
+    await contributeAs(server, ceremony, carol!);
+    const view = await call<{ circuits: { contributionIndex: number }[] }>(
+      server.url,
+      'GET',
+      '/v1/ceremonies/rewind',
+    );
+    expect(view.body.circuits[0]?.contributionIndex).toBe(1);
+
+    await admin.finalizeCeremony({
+      ...ceremony.adminOptions,
+      beaconHex: 'cd'.repeat(32),
+      beaconSource: 'test',
+      iterationsExp: 10,
+      pollIntervalMs: 200,
+    });
+    const output = createMemoryOutput(true);
+    const code = await runVerify({
+      server: server.url,
+      ceremony: 'rewind',
+      full: true,
+      json: true,
+      output,
+      receipt: receiptFile,
+    });
+    const checks = (
+      JSON.parse(output.stdout()) as { checks: { name: string; status: string; detail: string }[] }
+    ).checks;
+    expect(checks.filter((c) => c.status === 'fail')).toEqual([]);
+    expect(code).toBe(0);
+    expect(checks.find((c) => c.detail.includes('voided by a rewind'))).toBeDefined();
+    // Alice's receipt still proves her entry is in the log, and says it no longer counts.
+    expect(checks.find((c) => c.name === 'receipt')?.detail).toMatch(
+      /contribution #1 .*voided by the rewind at entry/,
+    );
+  }, 900_000);
 });

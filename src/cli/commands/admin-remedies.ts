@@ -1,5 +1,5 @@
 // `ceremony admin add-coordinator | remove-coordinator | expire-turn | revoke-participant | retry-circuit |
-// remove-circuit`. In a ceremony that needs M approvals, the acts that cannot be undone are signed and sent as one
+// remove-circuit | rewind`. In a ceremony that needs M approvals, the acts that cannot be undone are signed and sent as one
 // approval, and say "pending" until the last of the M arrives.
 import type { ApprovalAction, ApprovalArguments } from '../../approvals/approval-message.js';
 import type { Signer } from '../../keys/signer.js';
@@ -19,12 +19,15 @@ export type Remedy =
   | 'expire-turn'
   | 'revoke-participant'
   | 'retry-circuit'
-  | 'remove-circuit';
+  | 'remove-circuit'
+  | 'rewind';
 
 export interface RemedyOptions extends AdminOptions {
   circuit?: string;
   participant?: string;
   publicKey?: string;
+  /** `rewind`: the index whose zkey becomes current again. */
+  to?: number;
 }
 
 function required(value: string | undefined, what: string, caller: string): string {
@@ -84,6 +87,18 @@ export async function runRemedy(remedy: Remedy | string, opts: RemedyOptions): P
       return shown(await client.postJson<CeremonyView>(`${circuitPath()}/retry`));
     case 'remove-circuit':
       return shown(await client.deleteJson<CeremonyView>(circuitPath()));
+    case 'rewind': {
+      if (opts.to === undefined) throw new TypeError('rewind: the index to go back to is required');
+      const r = await client.postJson<{ circuit: string; toIndex: number; voidedIndexes: number[] }>(
+        `${circuitPath()}/rewind`,
+        { toIndex: opts.to },
+      );
+      const voided = r.voidedIndexes.length > 0 ? r.voidedIndexes.join(', ') : 'none';
+      return {
+        view: r,
+        lines: [`circuit ${r.circuit} is back at contribution ${r.toIndex}; voided: ${voided}`],
+      };
+    }
     default:
       throw new TypeError(`runRemedy: unknown remedy '${remedy}'`);
   }

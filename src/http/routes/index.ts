@@ -23,6 +23,7 @@ import { checkpointsGet } from './checkpoints-get.js';
 import { circuitFileGet } from './circuit-file-get.js';
 import { circuitRemove } from './circuit-remove.js';
 import { circuitRetry } from './circuit-retry.js';
+import { circuitRewind } from './circuit-rewind.js';
 import { circuitsAdd } from './circuits-add.js';
 import { cliFileGet } from './cli-file-get.js';
 import { contributionGet } from './contribution-get.js';
@@ -77,6 +78,7 @@ export const routes: Route[] = [
   participantRevoke,
   turnExpire,
   circuitRetry,
+  circuitRewind,
   circuitRemove,
   participantsRegister,
   queueJoin,

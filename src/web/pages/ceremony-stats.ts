@@ -32,9 +32,11 @@ export function nameOf(ledger: Ledger, participantId: string): string {
   return name ? `${name} (${participantId})` : participantId;
 }
 
+/** The accepted contributions that count: those a `circuit.rewound` entry voided are left out. */
 export function listContributions(ledger: Ledger): ContributionRow[] {
+  const voided = new Set(ledger.facts.voided.map((v) => v.seq));
   return entriesOf(ledger)
-    .filter((e) => e.type === 'contribution.accepted')
+    .filter((e) => e.type === 'contribution.accepted' && !voided.has(e.seq))
     .map((e) => ({
       seq: e.seq,
       time: e.time,
