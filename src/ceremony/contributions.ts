@@ -244,10 +244,11 @@ async function receiveForTurn(
       }),
     );
   } catch (err) {
-    // A cut connection, a stall or a shutdown keeps what arrived for a resume; an upload refused outright does not.
+    // A cut connection, a stall or a shutdown keeps what arrived for a resume; an upload refused outright does not,
+    // nor one whose sender was revoked meanwhile (FORBIDDEN: that turn is over).
     const refused =
       err instanceof CeremonyError &&
-      (err.code === 'PAYLOAD_TOO_LARGE' || err.code === 'INSUFFICIENT_STORAGE');
+      (err.code === 'PAYLOAD_TOO_LARGE' || err.code === 'INSUFFICIENT_STORAGE' || err.code === 'FORBIDDEN');
     if (refused) {
       tap.drop();
       await s.uploads.drop(held.turnId);

@@ -39,10 +39,15 @@ export async function startCuttingProxy(
         server.end();
       };
       client.on('data', (chunk: Buffer) => {
-        if (isPut === undefined) {
-          isPut = chunk.subarray(0, 4).toString('latin1') === 'PUT ';
-          if (isPut) cutAt = plan.cutAfter(puts++);
-        }
+        // A kept-alive connection carries one request after another: each one's request line starts a chunk.
+        const request = /^(GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS) /.exec(
+          chunk.subarray(0, 8).toString('latin1'),
+        );
+        if (request) {
+          isPut = request[1] === 'PUT';
+          sent = 0;
+          cutAt = isPut ? plan.cutAfter(puts++) : undefined;
+        } else if (isPut === undefined) isPut = false;
         let pass = chunk;
         if (cutAt !== undefined && sent + chunk.length >= cutAt) pass = chunk.subarray(0, cutAt - sent);
         sent += pass.length;

@@ -45,12 +45,14 @@ describe('emergency revocation', () => {
       zkeySize,
       4096,
     );
-    const tmp = join(server.dataDir, 'tmp');
-    await waitUntil(async () => (await readdir(tmp)).length === 1, 60_000, 'the upload to stream');
+    // A contribution streams into the turn's partial upload (kept for a resume, unless the turn ends).
+    const partial = join(server.dataDir, 'partial');
+    const held = async () => (await readdir(partial).catch(() => [] as string[])).length;
+    await waitUntil(async () => (await held()) === 1, 60_000, 'the upload to stream');
 
     await runRemedy('revoke-participant', { ...ceremony.adminOptions, participant: alice.participantId });
     expect(await upload.answered).toMatchObject({ status: 403, code: 'FORBIDDEN' });
-    await waitUntil(async () => (await readdir(tmp)).length === 0, 60_000, 'the temp file to go');
+    await waitUntil(async () => (await held()) === 0, 60_000, 'the partial upload to go');
     const me = await call(server.url, 'GET', '/v1/ceremonies/revoke/me', { token });
     expect(me.status).toBe(401);
     // Logging in again gives a session that may do nothing in this ceremony.
