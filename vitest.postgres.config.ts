@@ -37,6 +37,11 @@ export const NOT_ABOUT_THE_DATABASE = [
   'test/integration/witness-server.test.ts',
   'test/integration/witness-crash.test.ts',
   'test/integration/newcomer.test.ts',
+  // snarkjs's verdicts and the beacon: a refused zkey, a finalization, a verifier disagreement (their rows are the
+  // plain inserts and updates every database test above makes; most of their time is snarkjs)
+  'test/integration/rejections.test.ts',
+  'test/integration/finalize.test.ts',
+  'test/integration/verifier-disagreement.test.ts',
 ];
 
 // mergeConfig would append these lists to the base config's; they replace them instead.

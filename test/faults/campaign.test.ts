@@ -216,12 +216,15 @@ describe('fault campaign', () => {
         const before = coordinator.log.length;
         await limited.fill();
         note('data dir full');
+        // Met either mid-write (ENOSPC) or before writing, by the free-space check refusing an upload.
         await waitUntil(
           'an upload meets the full disk',
-          async () => coordinator.log.includes('ENOSPC', before),
+          async () =>
+            coordinator.log.includes('ENOSPC', before) ||
+            coordinator.log.includes('INSUFFICIENT_STORAGE', before),
           30_000,
         ).then(
-          () => note('the coordinator met ENOSPC'),
+          () => note('the coordinator met the full disk'),
           () => note('no write met the full disk within 30 s'),
         );
         expect((await call(coordinator.url, 'GET', '/healthz')).status).toBe(200);
