@@ -172,7 +172,8 @@ describe('fault campaign', () => {
     let databaseRestarted = false;
     let diskFilled = false;
     const readiness: { whileDown: number; after: number } = { whileDown: -1, after: -1 };
-    while (crowd.contributing()) {
+    // Faults strike while the participants contribute, up to FAULT_KILLS kills; then they finish undisturbed.
+    while (crowd.contributing() && kills < KILLS) {
       // Each fault waits for the ceremony to move since the last one, then strikes at a random moment after.
       const mark = await progress();
       await waitUntil(
