@@ -25,6 +25,7 @@ import {
 import { ApiError } from './client.js';
 import { readEntropy } from './entropy.js';
 import { type CliOutput, createOutput, printResult } from './output.js';
+import { waitForSignal } from './signals.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -356,20 +357,6 @@ async function serveWitness(flags: Flags, out: CliOutput): Promise<number> {
   await waitForSignal(out);
   await running.close();
   return 0;
-}
-
-/** Resolves on SIGINT or SIGTERM, after saying so on stderr. */
-async function waitForSignal(out: CliOutput): Promise<void> {
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const stop = (sig: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(sig);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  if (!out.json) out.writeStderr(`${signal}: shutting down\n`);
 }
 
 async function verify(flags: Flags, out: CliOutput): Promise<number> {

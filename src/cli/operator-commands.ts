@@ -3,6 +3,7 @@
 // (scripts/build-cli.mjs swaps in operator-commands-absent.ts).
 import { type Flags, integerFlag, optionalString, requiredString } from './args.js';
 import { type CliOutput, printResult } from './output.js';
+import { waitForSignal } from './signals.js';
 
 const EXIT_FAILURE = 1;
 const SHUTDOWN_HARD_LIMIT_MS = 30_000;
@@ -65,16 +66,7 @@ async function serve(flags: Flags, out: CliOutput): Promise<number> {
   }
   const server = await startServer(loadConfig(serveFlags, process.env));
   printResult(out, { url: server.url }, [`ceremony coordinator listening on ${server.url}`]);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const stop = (sig: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(sig);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  if (!out.json) out.writeStderr(`${signal}: shutting down\n`);
+  await waitForSignal(out);
   // A second signal, or a close that still hangs well past the grace period, ends the process outright.
   const hardStop = () => process.exit(EXIT_FAILURE);
   process.once('SIGINT', hardStop);

@@ -5,21 +5,14 @@ import {
   type ApprovalArguments,
   approvalMessage,
 } from '../../approvals/approval-message.js';
+import type { ApprovalOutcome } from '../../approvals/approvals.js';
 import { toHex } from '../../crypto/hex.js';
 import type { Signer } from '../../keys/signer.js';
 import type { CoordinatorClient } from '../client.js';
 import { type AdminOptions, type CeremonyView, ceremonyPath, connectCoordinator } from './admin.js';
 
-export interface ApprovalOutcome {
-  pending: boolean;
-  request: string;
-  action: ApprovalAction;
-  arguments: ApprovalArguments;
-  approvals: number;
-  required: number;
-  seqs: number[];
-  expiresAt: string;
-}
+// The server's answer, as the domain declares it (a type only: no server code goes into the CLI).
+export type { ApprovalOutcome } from '../../approvals/approvals.js';
 
 export interface PendingRequest {
   request: string;
