@@ -25,7 +25,8 @@ export interface DataDirLock {
   release(): Promise<void>;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid runs on this host (EPERM: it does, under another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

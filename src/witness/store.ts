@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { appendFile, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncPath, writeFileAtomic } from '../storage/atomic-write.js';
+import { isAlive } from '../storage/data-dir-lock.js';
 import { EMPTY_ROOT } from '../transcript/merkle.js';
 import { parseCheckpoint, parseNote } from '../transcript/note.js';
 import type { HeldCheckpoint } from './judge.js';
@@ -119,15 +120,6 @@ export class WitnessStore {
 
   #path(origin: string): string {
     return join(this.#dir, 'checkpoints', originHash(origin));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
