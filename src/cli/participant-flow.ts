@@ -1,6 +1,6 @@
 // The participant's loop shared by `contribute` and `upload`: queue, wait for the turn, produce a zkey, attest,
 // upload, wait for the verdict, check and save the receipt, cosign the checkpoint.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attestationMessage, MAX_STATEMENT_LENGTH } from '../ceremony/attestation.js';
@@ -20,7 +20,7 @@ import {
   startHeartbeat,
   waitForTurn,
 } from './queue-wait.js';
-import { checkReceipt, cosignReceipt, saveReceipt } from './receipt.js';
+import { checkReceipt, cosignReceipt, receiptPath, saveReceipt } from './receipt.js';
 import { DEFAULT_WITNESS_WAIT_SECONDS, waitForWitnessQuorum } from './witness-wait.js';
 
 /** Everything the zkey producer needs for one turn. */
@@ -181,10 +181,7 @@ async function logInAndRegister(
 async function serveCircuit(ctx: FlowContext, circuit: string): Promise<ContributionResult | undefined> {
   const { opts } = ctx;
   const current = await waitForTurn(ctx, circuit);
-  if (current.state === 'done') {
-    printNote(opts.output, `circuit ${circuit}: already contributed`);
-    return undefined;
-  }
+  if (current.state === 'done') return pickUpEarlier(ctx, circuit, current.contributionId);
   if (current.state === 'verifying' && current.contributionId !== null) {
     // A previous run uploaded and stopped before the verdict: pick the verdict up.
     ctx.leaveOnFailure = false;
@@ -212,6 +209,36 @@ async function serveCircuit(ctx: FlowContext, circuit: string): Promise<Contribu
   ctx.leaveOnFailure = false;
   const view = await waitForVerdict(ctx, circuit, contributionId);
   return finishContribution(ctx, circuit, view, { zkeySha256, contributionHash });
+}
+
+/**
+ * A circuit this key already contributed to. An earlier run may have stopped after the server accepted the upload
+ * but before it saved the receipt (a cut connection, a restart): the receipt is fetched and saved now, so a run that
+ * ends well always leaves the participant their receipt.
+ */
+async function pickUpEarlier(
+  ctx: FlowContext,
+  circuit: string,
+  contributionId: string | null,
+): Promise<ContributionResult | undefined> {
+  const { opts } = ctx;
+  if (contributionId === null) {
+    printNote(opts.output, `circuit ${circuit}: already contributed`);
+    return undefined;
+  }
+  const view = await pollThroughOutages<ContributionView>(
+    ctx.client,
+    `${ctx.base}/contributions/${encodeURIComponent(contributionId)}`,
+    opts.output,
+  );
+  const saved = view.receipt === null ? undefined : receiptPath(opts.receiptDir, view.receipt);
+  if (saved !== undefined && (await exists(saved))) {
+    printNote(opts.output, `circuit ${circuit}: already contributed (#${view.index}); receipt in ${saved}`);
+    return undefined;
+  }
+  ctx.leaveOnFailure = false;
+  printNote(opts.output, `circuit ${circuit}: already contributed (#${view.index}); fetching the receipt`);
+  return finishContribution(ctx, circuit, view);
 }
 
 function describeTurn(ctx: FlowContext, current: ParticipantCircuitStatus): Turn {
@@ -280,7 +307,9 @@ async function submitUntilFiled(ctx: FlowContext, turn: Turn, zkeyPath: string, 
         ctx.opts.output,
       );
       const mine = status.circuits.find((c) => c.circuit === turn.circuit);
-      if (mine?.state === 'verifying' && mine.contributionId !== null) return mine.contributionId;
+      // Filed before the cut: verifying still, or already accepted while we were away.
+      if ((mine?.state === 'verifying' || mine?.state === 'done') && mine.contributionId !== null)
+        return mine.contributionId;
       if (mine?.state !== 'active' || mine.latestIndex !== turn.latestIndex) throw err;
       const held = await ctx.client.getJson<{ offset: number }>(
         `${ctx.base}/circuits/${encodeURIComponent(turn.circuit)}/contribution/upload`,
@@ -439,3 +468,9 @@ export function formatFlowResult(result: ParticipantFlowResult): string[] {
   }
   return lines;
 }
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );

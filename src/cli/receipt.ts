@@ -11,7 +11,8 @@ import type { CheckedReceipt } from './receipt-check.js';
 export { type CheckedReceipt, checkReceipt, type ExpectedReceipt } from './receipt-check.js';
 
 /** Writes `<dir>/<ceremony>-<circuit>-<index>.json` and returns its absolute path. */
-export async function saveReceipt(dir: string, receipt: Receipt): Promise<string> {
+/** Where saveReceipt keeps this receipt: `<dir>/<ceremony>-<circuit>-<index>.json`. */
+export function receiptPath(dir: string, receipt: Pick<Receipt, 'ceremony' | 'circuit' | 'index'>): string {
   if (typeof dir !== 'string' || dir === '') throw new TypeError('saveReceipt: dir is required');
   if (!isPathName(receipt.ceremony) || !isPathName(receipt.circuit) || !Number.isSafeInteger(receipt.index)) {
     throw new Error(
@@ -19,8 +20,11 @@ export async function saveReceipt(dir: string, receipt: Receipt): Promise<string
         `${JSON.stringify(receipt.circuit)}, index ${JSON.stringify(receipt.index)}: not a safe file name`,
     );
   }
-  const name = `${receipt.ceremony}-${receipt.circuit}-${receipt.index}.json`;
-  const path = resolve(join(dir, name));
+  return resolve(join(dir, `${receipt.ceremony}-${receipt.circuit}-${receipt.index}.json`));
+}
+
+export async function saveReceipt(dir: string, receipt: Receipt): Promise<string> {
+  const path = receiptPath(dir, receipt);
   await mkdir(resolve(dir), { recursive: true });
   await writeFile(path, `${JSON.stringify(receipt, null, 2)}\n`);
   return path;

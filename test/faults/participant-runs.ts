@@ -96,6 +96,13 @@ export async function readReceipts(dir: string): Promise<SavedReceipt[]> {
   );
 }
 
+/** Each participant's saved receipts, by name: a run that ended well must have left one per circuit. */
+export function receiptsOf(
+  runs: readonly ParticipantRun[],
+): Promise<{ name: string; receipts: SavedReceipt[] }[]> {
+  return Promise.all(runs.map(async (r) => ({ name: r.name, receipts: await readReceipts(r.dir) })));
+}
+
 export interface Crowd {
   runs: ParticipantRun[];
   /** Settles when every participant finished (or gave up); never rejects unhandled. */

@@ -104,6 +104,15 @@ describe('the server killed during a verification', () => {
     // The ceremony goes on: Bob contributes through the whole CLI flow.
     const bobResult = await contributeAs(asServer(), ceremony, bob);
     expect(bobResult.contributions.map((c) => c.index)).toEqual([2]);
+    // Alice's client never heard the verdict (the server died under it). Her next `contribute` run finds the
+    // circuit done and saves the receipt she never got; a run after that finds it saved and adds nothing.
+    const aliceResult = await contributeAs(asServer(), ceremony, alice);
+    expect(aliceResult.contributions.map((c) => c.index)).toEqual([1]);
+    const aliceReceipt = JSON.parse(await readFile(aliceResult.contributions[0]?.receipt ?? '', 'utf8')) as {
+      seq: number;
+      entry: string;
+    };
+    expect((await contributeAs(asServer(), ceremony, alice)).contributions).toEqual([]);
 
     // The log after the crash extends the log before it.
     const logKey = (await call<string>(child.url, 'GET', '/v1/log-key')).body.trim();
@@ -125,10 +134,11 @@ describe('the server killed during a verification', () => {
         proof.body.proof.map((h) => fromHex(h, 32)),
       ),
     ).toBe(true);
-    const entries = (await call<string>(child.url, 'GET', '/v1/ceremonies/crash/transcript')).body
+    const lines = (await call<string>(child.url, 'GET', '/v1/ceremonies/crash/transcript')).body
       .trimEnd()
-      .split('\n')
-      .map((l) => decodeEntryLine(l).entry);
+      .split('\n');
+    expect(lines[aliceReceipt.seq], "Alice's late receipt is not the log's entry").toBe(aliceReceipt.entry);
+    const entries = lines.map((l) => decodeEntryLine(l).entry);
     expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i));
     expect(
       entries.filter((e) => e.type === 'contribution.accepted').map((e) => e.body.participantId),
