@@ -10,8 +10,9 @@ export const NOT_ABOUT_THE_DATABASE = [
   'test/integration/verify.test.ts',
   'test/integration/air-gapped.test.ts',
   'test/integration/hostile-server.test.ts',
-  // the single-file CLI a newcomer downloads, and what a first start says of its origin (always on PGlite)
+  // the single-file CLI a newcomer downloads, what a first start says of its origin, and the demo (always on PGlite)
   'test/integration/newcomer.test.ts',
+  'test/integration/demo.test.ts',
   'test/integration/first-start.test.ts',
   // what logs and outputs hold, socket limits and draining on SIGTERM
   'test/integration/secrets.test.ts',

@@ -40,6 +40,16 @@ export interface AdminOptions {
   output: CliOutput;
   /** How often to poll while the server works (default 1 s). */
   pollIntervalMs?: number;
+  /**
+   * A coordinator session already logged in (from connectCoordinatorSigner), for a caller that runs many commands in
+   * one process: each command then skips its own login, which the server's per-key login budget would soon slow.
+   */
+  session?: CoordinatorSession;
+}
+
+export interface CoordinatorSession {
+  client: CoordinatorClient;
+  signer: Signer;
 }
 
 export async function connectCoordinator(opts: AdminOptions, caller: string): Promise<CoordinatorClient> {
@@ -50,9 +60,10 @@ export async function connectCoordinator(opts: AdminOptions, caller: string): Pr
 export async function connectCoordinatorSigner(
   opts: AdminOptions,
   caller: string,
-): Promise<{ client: CoordinatorClient; signer: Signer }> {
+): Promise<CoordinatorSession> {
   if (typeof opts?.ceremony !== 'string' || opts.ceremony.length === 0)
     throw new TypeError(`${caller}: ceremony is required`);
+  if (opts.session !== undefined) return opts.session;
   const keys = await openSigner(opts.keyFile);
   const client = new CoordinatorClient(opts.server);
   const login = await client.login(keys);

@@ -93,13 +93,16 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     `      web page: ${pageUrl} (live while the demo runs${opts.keep ? ', and after it with --keep' : ''})`,
   );
   try {
-    const adminOptions = {
+    const connection = {
       server: server.url,
       keyFile: coordinatorKeyFile,
       ceremony: CEREMONY_ID,
       output: createMemoryOutput(),
       pollIntervalMs: 200,
     };
+    // One login for all the coordinator's commands: a login each would meet the per-key login budget (10 a minute)
+    // and wait out its Retry-After, twice, for most of the demo's time.
+    const adminOptions = { ...connection, session: await admin.connectCoordinatorSigner(connection, 'demo') };
     await admin.createCeremony({
       ...adminOptions,
       title: 'Demo settlement circuit setup',
