@@ -5,6 +5,8 @@
 // 3. sameRatio(previous delta, deltaAfter, g2_sp, g2_spx) — delta was multiplied by that same secret;
 // 4. for a beacon, g1_s and g1_sx equal the key re-derived from the beacon hash and iteration count.
 // The chain starts at delta = the G1 generator, which is what `zkey new` writes and verifyFromInit assumes.
+// The rule runs on a PokEngine: @noble/curves for the auditor (`ceremony verify`), ffjavascript's WASM curve for the
+// server's step verifier (step-verify/wasm-pok.ts), so the auditor's arithmetic stays independent of the server's.
 import { equalBytes } from '@noble/curves/utils.js';
 import { blake2b } from '@noble/hashes/blake2.js';
 import { toUncompressedBE } from './bn128-encoding.js';
@@ -20,6 +22,30 @@ import {
   sameRatio,
 } from './bn128-points.js';
 import { hashPublicKey, type ZkeyContribution, type ZkeyInfo } from './zkey-file.js';
+
+/** The curve arithmetic under the proof-of-knowledge and delta rules; G1 and G2 are the engine's point types. */
+export interface PokEngine<G1, G2> {
+  readonly g1: G1;
+  readonly g2: G2;
+  /** The G1 point of 64 file bytes; throws unless canonical and on the curve. All-zero bytes are infinity. */
+  decodeG1(bytes: Uint8Array): G1;
+  /** The G2 point of 128 file bytes; throws unless canonical and in the prime-order subgroup. */
+  decodeG2(bytes: Uint8Array): G2;
+  /** snarkjs keypair.hashToG2. */
+  hashToG2(hash: Uint8Array): G2;
+  /** snarkjs misc.sameRatio: e(g1s, g2sx) = e(g1sx, g2s), false when any point is infinity. */
+  sameRatio(g1s: G1, g1sx: G1, g2s: G2, g2sx: G2): boolean | Promise<boolean>;
+}
+
+/** @noble/curves, pure TypeScript: the auditor's engine. */
+export const nobleEngine: PokEngine<G1Point, G2Point> = {
+  g1: G1_GENERATOR,
+  g2: G2_GENERATOR,
+  decodeG1,
+  decodeG2,
+  hashToG2,
+  sameRatio,
+};
 
 export interface PokCheck {
   /** 0-based position in the zkey's contribution list. */
@@ -50,7 +76,7 @@ export async function verifyContributionProofs(
   accumulated.update(info.circuitHash);
   let previousDelta: G1Point = G1_GENERATOR;
   if (initialDelta) {
-    const start = tryDecodeG1(initialDelta.delta1);
+    const start = tryDecodeG1(nobleEngine, initialDelta.delta1);
     if (!start) throw new TypeError('verifyContributionProofs: initialDelta.delta1 is not a valid G1 point');
     previousDelta = start;
   }
@@ -61,10 +87,10 @@ export async function verifyContributionProofs(
       .update(toUncompressedBE(c.g1S))
       .update(toUncompressedBE(c.g1Sx))
       .digest();
-    const reason = await checkContribution(c, expectedTranscript, previousDelta, maxExp);
+    const reason = await checkContribution(nobleEngine, c, expectedTranscript, previousDelta, maxExp);
     checks.push(reason ? { index, ok: false, reason } : { index, ok: true });
     hashPublicKey(accumulated, c);
-    previousDelta = tryDecodeG1(c.deltaAfter) ?? previousDelta;
+    previousDelta = tryDecodeG1(nobleEngine, c.deltaAfter) ?? previousDelta;
     // Pairings take tens of milliseconds each: let other work run between contributions.
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -75,7 +101,8 @@ export async function verifyContributionProofs(
  * The proof of knowledge of the last contribution alone, when the earlier ones are those of an accepted zkey whose
  * delta1 was `previousDelta1` (file bytes): its transcript still covers every earlier public key.
  */
-export async function verifyLastContributionProof(
+export async function verifyLastContributionProof<G1, G2>(
+  engine: PokEngine<G1, G2>,
   info: ZkeyInfo,
   previousDelta1: Uint8Array,
   options: PokOptions = {},
@@ -84,7 +111,7 @@ export async function verifyLastContributionProof(
   const index = info.contributions.length - 1;
   const last = info.contributions[index];
   if (!last) throw new TypeError('verifyLastContributionProof: the zkey has no contribution');
-  const previousDelta = tryDecodeG1(previousDelta1);
+  const previousDelta = tryDecodeG1(engine, previousDelta1);
   if (!previousDelta)
     throw new TypeError('verifyLastContributionProof: previousDelta1 is not a valid G1 point');
   const accumulated = blake2b.create({ dkLen: 64 });
@@ -95,6 +122,7 @@ export async function verifyLastContributionProof(
     .update(toUncompressedBE(last.g1Sx))
     .digest();
   const reason = await checkContribution(
+    engine,
     last,
     expectedTranscript,
     previousDelta,
@@ -104,13 +132,19 @@ export async function verifyLastContributionProof(
 }
 
 /** e(delta1, g2) = e(g1, delta2): both halves of delta carry the same exponent. */
-export function verifyDeltaPair(delta1: Uint8Array, delta2: Uint8Array): { ok: boolean; reason?: string } {
+export async function verifyDeltaPair<G1, G2>(
+  engine: PokEngine<G1, G2>,
+  delta1: Uint8Array,
+  delta2: Uint8Array,
+): Promise<{ ok: boolean; reason?: string }> {
+  let points: { delta1: G1; delta2: G2 };
   try {
-    if (!sameRatio(G1_GENERATOR, decodeG1(delta1), G2_GENERATOR, decodeG2(delta2))) {
-      return { ok: false, reason: 'delta1 and delta2 do not have the same ratio' };
-    }
+    points = { delta1: engine.decodeG1(delta1), delta2: engine.decodeG2(delta2) };
   } catch (err) {
     return { ok: false, reason: `delta is not a valid point: ${(err as Error).message}` };
+  }
+  if (!(await engine.sameRatio(engine.g1, points.delta1, engine.g2, points.delta2))) {
+    return { ok: false, reason: 'delta1 and delta2 do not have the same ratio' };
   }
   return { ok: true };
 }
@@ -144,53 +178,50 @@ export function verifyHeaderDelta(
   return { ok: true };
 }
 
-async function checkContribution(
+async function checkContribution<G1, G2>(
+  engine: PokEngine<G1, G2>,
   c: ZkeyContribution,
   expectedTranscript: Uint8Array,
-  previousDelta: G1Point,
+  previousDelta: G1,
   maxBeaconIterationsExp: number,
 ): Promise<string | undefined> {
   if (!equalBytes(expectedTranscript, c.transcript)) return 'inconsistent transcript';
-  let points: { g1S: G1Point; g1Sx: G1Point; g2Spx: G2Point; deltaAfter: G1Point };
+  let points: { g1S: G1; g1Sx: G1; g2Spx: G2; deltaAfter: G1 };
   try {
     points = {
-      g1S: decodeG1(c.g1S),
-      g1Sx: decodeG1(c.g1Sx),
-      g2Spx: decodeG2(c.g2Spx),
-      deltaAfter: decodeG1(c.deltaAfter),
+      g1S: engine.decodeG1(c.g1S),
+      g1Sx: engine.decodeG1(c.g1Sx),
+      g2Spx: engine.decodeG2(c.g2Spx),
+      deltaAfter: engine.decodeG1(c.deltaAfter),
     };
   } catch (err) {
     return `invalid point: ${(err as Error).message}`;
   }
-  const g2Sp = hashToG2(c.transcript);
-  if (!sameRatio(points.g1S, points.g1Sx, g2Sp, points.g2Spx)) {
+  const g2Sp = engine.hashToG2(c.transcript);
+  if (!(await engine.sameRatio(points.g1S, points.g1Sx, g2Sp, points.g2Spx))) {
     return 'proof of knowledge fails: g1_s/g1_sx and g2_sp/g2_spx do not have the same ratio';
   }
-  if (!sameRatio(previousDelta, points.deltaAfter, g2Sp, points.g2Spx)) {
+  if (!(await engine.sameRatio(previousDelta, points.deltaAfter, g2Sp, points.g2Spx))) {
     return 'deltaAfter does not follow the previous delta with this public key';
   }
-  if (c.type === 1) return checkBeaconKey(c, points.g1S, points.g1Sx, maxBeaconIterationsExp);
+  if (c.type === 1) return checkBeaconKey(c, maxBeaconIterationsExp);
   return undefined;
 }
 
-async function checkBeaconKey(
-  c: ZkeyContribution,
-  g1S: G1Point,
-  g1Sx: G1Point,
-  maxExp: number,
-): Promise<string | undefined> {
+// The beacon key is re-derived with @noble/curves by every engine: its cost is the SHA-256 chain, not the curve.
+async function checkBeaconKey(c: ZkeyContribution, maxExp: number): Promise<string | undefined> {
   const exp = c.numIterationsExp;
   if (c.beaconHash === undefined || exp === undefined) return 'beacon lacks its hash or iteration count';
   if (exp > maxExp) return `beacon iteration exponent ${exp} exceeds the cap of ${maxExp}`;
   const key = await deriveBeaconKey(c.beaconHash, exp);
-  if (!key.g1S.equals(g1S)) return 'beacon key does not match: g1_s';
-  if (!key.g1Sx.equals(g1Sx)) return 'beacon key does not match: g1_sx';
+  if (!key.g1S.equals(decodeG1(c.g1S))) return 'beacon key does not match: g1_s';
+  if (!key.g1Sx.equals(decodeG1(c.g1Sx))) return 'beacon key does not match: g1_sx';
   return undefined;
 }
 
-function tryDecodeG1(bytes: Uint8Array): G1Point | undefined {
+function tryDecodeG1<G1, G2>(engine: PokEngine<G1, G2>, bytes: Uint8Array): G1 | undefined {
   try {
-    return decodeG1(bytes);
+    return engine.decodeG1(bytes);
   } catch {
     return undefined;
   }

@@ -23,6 +23,10 @@ declare module 'snarkjs' {
     toRprLEM(out: Uint8Array, offset: number, a: Uint8Array): void;
     /** Σ scalarsᵢ·basesᵢ on the worker threads; bases affine LEM, scalars n·k bytes little-endian. */
     multiExpAffine(bases: Uint8Array, scalars: Uint8Array): Promise<Uint8Array>;
+    /** On the curve (not a subgroup check); infinity counts as valid. */
+    isValid(a: Uint8Array): boolean;
+    /** A point sampled as snarkjs does (field elements, a sign bit, then times the cofactor); Jacobian for G2. */
+    fromRng(rng: { nextU32(): number; nextU64(): bigint; nextBool(): boolean }): Uint8Array;
   }
 
   /** ffjavascript's thread manager: the calling thread's own WASM instance and its memory. */

@@ -74,6 +74,11 @@ export class PointSum {
     }
   }
 
+  /** The section's last byte has arrived: its partial last chunk is ready too, so `drain` starts it before finish. */
+  end(): void {
+    if (this.filled > 0) this.seal();
+  }
+
   /** The section's Σ rᵢ·Pᵢ (Jacobian) after the last byte. */
   async total(): Promise<Uint8Array> {
     if (this.filled > 0) this.seal();

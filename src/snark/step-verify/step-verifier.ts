@@ -16,6 +16,7 @@ import { readZkeyInfo, type ZkeyInfo } from '../zkey-file.js';
 import { type Curve, getCurve, pairingsEqual } from './curve.js';
 import { PointSum } from './point-sum.js';
 import { makeScalarSource, type ScalarSource } from './scalars.js';
+import { wasmPokEngine } from './wasm-pok.js';
 import { type SectionSink, ZkeyStreamReader } from './zkey-stream.js';
 
 export type StepVerdict = ChainVerdict;
@@ -87,7 +88,7 @@ export async function prepareStep(prevPath: string, options: StepOptions = {}): 
       hashers.get(id)?.update(bytes);
       sums.get(id)?.data(bytes);
     },
-    end: () => {},
+    end: (id) => sums.get(id)?.end(),
   };
   await streamFile(prevPath, new ZkeyStreamReader(sink, invalid), sums);
   const totals = new Map<number, Uint8Array>();
@@ -158,7 +159,7 @@ class IncomingZkey implements StepCheck, SectionSink {
   private readonly sums = new Map<number, PointSum>();
   private readonly kept = new Map<number, Uint8Array[]>();
   // Checked as soon as section 2 has arrived, while the rest of the file streams in.
-  private deltaPair: { ok: boolean; reason?: string } | undefined;
+  private deltaPair: Promise<{ ok: boolean; reason?: string }> | undefined;
 
   constructor(private readonly p: PreparedStep) {
     for (const id of pointSections) {
@@ -207,19 +208,18 @@ class IncomingZkey implements StepCheck, SectionSink {
     }
     const chain = checkContributionChain(this.p.prev, next);
     if (!chain.ok) return chain;
-    const pok = await verifyLastContributionProof(next, this.p.prev.delta1);
+    const engine = wasmPokEngine(this.p.curve);
+    const pok = await verifyLastContributionProof(engine, next, this.p.prev.delta1);
     if (!pok.ok) return refusal(`contribution #${pok.index + 1}: ${pok.reason}`);
-    const pair = this.deltaPair ?? verifyDeltaPair(next.delta1, next.delta2);
+    const pair = await (this.deltaPair ?? verifyDeltaPair(engine, next.delta1, next.delta2));
     if (!pair.ok) return refusal(pair.reason ?? 'delta is invalid');
-    for (const id of pointSections) {
-      const same = await pairingsEqual(
-        this.p.curve,
-        totals.get(id)!,
-        next.delta2,
-        this.p.sums.get(id)!,
-        this.p.prev.delta2,
-      );
-      if (!same) {
+    const same = await Promise.all(
+      pointSections.map((id) =>
+        pairingsEqual(this.p.curve, totals.get(id)!, next.delta2, this.p.sums.get(id)!, this.p.prev.delta2),
+      ),
+    );
+    for (const [i, id] of pointSections.entries()) {
+      if (!same[i]) {
         return refusal(
           `section ${id} (${sectionNames[id]}) is not the previous one divided by the new secret`,
         );
@@ -253,6 +253,7 @@ class IncomingZkey implements StepCheck, SectionSink {
   }
 
   end(id: number): void {
+    this.sums.get(id)?.end();
     const hasher = this.hashers.get(id);
     if (hasher && hasher.digest('hex') !== this.p.sectionHashes.get(id)) {
       throw new CeremonyError('ZKEY_WRONG_CIRCUIT', `zkey is for another circuit: section ${id} differs`);
@@ -264,7 +265,11 @@ class IncomingZkey implements StepCheck, SectionSink {
         throw new CeremonyError('ZKEY_WRONG_CIRCUIT', 'zkey is for another circuit: Groth16 header differs');
       }
       const delta = header.subarray(header.length - deltaBytes);
-      this.deltaPair = verifyDeltaPair(delta.slice(0, G1_BYTES), delta.slice(G1_BYTES));
+      const engine = wasmPokEngine(this.p.curve);
+      const pair = verifyDeltaPair(engine, delta.slice(0, G1_BYTES), delta.slice(G1_BYTES));
+      // finish() takes the outcome; an upload refused or cut before then must not leave a rejection unheard.
+      pair.catch(() => {});
+      this.deltaPair = pair;
     }
   }
 
