@@ -61,6 +61,41 @@ const worker = await build({
 const workerLeaked = Object.keys(worker.metafile.inputs).filter((input) => input.startsWith('node:'));
 if (workerLeaked.length > 0)
   throw new Error(`build-web: Node modules reached the worker: ${workerLeaked.join(', ')}`);
+// The audit worker (final.* and outputs.* checks): snarkjs, the shared verify rules and the @noble/curves re-check.
+// node:crypto is SHA-256 alone there (the beacon key); the Solidity template goes in as text, as in ceremony.mjs.
+const groth16Template = join(root, 'node_modules/snarkjs/templates/verifier_groth16.sol.ejs');
+const auditShims = {
+  name: 'audit-shims',
+  setup(b) {
+    b.onResolve({ filter: /^node:crypto$/ }, () => ({ path: join(web, 'shims/node-crypto.ts') }));
+    b.onResolve({ filter: /\/groth16-template\.js$/ }, () => ({
+      path: 'groth16-template',
+      namespace: 'groth16-template',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'groth16-template' }, async () => ({
+      contents: `export const readGroth16Template = async () => ${JSON.stringify(await readFile(groth16Template, 'utf8'))};`,
+      loader: 'js',
+    }));
+  },
+};
+const audit = await build({
+  entryPoints: [join(web, 'audit/audit-worker.ts')],
+  outfile: join(out, 'assets/audit-worker.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['es2022'],
+  minify: true,
+  sourcemap: true,
+  legalComments: 'none',
+  metafile: true,
+  define: { 'process.browser': 'true' },
+  plugins: [auditShims, browserShims],
+  logLevel: 'warning',
+});
+const auditLeaked = Object.keys(audit.metafile.inputs).filter((input) => input.startsWith('node:'));
+if (auditLeaked.length > 0)
+  throw new Error(`build-web: Node modules reached the audit worker: ${auditLeaked.join(', ')}`);
 await build({
   entryPoints: [join(web, 'style.css')],
   outfile: join(out, 'assets/app.css'),
@@ -71,3 +106,4 @@ await build({
 await copyFile(join(web, 'index.html'), join(out, 'index.html'));
 await writeFile(join(out, 'meta.json'), JSON.stringify(result.metafile));
 await writeFile(join(out, 'worker-meta.json'), JSON.stringify(worker.metafile));
+await writeFile(join(out, 'audit-worker-meta.json'), JSON.stringify(audit.metafile));

@@ -19,7 +19,7 @@ import {
   hashToG2,
   sameRatio,
 } from './bn128-points.js';
-import { hashPublicKey, type ZkeyContribution, type ZkeyInfo } from './zkey-file.js';
+import { hashPublicKey, type ZkeyContribution, type ZkeyInfo } from './zkey-parse.js';
 
 export interface PokCheck {
   /** 0-based position in the zkey's contribution list. */
