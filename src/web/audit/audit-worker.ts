@@ -1,9 +1,9 @@
 // The audit page's Web Worker: one circuit's final.* and outputs.* checks (final-circuit.ts) with snarkjs and the
 // @noble/curves re-check, off the page's thread. Its own file: the page that only reads never loads snarkjs.
 import * as snarkjs from 'snarkjs';
-import { readGroth16Template } from '../../snark/groth16-template.js';
 import type { CircuitResults } from '../../verify/final-rules.js';
 import { checkFinalCircuit, type FinalCircuitInput, type Snark } from './final-circuit.js';
+import { renderGroth16Verifier } from './groth16-verifier.js';
 
 export type AuditRequest = FinalCircuitInput;
 export type AuditReply = { ok: true; results: CircuitResults; ms: number } | { ok: false; error: string };
@@ -41,10 +41,9 @@ const snark: Snark = {
     return ok === true ? { ok: true, ms } : { ok: false, reason: notes.join('; ') || undefined, ms };
   },
   exportVerificationKey: (zkey) => snarkjs.zKey.exportVerificationKey(mem(zkey), notesLogger([])),
-  async exportSolidityVerifier(zkey) {
-    const template = await readGroth16Template();
-    return snarkjs.zKey.exportSolidityVerifier(mem(zkey), { groth16: template }, notesLogger([]));
-  },
+  // snarkjs's exportSolidityVerifier is this (export, then render the template) with an ejs its browser build lacks.
+  exportSolidityVerifier: async (zkey) =>
+    renderGroth16Verifier(await snarkjs.zKey.exportVerificationKey(mem(zkey), notesLogger([]))),
 };
 
 scope.onmessage = async (event) => {
