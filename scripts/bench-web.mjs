@@ -34,7 +34,14 @@ const figures = { date: new Date().toISOString(), loadAverageAtStart: loadavg().
 
 async function pageWeight(url) {
   const sizes = {};
-  for (const asset of ['/', '/assets/app.js', '/assets/app.css', '/assets/contribute-worker.js']) {
+  const assets = [
+    '/',
+    '/assets/app.js',
+    '/assets/app.css',
+    '/assets/contribute-worker.js',
+    '/assets/audit-worker.js',
+  ];
+  for (const asset of assets) {
     const body = Buffer.from(await (await fetch(`${url}${asset}`)).arrayBuffer());
     sizes[asset] = {
       bytes: body.length,
@@ -142,8 +149,16 @@ async function demoAuditFigures(browser) {
     figures.demoAudit = {
       ok: (await page.locator('#audit-summary').getAttribute('data-ok')) === 'true',
       auditMs: Number(await page.locator('#audit-timing').getAttribute('data-ms')),
+      // final.*, outputs.*: fetch the final zkey, r1cs, ptau and outputs, then the audit worker (snarkjs, noble).
+      finalChecksMs: Number(await page.locator('#audit-timing').getAttribute('data-final-ms')),
+      checks: Object.fromEntries(
+        await page
+          .locator('li[data-check]')
+          .evaluateAll((items) => items.map((li) => [li.dataset.check, li.dataset.status])),
+      ),
       loadAndAuditMs: Date.now() - started,
     };
+    figures.pageWeight ??= await pageWeight(new URL(auditUrl).origin);
     await page.close();
   } finally {
     child.kill('SIGINT');

@@ -1,7 +1,24 @@
 // The iden3 binary container shared by zkey, r1cs and ptau files: 4-byte magic, u32 version, u32 section
 // count, then per section (u32 id, u64 size, bytes). Read by random access so big sections never load.
-import type { FileHandle } from 'node:fs/promises';
 import type { CeremonyError } from '../errors.js';
+
+/** What the readers need of a file: a Node FileHandle, or bytes in memory (the browser's audit, bytesSource). */
+export interface ByteSource {
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  stat(): Promise<{ size: number }>;
+}
+
+/** A ByteSource over bytes already in memory. */
+export function bytesSource(bytes: Uint8Array): ByteSource {
+  return {
+    read: async (buffer, offset, length, position) => {
+      const chunk = bytes.subarray(position, position + length);
+      buffer.set(chunk, offset);
+      return { bytesRead: chunk.length };
+    },
+    stat: async () => ({ size: bytes.length }),
+  };
+}
 
 export interface BinSection {
   id: number;
@@ -24,7 +41,7 @@ const maxSections = 64;
 
 /** Reads exactly `length` bytes at `position`, or fails with a "truncated" message. */
 export async function readExact(
-  handle: FileHandle,
+  handle: ByteSource,
   position: number,
   length: number,
   fail: FailWith,
@@ -45,7 +62,7 @@ export async function readExact(
  * the end means a truncated upload, bytes after the last section mean something else was appended.
  */
 export async function readBinLayout(
-  handle: FileHandle,
+  handle: ByteSource,
   magic: string,
   fail: FailWith,
 ): Promise<BinFileLayout> {

@@ -21,7 +21,7 @@ import {
   hashToG2,
   sameRatio,
 } from './bn128-points.js';
-import { hashPublicKey, type ZkeyContribution, type ZkeyInfo } from './zkey-file.js';
+import { hashPublicKey, type ZkeyContribution, type ZkeyInfo } from './zkey-parse.js';
 
 /** The curve arithmetic under the proof-of-knowledge and delta rules; G1 and G2 are the engine's point types. */
 export interface PokEngine<G1, G2> {

@@ -90,11 +90,11 @@ declare module 'snarkjs' {
       logger?: SnarkjsLogger,
     ): Promise<Uint8Array | false>;
     function exportVerificationKey(
-      zkeyName: string,
+      zkeyName: string | MemFile,
       logger?: SnarkjsLogger,
     ): Promise<Record<string, unknown>>;
     function exportSolidityVerifier(
-      zkeyName: string,
+      zkeyName: string | MemFile,
       templates: Record<string, string>,
       logger?: SnarkjsLogger,
     ): Promise<string>;
