@@ -27,7 +27,7 @@ import { registerErrorHandler } from './http/error-handler.js';
 import { registerNulGuard } from './http/nul-guard.js';
 import { registerRateLimits } from './http/rate-limit.js';
 import { registerBodyDeadline, registerJsonDepthBound } from './http/request-bounds.js';
-import { registerRequestLog } from './http/request-log.js';
+import { REDACTED_LOG_PATHS, registerRequestLog } from './http/request-log.js';
 import { routes } from './http/routes/index.js';
 import { opsRoutes } from './http/routes/ops.js';
 import type { App } from './http/types.js';
@@ -54,11 +54,7 @@ export async function buildApp(config: Config): Promise<BuiltApp> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
-      redact: [
-        'req.headers.authorization',
-        'req.headers["x-ceremony-attestation"]',
-        'req.headers["x-ceremony-statement"]',
-      ],
+      redact: REDACTED_LOG_PATHS,
       // Logs go to stderr so that stdout stays for command results (`--json`).
       stream: process.stderr,
     },

@@ -113,6 +113,8 @@ export interface Config {
   /** An upload's hold on its turn lasts this long without renewal (a killed API process frees it after that). */
   readonly uploadClaimSeconds: number;
   readonly schedulerIntervalMs: number;
+  /** How often the scheduler clears expired credentials and claims, stale temp files and ended turns' partial uploads. */
+  readonly sweepIntervalSeconds: number;
   readonly logLevel: string;
   /** One in this many successful reads (GET) logs a line at info; writes and errors always do; 0 logs no reads. */
   readonly logSampleReads: number;
@@ -325,6 +327,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     jobLeaseSeconds: integer(env.JOB_LEASE_SECONDS, 30, 'job lease', 3, 3600),
     uploadClaimSeconds: integer(env.UPLOAD_CLAIM_SECONDS, 30, 'upload claim', 3, 3600),
     schedulerIntervalMs: integer(env.SCHEDULER_INTERVAL_MS, 1000, 'scheduler interval', 50, 60000),
+    sweepIntervalSeconds: integer(env.SWEEP_INTERVAL_SECONDS, 60, 'sweep interval', 1, 3600),
     logLevel: pick(flags, env, 'log-level', 'LOG_LEVEL') ?? 'info',
     logSampleReads: integer(env.LOG_SAMPLE_READS, 100, 'read log sample', 0, 1_000_000),
     eventsMaxConnections: integer(env.EVENTS_MAX_CONNECTIONS, 1000, 'events max connections', 1, 100000),

@@ -19,12 +19,15 @@ export function createScheduler(s: Services, onError: (err: unknown) => void): S
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let ticks = 0;
-  const purgeEveryTicks = Math.max(1, Math.round(60_000 / s.config.schedulerIntervalMs));
+  const purgeEveryTicks = Math.max(
+    1,
+    Math.round((s.config.sweepIntervalSeconds * 1000) / s.config.schedulerIntervalMs),
+  );
   const tick = () => {
     if (running) return;
     running = true;
     ticks += 1;
-    // Deadlines every tick; dead jobs every 5 (a cheap query); credentials, claims, stale uploads once a minute.
+    // Deadlines every tick; dead jobs every 5 (a cheap query); credentials, claims, stale uploads every sweep interval.
     const everyMinute = ticks % purgeEveryTicks === 0;
     Promise.all([
       tickQueues(s),

@@ -68,8 +68,16 @@ export function registerBodyDeadline(app: App, seconds: number): void {
       if (raw.listenerCount('error') > 0) raw.emit('error', late);
       else raw.socket?.destroy();
     }, seconds * 1000);
-    const stop = () => clearTimeout(timer);
+    // The connection keeps the process alive on its own; this timer must not outlive it (a shutdown waited 30 s).
+    timer.unref();
+    // A body dumped after an early answer (a 404) ends with no 'close' on the request: its socket's close counts.
+    const socket = raw.socket;
+    const stop = () => {
+      clearTimeout(timer);
+      socket?.off('close', stop);
+    };
     raw.once('end', stop);
     raw.once('close', stop);
+    socket?.once('close', stop);
   });
 }

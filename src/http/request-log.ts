@@ -2,6 +2,16 @@
 // and one in `sampleReads` successful reads, so a crowd polling its status does not flood the log.
 import type { App } from './types.js';
 
+/** What pino blanks in every line: the bearer token, and the attestation and statement a contributor sent. */
+export const REDACTED_LOG_PATHS = [
+  'headers.authorization',
+  'headers["x-ceremony-attestation"]',
+  'headers["x-ceremony-statement"]',
+  'req.headers.authorization',
+  'req.headers["x-ceremony-attestation"]',
+  'req.headers["x-ceremony-statement"]',
+];
+
 export function registerRequestLog(app: App, sampleReads: number): void {
   let reads = 0;
   app.addHook('onResponse', async (request, reply) => {
@@ -18,6 +28,8 @@ export function registerRequestLog(app: App, sampleReads: number): void {
         statusCode: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
         ...(read && sampleReads > 1 ? { sampled: sampleReads } : {}),
+        // At trace level the headers too, to debug a client; REDACTED_LOG_PATHS keeps the secret ones out.
+        ...(request.log.level === 'trace' ? { headers: request.headers } : {}),
       },
       'request',
     );

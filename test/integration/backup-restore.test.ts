@@ -94,6 +94,16 @@ describe('backup mid-ceremony, loss of everything, restore', () => {
     const [alice, bob] = ceremony.participants;
     if (!alice || !bob) throw new Error('participants missing');
     await contributeAs(asServer(child), ceremony, alice);
+    // A ceremony whose round is closed, not finalized: it may still take entries, so its restore is declared too.
+    const closedOne = await setupCeremony(asServer(child), {
+      id: 'closed-one',
+      circuits: [mulchain],
+      participants: 1,
+    });
+    await admin.closeCeremony(closedOne.adminOptions);
+    const closedSize = (await call<string>(child.url, 'GET', '/v1/ceremonies/closed-one/transcript')).body
+      .trim()
+      .split('\n').length;
 
     const backupDir = join(work, 'backup');
     const backup = await run([
@@ -208,10 +218,21 @@ describe('backup mid-ceremony, loss of everything, restore', () => {
     expect((await stat(join(dataDir, 'log-key'))).mode & 0o777).toBe(0o600);
     expect(restored.json.ceremonies).toEqual([
       { ceremony: 'backed-up', restoredSize: sizeAtBackup, noticeSeq: sizeAtBackup },
+      { ceremony: 'closed-one', restoredSize: closedSize, noticeSeq: closedSize },
     ]);
 
     // Restart on the restored state and finish: Bob contributes again, then the beacon.
     child = await startChildServer(envFor(restoredDatabase));
+    const closedLog = (await call<string>(child.url, 'GET', '/v1/ceremonies/closed-one/transcript')).body
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { seq: number; type: string; body: Record<string, unknown> });
+    expect(closedLog.at(-2)?.type).toBe('ceremony.closed');
+    expect(closedLog.at(-1)).toMatchObject({
+      seq: closedSize,
+      type: 'log.restored',
+      body: { backupId: restored.json.backupId, restoredSize: closedSize },
+    });
     const again = await contributeAs(asServer(child), ceremony, bob);
     expect(again.contributions[0]?.index).toBe(2);
     await admin.finalizeCeremony({ ...ceremony.adminOptions, server: child.url, ...BEACON });

@@ -3,6 +3,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attestationMessage } from '../../src/ceremony/attestation.js';
+import { runUpload } from '../../src/cli/commands/upload.js';
+import { createMemoryOutput } from '../../src/cli/output.js';
 import { generateKeyPair, type KeyPair, sign } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/crypto/hex.js';
 import { contribute, createInitialZkey } from '../../src/snark/runner.js';
@@ -100,6 +102,7 @@ describe('contributions that must be refused', () => {
   ) => {
     const before = await circuitState();
     const holder = await currentParticipant();
+    const logged = (await entryTypes()).length;
     const answer = await uploadZkey(
       server.url,
       token(p),
@@ -111,11 +114,15 @@ describe('contributions that must be refused', () => {
     expect(answer.status).toBe(status);
     expect(answer.body.error?.code).toBe(code);
     expect(await circuitState()).toEqual(before);
+    const added = (await entryTypes()).slice(logged).map((e) => `${e.type} ${String(e.body.reason)}`);
     // Refused before the body is read (not the turn holder, too large): nothing logged, the holder keeps the turn.
     if (code === 'NOT_YOUR_TURN' || code === 'PAYLOAD_TOO_LARGE') {
+      expect(added).toEqual([]);
       expect(await currentParticipant()).toBe(holder);
       return;
     }
+    // The refusal is the turn's end, logged once with its real reason: never as an expired turn.
+    expect(added).toEqual([`contribution.rejected ${code}`]);
     // The refused turn is over: nobody holds the circuit and the participant is out of line until joining again.
     expect(holder).toBe(p.participantId);
     expect(await currentParticipant()).toBeNull();
@@ -289,6 +296,29 @@ describe('contributions that must be refused', () => {
     expect(verdict.state).toBe('accepted');
   });
 
+  it('the upload command refuses a zkey that does not build on the current one before joining the queue', async () => {
+    const logged = (await entryTypes()).length;
+    const forked = join(work, 'carol-on-zkey0.zkey');
+    await contribute(zkey0, forked, 'carol', 'carol entropy for an upload that cannot extend');
+    const run = runUpload({
+      server: server.url,
+      keyFile: carol.keyFile,
+      ceremony: 'rejects',
+      circuit: 'mulchain',
+      zkey: forked,
+      receiptDir: join(work, 'carol-receipts'),
+      output: createMemoryOutput(),
+      pollIntervalMs: 100,
+    });
+    await expect(run).rejects.toThrow(/does not build on the current zkey/);
+    // No turn was taken: nothing logged (no `turn.expired`), and carol is not in line.
+    expect((await entryTypes()).length).toBe(logged);
+    const me = await call<{ inQueue: boolean }>(server.url, 'GET', '/v1/ceremonies/rejects/me', {
+      token: token(carol),
+    });
+    expect(me.body.inQueue).toBe(false);
+  });
+
   it('logs each refusal of a contribution with its own reason', async () => {
     const entries = await entryTypes();
     const reasons = entries.filter((e) => e.type === 'contribution.rejected').map((e) => e.body.reason);
@@ -302,6 +332,8 @@ describe('contributions that must be refused', () => {
       ...Array<string>(5).fill('BAD_ATTESTATION'),
     ]);
     expect(entries.filter((e) => e.type === 'contribution.accepted')).toHaveLength(2);
+    // Every refused turn ended as a rejection: none of them was logged as expired.
+    expect(entries.filter((e) => e.type === 'turn.expired')).toEqual([]);
     const view = await call<{ circuits: { currentParticipant: string | null }[] }>(
       server.url,
       'GET',
