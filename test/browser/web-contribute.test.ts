@@ -13,9 +13,11 @@ import type { Receipt } from '../../src/ceremony/types.js';
 import * as admin from '../../src/cli/commands/admin.js';
 import { runContribute } from '../../src/cli/commands/contribute.js';
 import { createMemoryOutput } from '../../src/cli/output.js';
-import { checkReceipt } from '../../src/cli/receipt-check.js';
 import { readKeyFile } from '../../src/crypto/ed25519.js';
-import { toHex } from '../../src/crypto/hex.js';
+import { fromHex, toHex } from '../../src/crypto/hex.js';
+import { verifyInclusion } from '../../src/transcript/merkle.js';
+import { parseCheckpoint, verifyNote } from '../../src/transcript/note.js';
+import { readLedger } from '../../src/verify/ledger.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { affine, mulchain, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
 import { FINISHED_BEACON } from '../helpers/finished-ceremony.js';
@@ -53,6 +55,56 @@ async function acceptedTimes(): Promise<number[]> {
     .map((l) => JSON.parse(l) as { type: string; time: string })
     .filter((e) => e.type === 'contribution.accepted')
     .map((e) => Date.parse(e.time));
+}
+
+/**
+ * The receipt holds against what the server logged, each part read apart from the receipt: its entry is the
+ * transcript's line at its seq (contribution `contributionHash`), its checkpoint verifies under the log key the
+ * server announces and has the root of the transcript's first treeSize entries, as the published checkpoint of
+ * that size does, and its inclusion proof leads from the entry to that root.
+ */
+async function expectLoggedAs(receipt: Receipt, contributionHash: string): Promise<void> {
+  const ledger = readLedger(await (await fetch(`${server.url}/v1/ceremonies/${ID}/transcript`)).text(), ID);
+  const logKey = (await (await fetch(`${server.url}/v1/log-key`)).text()).trim();
+  expect(receipt.entry, `the receipt's entry is not the transcript's line ${receipt.seq}`).toBe(
+    ledger.lines[receipt.seq]?.line,
+  );
+  expect(JSON.parse(receipt.entry)).toMatchObject({
+    type: 'contribution.accepted',
+    body: { circuit: 'affine', index: receipt.index, contributionHash },
+  });
+  expect(receipt.logKey, 'the receipt names another log key than the server announces').toBe(logKey);
+  let signed: ReturnType<typeof parseCheckpoint>;
+  try {
+    signed = parseCheckpoint(verifyNote(receipt.checkpoint, logKey).body);
+  } catch (err) {
+    throw new Error(
+      `the receipt's checkpoint does not verify under the announced log key: ${(err as Error).message}`,
+    );
+  }
+  expect(signed.size).toBe(receipt.treeSize);
+  expect(receipt.treeSize, 'the receipt names a log larger than the transcript').toBeLessThanOrEqual(
+    ledger.lines.length,
+  );
+  expect(
+    toHex(signed.rootHash),
+    `the receipt's root is not the transcript's at size ${receipt.treeSize}`,
+  ).toBe(toHex(ledger.tree.root(receipt.treeSize)));
+  const published = await (
+    await fetch(`${server.url}/v1/ceremonies/${ID}/checkpoints/${receipt.treeSize}`)
+  ).text();
+  expect(toHex(parseCheckpoint(verifyNote(published, logKey).body).rootHash)).toBe(toHex(signed.rootHash));
+  const proof = receipt.inclusionProof.map((h) => fromHex(h, 32));
+  expect(
+    verifyInclusion(
+      ledger.lines[receipt.seq]!.leafHash,
+      receipt.seq,
+      receipt.treeSize,
+      proof,
+      signed.rootHash,
+    ),
+    'the inclusion proof leads from the logged entry to the root',
+  ).toBe(true);
 }
 
 /** dist/ceremony.mjs, which the server serves and names in GET /v1/info (same bytes on every build). */
@@ -214,9 +266,7 @@ describe('contributing from the web page', () => {
     await receiptDownload.saveAs(receiptPath);
     const receipt = JSON.parse(await readFile(receiptPath, 'utf8')) as Receipt;
     expect(receipt.index).toBe(1);
-    expect(checkReceipt(receipt, { ceremony: ID, circuit: 'affine', index: 1 }).treeSize).toBe(
-      receipt.treeSize,
-    );
+    await expectLoggedAs(receipt, acceptedHash);
 
     const result = await cli;
     expect(result.contributions.map((c) => c.index)).toEqual([2]);
@@ -262,9 +312,13 @@ describe('contributing from the web page', () => {
     const item = page.locator('#receipts li');
     expect(await item.count()).toBe(1);
     await expect(item.textContent()).resolves.toContain('made in an earlier session');
+    const acceptedHash = (await acceptedEntries())[0]!.contributionHash;
     await expect(page.locator('#contributed-affine .contribution-hash').textContent()).resolves.toBe(
-      (await acceptedEntries())[0]!.contributionHash,
+      acceptedHash,
     );
+    // The receipt offered again is the server's for that logged entry too.
+    const [again] = await Promise.all([page.waitForEvent('download'), item.locator('a').first().click()]);
+    await expectLoggedAs(JSON.parse(await readFile(await again.path(), 'utf8')) as Receipt, acceptedHash);
     await screenshot(page, '8-contribute-rejoin');
 
     await page.close();

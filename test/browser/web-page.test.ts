@@ -5,6 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as admin from '../../src/cli/commands/admin.js';
 import { generateKeyPair, keyPairFromSecret } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/crypto/hex.js';
 import { formatCheckpoint, parseCheckpoint, parseNote, signNote } from '../../src/transcript/note.js';
@@ -49,6 +50,22 @@ async function reachByTab(page: Page, target: ReturnType<Page['locator']>): Prom
     if (await target.evaluate((el) => el === (globalThis as unknown as Dom).document.activeElement)) return;
   }
   throw new Error('the scrolling region is not reachable with Tab');
+}
+
+type Storage = { getItem(key: string): string | null; setItem(key: string, value: string): void };
+
+/** The size of the checkpoint the audit page keeps in this browser for `origin`, or undefined. */
+async function keptSize(page: Page, origin: string): Promise<number | undefined> {
+  const note = await page.evaluate(
+    (key) => (globalThis as unknown as { localStorage: Storage }).localStorage.getItem(key),
+    `ceremony-coordinator/checkpoint/${origin}/${ID}`,
+  );
+  return note === null ? undefined : parseCheckpoint(parseNote(note).body).size;
+}
+
+async function transcriptSize(): Promise<number> {
+  return readLedger(await (await fetch(`${server.url}/v1/ceremonies/${ID}/transcript`)).text(), ID).lines
+    .length;
 }
 
 async function runAudit(page: Page): Promise<'true' | 'false'> {
@@ -215,10 +232,31 @@ describe('the web page', () => {
     expect(await statusOf(page, 'checkpoint.older')).toBe('skip');
     await screenshot(page, '4-audit');
 
-    // The second visit compares today's log with the checkpoint the first one kept.
+    // The first visit kept the checkpoint of the log as it was; then the log grows by one entry.
+    const first = await transcriptSize();
+    expect(await keptSize(page, server.url)).toBe(first);
+    await admin.addParticipant({
+      ...ceremony.adminOptions,
+      name: 'late-joiner',
+      publicKey: toHex(generateKeyPair().publicKey),
+    });
+    const grown = await transcriptSize();
+    expect(grown).toBeGreaterThan(first);
+
+    // The second visit checks today's larger log against the checkpoint the first one kept: the kept root is the
+    // root of the log's first entries, and the coordinator's consistency proof between the two sizes verifies.
     await page.reload();
-    expect(await runAudit(page)).toBe('true');
-    expect(await statusOf(page, 'checkpoint.older')).toBe('pass');
+    expect(await runAudit(page), (await page.locator('#audit-summary').textContent()) ?? '').toBe('true');
+    await expect(page.locator('li[data-check="checkpoint.older"]').textContent()).resolves.toContain(
+      `the older checkpoint (size ${first}) is signed by the log key and is a prefix of the transcript; ` +
+        `the coordinator's consistency proof ${first}→${grown} verifies`,
+    );
+    await expect(page.locator('#audit-timing').textContent()).resolves.toContain(`${grown} entries audited`);
+    await expect(page.locator('#audit-timing').textContent()).resolves.toContain(
+      `Compared with the checkpoint of ${first} entries kept from an earlier visit.`,
+    );
+    // The clean audit keeps the newer checkpoint for the next visit.
+    expect(await keptSize(page, server.url)).toBe(grown);
 
     // Pinning the announced key: the field says so from then on.
     const logKey = (await (await fetch(`${server.url}/v1/log-key`)).text()).trim();
@@ -333,6 +371,32 @@ describe('the web page', () => {
     expect(await statusOf(page, 'checkpoint.signature')).toBe('fail');
     expect(await statusOf(page, 'checkpoint.root')).toBe('pass');
 
+    // A clean visit keeps today's checkpoint; then the coordinator rolls back to an older log, served with the
+    // checkpoint its key really signed at that size: every check of that log alone passes, the kept one fails.
+    proxy.rewrite = undefined;
+    await page.reload();
+    expect(await runAudit(page)).toBe('true');
+    const size = await transcriptSize();
+    expect(await keptSize(page, proxy.url)).toBe(size);
+    const shorter = await (await fetch(`${server.url}/v1/ceremonies/${ID}/checkpoints/${size - 1}`)).text();
+    proxy.rewrite = (path, body) => {
+      if (path.endsWith(`/ceremonies/${ID}/transcript`))
+        return `${body
+          .split('\n')
+          .slice(0, size - 1)
+          .join('\n')}\n`;
+      return path.endsWith(`/ceremonies/${ID}/checkpoint`) ? shorter : undefined;
+    };
+    await page.reload();
+    expect(await runAudit(page)).toBe('false');
+    expect(await statusOf(page, 'checkpoint.root')).toBe('pass');
+    expect(await statusOf(page, 'checkpoint.signature')).toBe('pass');
+    expect(await statusOf(page, 'checkpoint.older')).toBe('fail');
+    await expect(page.locator('li[data-check="checkpoint.older"]').textContent()).resolves.toContain(
+      `the older checkpoint covers ${size} entries but the transcript has only ${size - 1}: the log was truncated`,
+    );
+    await screenshot(page, '6-audit-rolled-back');
+
     // A checkpoint the real log key signed, for a history that is not today's: kept from an "earlier visit".
     proxy.rewrite = undefined;
     const real = await (await fetch(`${server.url}/v1/ceremonies/${ID}/checkpoint`)).text();
@@ -342,7 +406,6 @@ describe('the web page', () => {
       ORIGIN,
       keyPairFromSecret(new Uint8Array(logKeySeed)),
     );
-    type Storage = { setItem(key: string, value: string): void };
     await page.evaluate(
       ([key, note]) => (globalThis as unknown as { localStorage: Storage }).localStorage.setItem(key!, note!),
       [`ceremony-coordinator/checkpoint/${proxy.url}/${ID}`, older],

@@ -157,6 +157,29 @@ describe('fault campaign', () => {
         await client.end().catch(() => undefined);
       }
     };
+    // The log as the database holds it, one `seq line` string per entry: what a restart must keep, byte for byte.
+    const heldEntries = async (): Promise<string[]> => {
+      const client = new pg.Client({ connectionString: postgres.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ seq: number; line: string }>(
+          'SELECT seq, line FROM transcript_entries WHERE ceremony_id = $1 ORDER BY seq',
+          [CEREMONY],
+        );
+        return rows.map((r) => `${r.seq} ${r.line}`);
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    };
+    /** Every entry held before a kill is there after it, the same, at the same seq; more may follow. */
+    const expectKept = (before: string[], after: string[], kill: string) => {
+      expect(
+        after.length,
+        `${kill}: ${before.length} entries before, ${after.length} after`,
+      ).toBeGreaterThanOrEqual(before.length);
+      const changed = before.filter((line, i) => after[i] !== line).map((line) => line.split(' ', 1)[0]);
+      expect(changed, `${kill}: entries held before the kill differ after it (seq listed)`).toEqual([]);
+    };
     const verificationRunning = async () =>
       (await queryCount(
         `SELECT count(*) AS n FROM jobs WHERE kind = 'contribution.verify' AND state = 'running'`,
@@ -244,13 +267,13 @@ describe('fault campaign', () => {
     // On a fast run the participants finish before every kill struck: the rest strike now, at random moments of
     // the quiet log (cosignatures, publishing), and each restart must still hold every entry it held before.
     while (kills < KILLS) {
-      const before = await queryCount('SELECT count(*) AS n FROM transcript_entries');
+      const before = await heldEntries();
       await sleep(random() * 1000);
       await coordinator.kill();
       kills += 1;
-      note(`kill #${kills} (after the contributions)`);
+      note(`kill #${kills} (after the contributions, ${before.length} entries held)`);
       await coordinator.start();
-      expect(await queryCount('SELECT count(*) AS n FROM transcript_entries')).toBeGreaterThanOrEqual(before);
+      expectKept(before, await heldEntries(), `kill #${kills}`);
     }
     for (const r of runs)
       note(
@@ -264,9 +287,11 @@ describe('fault campaign', () => {
       json: { beaconHex: 'ab'.repeat(32), beaconSource: 'fault campaign fixed beacon', iterationsExp: 10 },
     });
     expect(finalize.status).toBe(202);
+    const beforeFinalKill = await heldEntries();
     await coordinator.kill();
-    note('kill during finalization');
+    note(`kill during finalization (${beforeFinalKill.length} entries held)`);
     await coordinator.start();
+    expectKept(beforeFinalKill, await heldEntries(), 'the kill during finalization');
     await waitUntil(
       'the ceremony is finalized',
       async () =>

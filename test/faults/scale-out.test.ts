@@ -34,6 +34,14 @@ const SEED = Number(process.env.FAULT_SEED ?? randomInt(2 ** 31));
 const CEREMONY = 'scaleout';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A verification job as its holder leased it, caught just before that worker was killed. */
+interface HeldJob {
+  id: number;
+  workerId: string;
+  leaseToken: number;
+  pid: number;
+}
+
 describe('three API processes and two workers on one PostgreSQL', () => {
   const timeline = faultTimeline('scale-out');
   const note = timeline.note;
@@ -49,14 +57,43 @@ describe('three API processes and two workers on one PostgreSQL', () => {
   let stopped = false;
   let setupDir: string | undefined;
 
-  const query = async <T extends object>(sql: string): Promise<T[]> => {
+  const query = async <T extends object>(sql: string, params: unknown[] = []): Promise<T[]> => {
     const client = new pg.Client({ connectionString: postgres.url });
     await client.connect();
     try {
-      return (await client.query<T>(sql)).rows;
+      return (await client.query<T>(sql, params)).rows;
     } finally {
       await client.end();
     }
+  };
+  /** A running verification leased by a live worker, waiting up to `waitMs` for one; undefined when none came. */
+  const heldVerification = async (waitMs: number): Promise<HeldJob | undefined> => {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const rows = await query<{ id: number; worker_id: string; lease_token: number }>(
+        `SELECT id::int, worker_id, lease_token::int FROM jobs
+         WHERE state = 'running' AND kind = 'contribution.verify' ORDER BY id`,
+      ).catch(() => []);
+      const live = new Set(workers.map((w) => w.pid));
+      const held = rows
+        .map((r) => ({
+          id: r.id,
+          workerId: r.worker_id,
+          leaseToken: r.lease_token,
+          pid: Number(r.worker_id.split(':')[1]),
+        }))
+        .find((h) => live.has(h.pid));
+      if (held || Date.now() >= deadline) return held;
+      await sleep(100);
+    }
+  };
+  /** Whether `held` still stands as it was leased: running, by the same worker, under the same token. */
+  const stillHeld = async (held: HeldJob): Promise<boolean> => {
+    const rows = await query(
+      `SELECT 1 FROM jobs WHERE id = $1 AND state = 'running' AND lease_token = $2 AND worker_id = $3`,
+      [held.id, held.leaseToken, held.workerId],
+    );
+    return rows.length === 1;
   };
   const startWorker = async (w: CoordinatorProcess) => {
     await w.start();
@@ -129,22 +166,21 @@ describe('three API processes and two workers on one PostgreSQL', () => {
     const { runs } = crowd;
     const allDone = crowd.done;
 
-    // Kills alternate between the roles; a worker kill prefers the worker holding a running verification.
+    // Kills alternate between the roles, a worker first. A worker kill strikes the worker holding a running
+    // verification; until one such kill is confirmed it waits (bounded) for one, so at least one always lands.
     let kills = 0;
-    let holderKilled = false;
+    const heldWhenKilled: HeldJob[] = [];
     while (crowd.contributing()) {
       await Promise.race([sleep(2000 + random() * 4000), allDone.catch(() => undefined)]);
       if (!crowd.contributing()) break;
       let victim: CoordinatorProcess;
-      if (kills % 2 === 0) {
+      let held: HeldJob | undefined;
+      if (kills % 2 === 1) {
         victim = apis[Math.floor(random() * apis.length)] as CoordinatorProcess;
       } else {
-        const running = await query<{ worker_id: string }>(
-          `SELECT worker_id FROM jobs WHERE state = 'running' AND kind = 'contribution.verify'`,
-        ).catch(() => []);
-        const holderPid = Number(running[0]?.worker_id.split(':')[1]);
-        const holder = workers.find((w) => w.pid === holderPid);
-        if (holder) holderKilled = true;
+        held = await heldVerification(heldWhenKilled.length === 0 ? 60_000 : 0);
+        const holder = workers.find((w) => w.pid !== undefined && w.pid === held?.pid);
+        if (!holder) held = undefined;
         victim = holder ?? (workers[Math.floor(random() * workers.length)] as CoordinatorProcess);
       }
       const role = apis.includes(victim)
@@ -152,7 +188,12 @@ describe('three API processes and two workers on one PostgreSQL', () => {
         : `worker-${workers.indexOf(victim)}`;
       await victim.kill();
       kills += 1;
-      note(`kill #${kills}: ${role}`);
+      // The holder is dead now: if the job still stands under its lease, the kill cut it mid-run.
+      const cut = held && (await stillHeld(held));
+      if (held && cut) heldWhenKilled.push(held);
+      note(
+        `kill #${kills}: ${role}${held ? `, holding job ${held.id} (${cut ? 'cut' : 'done just before'})` : ''}`,
+      );
       await sleep(random() * 2000);
       if (workers.includes(victim)) await startWorker(victim);
       else await victim.start();
@@ -212,13 +253,26 @@ describe('three API processes and two workers on one PostgreSQL', () => {
     expect(overlapping).toEqual([]);
 
     // Jobs ran in the workers only, and a job whose holder was killed was leased again.
-    const jobs = await query<{ worker_id: string | null; lease_token: number; state: string }>(
-      'SELECT worker_id, lease_token::int, state FROM jobs',
+    const jobs = await query<{ id: number; worker_id: string | null; lease_token: number; state: string }>(
+      'SELECT id::int, worker_id, lease_token::int, state FROM jobs',
     );
     expect(jobs.filter((j) => j.state !== 'done')).toEqual([]);
     for (const j of jobs)
       expect(workerPids.has(Number(j.worker_id?.split(':')[1])), `${j.worker_id}`).toBe(true);
-    if (holderKilled) expect(jobs.some((j) => j.lease_token >= 2)).toBe(true);
+    // Each job cut by its holder's death was leased again (its token bumped) and finished by another worker.
+    expect(heldWhenKilled.length, 'no worker was killed while it held a job').toBeGreaterThanOrEqual(1);
+    const byId = new Map(jobs.map((j) => [j.id, j]));
+    for (const h of heldWhenKilled) {
+      const j = byId.get(h.id);
+      const finisher = j?.worker_id === h.workerId ? 'the killed worker' : 'another worker';
+      expect(`${j?.state} by ${finisher}`, `job ${h.id}, cut when its holder died`).toBe(
+        'done by another worker',
+      );
+      expect(
+        j?.lease_token,
+        `job ${h.id}'s lease token (${h.leaseToken} when its holder died)`,
+      ).toBeGreaterThan(h.leaseToken);
+    }
     note(`jobs: ${jobs.length}, re-leased: ${jobs.filter((j) => j.lease_token >= 2).length}`);
 
     const verify = await run(

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 
 export interface StalledUpload {
   /** Resolves with the answer's status, or 0 when the server closed the connection without answering. */
-  answered: Promise<{ status: number; code: string | undefined }>;
+  answered: Promise<{ status: number; code: string | undefined; message?: string | undefined }>;
   /** Resolves when the server has closed the connection. */
   closed: Promise<void>;
   /** Sends more bytes (to keep an idle timer from biting). */
@@ -25,7 +25,7 @@ export function openStalledUpload(
   const closed = new Promise<void>((resolve) => {
     req.on('socket', (socket) => socket.once('close', () => resolve()));
   });
-  const answered = new Promise<{ status: number; code: string | undefined }>((resolve) => {
+  const answered = new Promise<{ status: number; code: string | undefined; message?: string }>((resolve) => {
     req.on('response', (res) => {
       let text = '';
       res.setEncoding('utf8');
@@ -33,13 +33,13 @@ export function openStalledUpload(
         text += chunk;
       });
       res.on('end', () => {
-        let code: string | undefined;
+        let error: { code?: string; message?: string } | undefined;
         try {
-          code = (JSON.parse(text) as { error?: { code?: string } }).error?.code;
+          error = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
         } catch {
-          code = undefined;
+          error = undefined;
         }
-        resolve({ status: res.statusCode ?? 0, code });
+        resolve({ status: res.statusCode ?? 0, code: error?.code, message: error?.message });
       });
       res.on('error', () => resolve({ status: res.statusCode ?? 0, code: undefined }));
     });

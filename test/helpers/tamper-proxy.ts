@@ -18,6 +18,11 @@ export async function startTamperProxy(target: string): Promise<TamperProxy> {
     const headers = { ...req.headers, host: upstream.host };
     // Bodies are rewritten as text, so ask for them uncompressed.
     delete headers['accept-encoding'];
+    // And whole: a 304 to the browser's revalidation would keep the real body it cached before the rewrite began.
+    if (proxy.rewrite) {
+      delete headers['if-none-match'];
+      delete headers['if-modified-since'];
+    }
     const forward = httpRequest(
       { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers },
       (answer) => {

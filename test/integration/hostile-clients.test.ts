@@ -19,8 +19,9 @@ describe('uploads a hostile turn holder cannot abuse', () => {
   // A contribution upload streams into its turn's partial file, kept after a cut for a resume.
   const partials = async () => readdir(join(server.dataDir, 'partial')).catch(() => [] as string[]);
   const contributionPath = (id: string) => `/v1/ceremonies/${id}/circuits/mulchain/contribution`;
-  const holdTurn = async (id: string) => {
-    const joined = await call<{ circuits: { state: string }[] }>(
+  /** Takes the turn on the ceremony's one circuit; resolves with its deadline (ms since the epoch; NaN: none). */
+  const holdTurn = async (id: string): Promise<number> => {
+    const joined = await call<{ circuits: { state: string; deadline: string | null }[] }>(
       server.url,
       'POST',
       `/v1/ceremonies/${id}/queue`,
@@ -29,6 +30,7 @@ describe('uploads a hostile turn holder cannot abuse', () => {
       },
     );
     expect(joined.body.circuits[0]?.state).toBe('active');
+    return Date.parse(joined.body.circuits[0]?.deadline ?? '');
   };
 
   beforeAll(async () => {
@@ -187,7 +189,8 @@ describe('uploads a hostile turn holder cannot abuse', () => {
       token: await loginAs(server.url, server.coordinator),
       json: { name: 'alice', publicKey: Buffer.from(alice.keys.publicKey).toString('hex') },
     });
-    await holdTurn(short.id);
+    const deadline = await holdTurn(short.id);
+    expect(deadline, 'the turn has a deadline').not.toBeNaN();
     const upload = openStalledUpload(
       server.url,
       contributionPath(short.id),
@@ -195,11 +198,20 @@ describe('uploads a hostile turn holder cannot abuse', () => {
       zkeySize,
       1024,
     );
-    // One byte every 200 ms keeps the 1 s idle timer from biting; only the turn's deadline can end it.
-    const trickle = setInterval(() => upload.trickle(1), 200);
+    // A byte every 100 ms, against the 1 s idle timer, until 300 ms before the deadline: the idle timer could bite
+    // 700 ms after the deadline at the earliest. The sender then falls silent, so when the server answers and
+    // closes, no byte of ours is in flight to reset the connection before the answer is read.
+    const trickle = setInterval(() => {
+      if (Date.now() < deadline - 300) upload.trickle(1);
+    }, 100);
     try {
       const answer = await upload.answered;
-      expect([0, 408]).toContain(answer.status);
+      const answeredAt = Date.now();
+      expect(`${answer.status} ${answer.code} ${answer.message}`).toBe(
+        '408 UPLOAD_TIMEOUT the upload did not finish before its deadline',
+      );
+      // 20 ms for the two clocks read (the server's timer, this Date.now()); the idle timer is 700 ms away.
+      expect(answeredAt, 'answered before the turn deadline').toBeGreaterThanOrEqual(deadline - 20);
       await upload.closed;
     } finally {
       clearInterval(trickle);
