@@ -174,7 +174,7 @@ interface ServerChild {
   stop(): Promise<void>;
 }
 
-async function startServerChild(
+export async function startServerChild(
   work: string,
   coordinatorKey: string,
   maxBlobBytes: number,

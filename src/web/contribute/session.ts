@@ -13,14 +13,8 @@ import type { KeyPair } from '../../crypto/ed25519.js';
 import { toHex } from '../../crypto/hex.js';
 import { cosignCheckpoint } from '../../transcript/note.js';
 import { ceremonyPath } from '../api.js';
-import {
-  ApiError,
-  base64Utf8,
-  computeContribution,
-  parseJson,
-  sha256Hex,
-  toApiError,
-} from './worker-client.js';
+import { isResumable, MAX_UPLOAD_ATTEMPTS, putZkey } from './upload.js';
+import { ApiError, computeContribution, parseJson, sha256Hex, toApiError } from './worker-client.js';
 
 /** What the page shows while the session runs. */
 export type SessionEvent =
@@ -28,6 +22,8 @@ export type SessionEvent =
   | { kind: 'queue'; circuit: string; position: number | null }
   | { kind: 'turn'; circuit: string; index: number; deadline: string | null }
   | { kind: 'progress'; what: 'download' | 'upload'; done: number; total: number | undefined }
+  /** A cut upload goes on from the byte the server holds (`offset` of `total`). */
+  | { kind: 'resumed'; circuit: string; offset: number; total: number; reason: string }
   | { kind: 'computing'; circuit: string }
   | { kind: 'computed'; circuit: string; ms: number }
   | {
@@ -58,6 +54,8 @@ export interface SessionOptions {
 /** The snarkjs name field holds at most 64 characters (the CLI cuts the same). */
 const MAX_ZKEY_NAME = 64;
 const VERDICT_POLL_MS = 1000;
+// After a cut, our status is read through a link that may still be down: waits between tries (about 30 s in all).
+const STATUS_RETRY_MS = [1000, 2000, 4000, 8000, 15_000];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -175,12 +173,16 @@ export class ContributionSession {
       ...(statement ? { statement } : {}),
     };
     const attestation = toHex(this.opts.keys.sign(attestationMessage(fields)));
-    if (this.stopped) throw new Error('stopped: the page was left');
-    const filed = await this.upload(circuit, zkey, attestation);
+    const contributionId = await this.submitUntilFiled(
+      circuit,
+      mine.latestIndex,
+      new Blob([zkey]),
+      attestation,
+    );
     this.leaveOnFailure = false;
-    if (filed.index !== index)
-      throw new Error(`the server filed the upload as #${filed.index}, expected #${index}`);
-    const view = filed.state === 'verifying' ? await this.waitForVerdict(filed.contributionId) : filed;
+    const view = await this.waitForVerdict(contributionId);
+    if (view.index !== index)
+      throw new Error(`the server filed the upload as #${view.index}, expected #${index}`);
     return this.finish(circuit, view, { zkeySha256, contributionHash });
   }
 
@@ -244,31 +246,69 @@ export class ContributionSession {
     return bytes.buffer;
   }
 
-  /** PUTs the new zkey with the attestation (XMLHttpRequest: fetch cannot report upload progress). */
-  private upload(circuit: string, zkey: ArrayBuffer, attestation: string): Promise<ContributionView> {
-    const url = ceremonyPath(this.opts.ceremony, `/circuits/${encodeURIComponent(circuit)}/contribution`);
-    return new Promise((resolve, reject) => {
-      const xhr = new XMLHttpRequest();
-      xhr.open('PUT', url);
-      xhr.setRequestHeader('content-type', 'application/octet-stream');
-      xhr.setRequestHeader('authorization', `Bearer ${this.token}`);
-      xhr.setRequestHeader('x-ceremony-attestation', attestation);
-      if (this.opts.statement) xhr.setRequestHeader('x-ceremony-statement', base64Utf8(this.opts.statement));
-      xhr.upload.onprogress = (e) =>
-        this.opts.onEvent({
-          kind: 'progress',
-          what: 'upload',
-          done: e.loaded,
-          total: e.lengthComputable ? e.total : undefined,
+  /**
+   * Uploads; when the connection broke, asks what became of it, as the CLI does: filed (its id, to wait for the
+   * verdict) or not (the rest from the byte the server holds). Attempts that moved the upload on do not count.
+   */
+  private async submitUntilFiled(
+    circuit: string,
+    latestIndex: number,
+    zkey: Blob,
+    attestation: string,
+  ): Promise<string> {
+    const path = `${this.base}/circuits/${encodeURIComponent(circuit)}/contribution`;
+    let offset: number | undefined;
+    for (let attempt = 1; ; attempt++) {
+      if (this.stopped) throw new Error('stopped: the page was left');
+      try {
+        const filed = await putZkey(zkey, {
+          url: path,
+          token: this.token,
+          attestation,
+          statement: this.opts.statement,
+          offset,
+          onProgress: (done, total) => this.opts.onEvent({ kind: 'progress', what: 'upload', done, total }),
         });
-      xhr.onerror = () => reject(new Error('the upload did not reach the server'));
-      xhr.onload = () => {
-        const body = parseJson(xhr.responseText);
-        if (xhr.status >= 200 && xhr.status < 300) resolve(body as ContributionView);
-        else reject(toApiError(xhr.status, body));
-      };
-      xhr.send(zkey);
-    });
+        return filed.contributionId;
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'NOT_YOUR_TURN')
+          throw new Error(
+            `circuit ${circuit}: your turn ended before the upload (${err.message}); join again`,
+          );
+        if (!isResumable(err) || attempt >= MAX_UPLOAD_ATTEMPTS) throw err;
+        const mine = await this.statusThroughCut(circuit);
+        // Filed before the cut: verifying still, or already accepted while we were away.
+        if ((mine.state === 'verifying' || mine.state === 'done') && mine.contributionId !== null)
+          return mine.contributionId;
+        if (mine.state !== 'active' || mine.latestIndex !== latestIndex)
+          throw new Error(
+            `circuit ${circuit}: your turn ended while the upload was cut (${(err as Error).message}); join again`,
+          );
+        const held = await this.request<{ offset: number }>('GET', `${path}/upload`);
+        if (offset === undefined || held.offset > offset) attempt = 0;
+        offset = held.offset;
+        const reason = (err as Error).message;
+        this.opts.onEvent({ kind: 'resumed', circuit, offset, total: zkey.size, reason });
+        this.opts.onEvent({ kind: 'progress', what: 'upload', done: offset, total: zkey.size });
+      }
+    }
+  }
+
+  /** Our status on one circuit, read again while the link that cut the upload may still be down. */
+  private async statusThroughCut(circuit: string): Promise<ParticipantCircuitStatus> {
+    for (let i = 0; ; i++) {
+      try {
+        this.status = await this.request<ParticipantStatus>('GET', `${this.base}/me`);
+        const mine = this.status.circuits.find((c) => c.circuit === circuit);
+        if (mine === undefined) throw new Error(`circuit ${circuit} is not part of this ceremony`);
+        return mine;
+      } catch (err) {
+        const wait = STATUS_RETRY_MS[i];
+        // fetch rejects (a TypeError) only when no answer came: the link, not the server, said no.
+        if (!(err instanceof TypeError) || wait === undefined) throw err;
+        await sleep(wait);
+      }
+    }
   }
 
   private async waitForVerdict(contributionId: string): Promise<ContributionView> {

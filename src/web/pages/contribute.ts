@@ -178,6 +178,18 @@ export function renderContribute(main: HTMLElement, id: string): () => void {
           setStatus('verifying', 'uploaded; the server is verifying your contribution…');
         return;
       }
+      case 'resumed':
+        log.append(
+          h(
+            'li',
+            { class: 'resumed', 'data-offset': event.offset },
+            `Circuit ${event.circuit}: the upload was cut (${event.reason}); resumed from byte ${event.offset} of ${event.total}.`,
+          ),
+        );
+        return setStatus(
+          'uploading',
+          `circuit ${event.circuit}: the upload was cut; sending the rest from ${mib(event.offset)}…`,
+        );
       case 'computing':
         return setStatus('computing', `circuit ${event.circuit}: computing your contribution in this tab…`);
       case 'computed':
