@@ -119,6 +119,29 @@ describe('the web page resumes a cut upload', () => {
   });
 });
 
+describe('an upload filed before the link dropped', () => {
+  it('is not sent again: the page picks up its verdict and receipt', { timeout: 300_000 }, async () => {
+    const ceremony = await setupCeremony(server, { id: 'webf', circuits: [affine], participants: 1 });
+    // The whole upload reaches the coordinator; its answer (202, verifying) is lost with the link.
+    const proxy = await startLinkProxy(server.url, { dropOnAnswerTo: 0, downMs: 1000 });
+    proxies.push(proxy);
+    const who = ceremony.participants[0]!;
+    const page = await contributeInPage(proxy.url, ceremony, who, 'filed test');
+    expect(proxy.cuts).toHaveLength(1);
+    expect(await page.locator('#contribute-log li.resumed').count()).toBe(0);
+    expect(await acceptedBy('webf', who.participantId)).toEqual([1]);
+    const accepted = await page.locator('#contributed-affine .contribution-hash').textContent();
+    expect(accepted).toMatch(/^[0-9a-f]{128}$/);
+    await expect(page.locator('#receipts a').first().getAttribute('download')).resolves.toBe(
+      'webf-affine-1.json',
+    );
+    const head = await fetch(`${server.url}/v1/ceremonies/webf/circuits/affine/zkeys/1`, { method: 'HEAD' });
+    // One upload connection: the file once, with its request line and headers.
+    expect(proxy.putBytes).toBeLessThan(Number(head.headers.get('content-length')) + 64 * 1024);
+    await page.close();
+  });
+});
+
 describe('what the page sends', () => {
   it('never carries the secret key or the typed entropy, in any request line, header or body', {
     timeout: 300_000,
