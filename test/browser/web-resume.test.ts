@@ -1,6 +1,7 @@
-// The web page's contribution in a real browser (Debian's chromium) through proxies: an upload cut mid-way goes on
-// from the byte the server holds (the file sent about once, the contribution accepted, the page saying so), and
-// nothing the page sends in a whole contribution carries the participant's secret key or typed entropy.
+// The web page's contribution in a real browser (Debian's chromium) through a proxy standing for the participant's
+// link: an upload cut mid-way goes on from the byte the server holds (the file sent about once, the contribution
+// accepted, the page saying so); one filed before the cut is not sent again; a turn lost while the link was down is
+// named; and nothing the page sends in a whole contribution carries the secret key or the typed entropy.
 import { randomBytes } from 'node:crypto';
 import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +37,7 @@ afterAll(async () => {
   await server?.destroy();
 });
 
-/** Contributes from the page at `origin` with the participant's key file; resolves when the page says Done. */
+/** Contributes from the page at `origin` with the participant's key file; resolves when the page says Done or Failed. */
 async function contributeInPage(
   origin: string,
   ceremony: TestCeremony,
@@ -53,7 +54,6 @@ async function contributeInPage(
     '#contribute-status[data-state="done"], #contribute-status[data-state="failed"]',
   );
   await settled.waitFor({ timeout: 240_000 });
-  expect(await page.locator('#contribute-status').textContent()).toContain('Done');
   return page;
 }
 
@@ -91,6 +91,7 @@ describe('the web page resumes a cut upload', () => {
   }, async () => {
     const who = ceremony.participants[0]!;
     const page = await contributeInPage(proxy.url, ceremony, who, 'resume test');
+    await expect(page.locator('#contribute-status').textContent()).resolves.toContain('Done');
     if (process.env.DEBUG_RESUME)
       console.log(
         await page.locator('#contribute-log').textContent(),
@@ -119,6 +120,64 @@ describe('the web page resumes a cut upload', () => {
   });
 });
 
+describe('an upload filed before the link dropped', () => {
+  it('is not sent again: the page picks up its verdict and receipt', { timeout: 300_000 }, async () => {
+    const ceremony = await setupCeremony(server, { id: 'webf', circuits: [affine], participants: 1 });
+    // The whole upload reaches the coordinator; its answer (202, verifying) is lost with the link.
+    const proxy = await startLinkProxy(server.url, { dropOnAnswerTo: 0, downMs: 1000 });
+    proxies.push(proxy);
+    const who = ceremony.participants[0]!;
+    const page = await contributeInPage(proxy.url, ceremony, who, 'filed test');
+    await expect(page.locator('#contribute-status').textContent()).resolves.toContain('Done');
+    expect(proxy.cuts).toHaveLength(1);
+    expect(await page.locator('#contribute-log li.resumed').count()).toBe(0);
+    expect(await acceptedBy('webf', who.participantId)).toEqual([1]);
+    const accepted = await page.locator('#contributed-affine .contribution-hash').textContent();
+    expect(accepted).toMatch(/^[0-9a-f]{128}$/);
+    await expect(page.locator('#receipts a').first().getAttribute('download')).resolves.toBe(
+      'webf-affine-1.json',
+    );
+    const head = await fetch(`${server.url}/v1/ceremonies/webf/circuits/affine/zkeys/1`, { method: 'HEAD' });
+    // One upload connection: the file once, with its request line and headers.
+    expect(proxy.putBytes).toBeLessThan(Number(head.headers.get('content-length')) + 64 * 1024);
+    await page.close();
+  });
+});
+
+describe('a turn that ended while the link was down', () => {
+  let short: TestServer;
+  afterAll(async () => {
+    await short?.destroy();
+  });
+
+  it('is named: the page says the turn ended instead of sending the rest', { timeout: 300_000 }, async () => {
+    // Heartbeats every second, a turn lost after 4 s of silence: the link stays down longer than that.
+    short = await startTestServer({
+      env: {
+        WEB_CONTRIBUTE_MAX_CONSTRAINTS: '5000',
+        HEARTBEAT_INTERVAL_SECONDS: '1',
+        HEARTBEAT_GRACE_SECONDS: '4',
+      },
+    });
+    const ceremony = await setupCeremony(short, { id: 'webt', circuits: [affine], participants: 1 });
+    const head = await fetch(`${short.url}/v1/ceremonies/webt/circuits/affine/zkeys/0`, { method: 'HEAD' });
+    const proxy = await startLinkProxy(short.url, {
+      dropAfter: (n) => (n === 0 ? Math.floor(Number(head.headers.get('content-length')) / 2) : undefined),
+      downMs: 10_000,
+    });
+    proxies.push(proxy);
+    const page = await contributeInPage(proxy.url, ceremony, ceremony.participants[0]!, 'turn test');
+    await expect(page.locator('#contribute-status').textContent()).resolves.toContain(
+      'your turn ended while the upload was cut',
+    );
+    expect(proxy.cuts).toHaveLength(1);
+    expect(await page.locator('#contribute-log li.resumed').count()).toBe(0);
+    const transcript = await (await fetch(`${short.url}/v1/ceremonies/webt/transcript`)).text();
+    expect(transcript).not.toContain('contribution.accepted');
+    await page.close();
+  });
+});
+
 describe('what the page sends', () => {
   it('never carries the secret key or the typed entropy, in any request line, header or body', {
     timeout: 300_000,
@@ -133,6 +192,7 @@ describe('what the page sends', () => {
     const onRequest = (r: Request) => requested.push(r.url());
     browser.context.on('request', onRequest);
     const page = await contributeInPage(proxy.url, ceremony, who, entropy);
+    await expect(page.locator('#contribute-status').textContent()).resolves.toContain('Done');
     browser.context.off('request', onRequest);
     expect(await acceptedBy('webs', who.participantId)).toEqual([1]);
     await page.close();

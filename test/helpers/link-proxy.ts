@@ -1,7 +1,7 @@
 // A participant's link to a real coordinator, as a TCP proxy: it keeps a copy of every byte the client sends, counts
-// the bytes of upload (PUT) connections, and can drop the link in the middle of the n-th PUT: every connection is
-// reset at once and new ones are refused for `downMs` (a link down for a while, not one connection lost on a
-// healthy path, which a browser answers by sending the request again by itself).
+// the bytes of upload (PUT) connections, and can drop the link in the middle of the n-th PUT or as its answer
+// arrives: every connection is reset at once and new ones are refused for `downMs` (a link down for a while, not one
+// connection lost on a healthy path, which a browser answers by sending the request again by itself).
 import { connect, createServer, type Socket } from 'node:net';
 
 export interface LinkProxy {
@@ -20,6 +20,8 @@ export interface LinkProxy {
 export interface LinkPlan {
   /** Drops the link once the n-th PUT connection (from 0) has passed this many bytes; never when undefined. */
   dropAfter?: (putIndex: number) => number | undefined;
+  /** Drops the link when the answer to the n-th PUT connection (from 0) arrives, before it reaches the client. */
+  dropOnAnswerTo?: number;
   downMs?: number;
 }
 
@@ -54,6 +56,7 @@ export async function startLinkProxy(target: string, plan: LinkPlan = {}): Promi
     clients.add(client);
     servers.add(server);
     let isPut = false;
+    let putIndex = -1;
     let sent = 0;
     let dropAt: number | undefined;
     client.on('data', (chunk: Buffer) => {
@@ -64,7 +67,8 @@ export async function startLinkProxy(target: string, plan: LinkPlan = {}): Promi
       if (request) {
         isPut = request[1] === 'PUT';
         sent = 0;
-        dropAt = isPut ? plan.dropAfter?.(puts++) : undefined;
+        putIndex = isPut ? puts++ : -1;
+        dropAt = isPut ? plan.dropAfter?.(putIndex) : undefined;
       }
       let pass = chunk;
       if (dropAt !== undefined && sent + chunk.length >= dropAt) pass = chunk.subarray(0, dropAt - sent);
@@ -81,7 +85,13 @@ export async function startLinkProxy(target: string, plan: LinkPlan = {}): Promi
         drop();
       }
     });
-    server.on('data', (chunk: Buffer) => client.write(chunk));
+    server.on('data', (chunk: Buffer) => {
+      if (isPut && putIndex === plan.dropOnAnswerTo) {
+        proxy.cuts.push(sent);
+        return drop();
+      }
+      client.write(chunk);
+    });
     const end = () => {
       client.destroy();
       server.destroy();
