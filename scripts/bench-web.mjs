@@ -145,6 +145,11 @@ async function fullAuditFigures(browser, url, opts) {
     ok: (await page.locator('#audit-summary').getAttribute('data-ok')) === 'true',
     auditMs: Number(await page.locator('#audit-timing').getAttribute('data-ms')),
     finalChecksMs: Number(await page.locator('#audit-timing').getAttribute('data-final-ms')),
+    checks: Object.fromEntries(
+      await page
+        .locator('li[data-check]')
+        .evaluateAll((items) => items.map((li) => [li.dataset.check, li.dataset.status])),
+    ),
     finalZkey: await page.locator('li[data-check="final.zkey"]').textContent(),
     loadAndAuditMs: Date.now() - loaded,
   };
