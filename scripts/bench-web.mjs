@@ -1,6 +1,7 @@
 // Figures of the web page (docs/BENCHMARKS.md): page weight, one contribution in Chromium against the CLI's snarkjs
 // on the same circuit, and (--demo) the in-browser audit of `ceremony demo`. Needs `npm run build` and chromium.
-//   node scripts/bench-web.mjs --r1cs PATH --ptau PATH [--demo] [--chromium /usr/bin/chromium]
+//   node scripts/bench-web.mjs --r1cs PATH --ptau PATH [--audit] [--demo] [--chromium /usr/bin/chromium]
+// --audit then finalizes that ceremony and times the whole audit in the page on it.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     r1cs: { type: 'string' },
     ptau: { type: 'string' },
     demo: { type: 'boolean', default: false },
+    audit: { type: 'boolean', default: false },
     chromium: { type: 'string', default: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' },
   },
 });
@@ -118,10 +120,40 @@ async function contributionFigures(browser) {
     await page.locator('#contribute-status[data-state="done"]').waitFor({ timeout: 3_600_000 });
     figures.browserJoinToReceiptMs = Date.now() - started;
     await page.close();
+    if (values.audit) await fullAuditFigures(browser, url, opts);
   } finally {
     await built.app.close();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** (--audit) Finalizes the bench ceremony (beacon 2^10) and runs the whole audit in the page on it. */
+async function fullAuditFigures(browser, url, opts) {
+  const started = Date.now();
+  await admin.finalizeCeremony({
+    ...opts,
+    beaconHex: 'ab'.repeat(32),
+    beaconSource: 'bench: a fixed value',
+    iterationsExp: 10,
+  });
+  figures.finalizeMs = Date.now() - started;
+  const page = await browser.newPage();
+  const loaded = Date.now();
+  await page.goto(`${url}/#/c/bench/audit`);
+  await page.locator('#audit-summary').waitFor({ timeout: 3_600_000 });
+  figures.fullAudit = {
+    ok: (await page.locator('#audit-summary').getAttribute('data-ok')) === 'true',
+    auditMs: Number(await page.locator('#audit-timing').getAttribute('data-ms')),
+    finalChecksMs: Number(await page.locator('#audit-timing').getAttribute('data-final-ms')),
+    checks: Object.fromEntries(
+      await page
+        .locator('li[data-check]')
+        .evaluateAll((items) => items.map((li) => [li.dataset.check, li.dataset.status])),
+    ),
+    finalZkey: await page.locator('li[data-check="final.zkey"]').textContent(),
+    loadAndAuditMs: Date.now() - loaded,
+  };
+  await page.close();
 }
 
 /** Runs `ceremony demo --keep`, audits the demo ceremony in the page, then stops the demo. */

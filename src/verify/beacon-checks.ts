@@ -10,8 +10,6 @@ import {
   MAX_BEACON_ITERATIONS_EXP,
 } from './final-rules.js';
 
-export { costlyBeacon, MAX_BEACON_ITERATIONS_EXP } from './final-rules.js';
-
 export async function checkProofs(
   ctx: FinalCheckContext,
   plan: FinalPlan,

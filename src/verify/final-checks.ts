@@ -25,8 +25,6 @@ import type { CeremonySource } from './sources.js';
 import { FINAL_CHECKS, shortHex, type Verdict } from './types.js';
 import { verifyOnce } from './verification-memo.js';
 
-export { allVerdicts, type CircuitResults, type FinalCheck, type FinalPlan } from './final-rules.js';
-
 export interface FinalCheckContext {
   ledger: Ledger;
   source: CeremonySource;

@@ -14,6 +14,18 @@ export type AuditReply = { ok: true; results: CircuitResults; ms: number } | { o
 // src/snark/pok.ts yields between pairings with Node's setImmediate; a zero timeout does the same here.
 (globalThis as { setImmediate?: unknown }).setImmediate ??= (fn: () => void) => setTimeout(fn, 0);
 
+// snarkjs's verifyFromR1cs draws random bytes for all of a zkey's points at once (262,128 at 2^16); the Web Crypto
+// API gives at most 65,536 a call and throws above, so larger requests are filled one slice at a time.
+const MAX_RANDOM_BYTES_PER_CALL = 65_536;
+const getRandomValues = crypto.getRandomValues.bind(crypto);
+crypto.getRandomValues = <T extends ArrayBufferView>(array: T): T => {
+  if (array.byteLength <= MAX_RANDOM_BYTES_PER_CALL) return getRandomValues(array);
+  const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  for (let at = 0; at < bytes.length; at += MAX_RANDOM_BYTES_PER_CALL)
+    getRandomValues(bytes.subarray(at, at + MAX_RANDOM_BYTES_PER_CALL));
+  return array;
+};
+
 const scope = globalThis as unknown as {
   onmessage: ((event: MessageEvent<AuditRequest>) => void) | null;
   postMessage(message: AuditReply): void;

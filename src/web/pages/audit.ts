@@ -90,7 +90,7 @@ export function renderAudit(main: HTMLElement, id: string): undefined {
     h(
       'p',
       null,
-      'Your browser fetches the transcript, checkpoints and log key from this server and checks them itself, with the same code as ',
+      'Your browser fetches the transcript, checkpoints and log key (and, once the ceremony is finalized, the final zkeys and outputs) from this server and checks them itself, with the same code as ',
       h('code', null, 'ceremony verify'),
       '.',
     ),
@@ -172,9 +172,13 @@ export function renderAudit(main: HTMLElement, id: string): undefined {
           'p',
           { id: 'cli-checks' },
           audit.ledger.facts.finalized
-            ? `${final.reason ? `This page does not check the final zkeys: ${final.reason}. ` : ''}Checks this page does not run: ${[...cliChecks, 'intermediate.zkeys (every intermediate zkey, with --full)'].join(', ')}. Run them with `
-            : `The ceremony is not finalized yet: ${FINAL_CHECKS.join(', ')} apply once it is, and need snarkjs and the final zkey, so they run with `,
-          h('code', null, `${CLI} verify --server ${location.origin} --ceremony ${id}`),
+            ? `${final.reason ? `This page does not check the final zkeys: ${final.reason}. ` : ''}Checks this page does not run: ${[...cliChecks, 'intermediate.zkeys (every intermediate zkey)'].join(', ')}. Run them with `
+            : `The ceremony is not finalized yet: ${FINAL_CHECKS.join(', ')} apply once it is (this page runs them then if every circuit is within the size this server lets a browser handle). Run every check with `,
+          h(
+            'code',
+            null,
+            `${CLI} verify --server ${location.origin} --ceremony ${id}${audit.ledger.facts.finalized ? ' --full' : ''}`,
+          ),
           '.',
         ),
         h('h2', null, 'Contributions in the log'),
