@@ -1,7 +1,7 @@
 // The browser side of the contribution's plumbing: the worker that runs snarkjs, hashing, and the coordinator's
 // error answers. The page's session (session.ts) holds the flow.
 import { toHex } from '../../crypto/hex.js';
-import type { ContributeReply, ContributeRequest, VerifyReply, VerifyRequest } from './worker.js';
+import type { ContributeReply, ContributeRequest } from './worker.js';
 
 /** An answer from the coordinator that is an error: its catalogue code, and its message for people. */
 export class ApiError extends Error {
@@ -35,29 +35,6 @@ export function computeContribution(
     };
     const request: ContributeRequest = { zkey, name, entropy };
     worker.postMessage(request, [zkey]);
-  });
-}
-
-/** snarkjs `zkey verify` (verifyFromR1cs) in the same worker file, ended afterwards. */
-export function verifyFinalZkey(
-  zkey: ArrayBuffer,
-  r1cs: ArrayBuffer,
-  ptau: ArrayBuffer,
-): Promise<{ verified: boolean; ms: number }> {
-  const worker = new Worker('/assets/contribute-worker.js', { type: 'module', name: 'verify' });
-  return new Promise((resolve, reject) => {
-    worker.onmessage = (event: MessageEvent<VerifyReply>) => {
-      worker.terminate();
-      const reply = event.data;
-      if (reply.ok) resolve(reply);
-      else reject(new Error(`snarkjs could not verify: ${reply.error}`));
-    };
-    worker.onerror = (event) => {
-      worker.terminate();
-      reject(new Error(`the snarkjs worker failed: ${event.message}`));
-    };
-    const request: VerifyRequest = { kind: 'verify', zkey, r1cs, ptau };
-    worker.postMessage(request, [zkey, r1cs, ptau]);
   });
 }
 
