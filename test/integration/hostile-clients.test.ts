@@ -162,7 +162,9 @@ describe('uploads a hostile turn holder cannot abuse', () => {
 
     // Now the first stalls too: cut at its idle timeout; what arrived is kept for a resume in this turn only.
     const cut = await first.answered;
-    expect(`${cut.status} ${cut.code} ${cut.message}`).toMatch(/^408 UPLOAD_TIMEOUT no data arrived for \d+ s/);
+    expect(`${cut.status} ${cut.code} ${cut.message}`).toMatch(
+      /^408 UPLOAD_TIMEOUT no data arrived for \d+ s/,
+    );
     await first.closed;
     expect(await partials()).toHaveLength(1);
 
