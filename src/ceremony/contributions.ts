@@ -178,15 +178,17 @@ export async function receiveContribution(
   // connection is most likely dead); one streaming in another API process holds its claim until the claim expires.
   // A fresh upload (no offset) does not: a second one while the first streams is refused, as before.
   if (input.offset !== undefined) await s.uploads.cutInFlight(held.turnId);
-  // One upload per turn: a holder opening many at once would multiply disk use and pin connections.
-  const claim = await claimUpload(
-    s,
-    held.turnId,
-    `an upload for this turn on circuit '${input.circuit}' is already in progress`,
-  );
   const cutter = new AbortController();
   const work = (async () => {
+    // One upload per turn: a holder opening many at once would multiply disk use and pin connections.
+    const claim = await claimUpload(
+      s,
+      held.turnId,
+      `an upload for this turn on circuit '${input.circuit}' is already in progress`,
+    );
     try {
+      // Cut by a resume while it waited for its claim (a loaded database): it gives the turn to that resume.
+      cutter.signal.throwIfAborted();
       return await receiveForTurn(s, p, input, held, cutter.signal);
     } finally {
       await claim.release();

@@ -50,7 +50,9 @@ export class TailKeeper {
 
 export class PartialUploads {
   readonly dir: string;
-  private readonly inFlight = new Map<number, InFlight>();
+  // Every upload of a turn this process is serving, from before it claims the turn: a resume can cut one still waiting
+  // for its claim, and a second fresh upload refused UPLOAD_IN_PROGRESS does not hide the first.
+  private readonly inFlight = new Map<number, Set<InFlight>>();
   private readonly kept = new Map<number, Kept>();
 
   constructor(dataDir: string) {
@@ -74,7 +76,8 @@ export class PartialUploads {
     const late = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, ms);
     });
-    await Promise.race([running.done.catch(() => undefined), late]).finally(() => clearTimeout(timer));
+    const ended = Promise.all([...running].map((r) => r.done.catch(() => undefined)));
+    await Promise.race([ended, late]).finally(() => clearTimeout(timer));
   }
 
   /** Bytes held for the turn's cut upload (0 when none). */
@@ -85,17 +88,23 @@ export class PartialUploads {
 
   /** Cuts this process's upload still streaming for the turn (its participant came back on a new connection). */
   async cutInFlight(turnId: number): Promise<boolean> {
-    const running = this.inFlight.get(turnId);
-    if (!running) return false;
-    running.cut();
-    await running.done.catch(() => undefined);
-    return true;
+    const running = [...(this.inFlight.get(turnId) ?? [])];
+    for (const r of running) r.cut();
+    await Promise.all(running.map((r) => r.done.catch(() => undefined)));
+    return running.length > 0;
   }
 
   track(turnId: number, running: InFlight): void {
-    this.inFlight.set(turnId, running);
+    let uploads = this.inFlight.get(turnId);
+    if (!uploads) {
+      uploads = new Set();
+      this.inFlight.set(turnId, uploads);
+    }
+    uploads.add(running);
     const forget = () => {
-      if (this.inFlight.get(turnId) === running) this.inFlight.delete(turnId);
+      const now = this.inFlight.get(turnId);
+      now?.delete(running);
+      if (now?.size === 0) this.inFlight.delete(turnId);
     };
     // The caller awaits `done` and handles its failure; this branch only cleans up.
     running.done.then(forget, forget);
