@@ -22,7 +22,7 @@ export const exists = (path: string) =>
   );
 
 /** Makes `path` through `write(temp)` and a rename, so an interrupted build never leaves a half file in the cache. */
-async function buildOnce(path: string, write: (temp: string) => Promise<void>): Promise<boolean> {
+export async function buildOnce(path: string, write: (temp: string) => Promise<void>): Promise<boolean> {
   if (await exists(path)) return false;
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${randomBytes(4).toString('hex')}.part`;

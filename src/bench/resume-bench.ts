@@ -7,7 +7,7 @@
 // Flags: --bench-dir DIR (or CEREMONY_BENCH_DIR: mulchain-65533.r1cs and pot16.ptau), --cache-dir DIR (the initial
 // zkey and the five contributions, kept between runs; default <tmp>/ceremony-bench-cache), --json.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attestationMessage } from '../ceremony/attestation.js';
@@ -21,7 +21,7 @@ import { toHex } from '../crypto/hex.js';
 import { contribute, createInitialZkey } from '../snark/runner.js';
 import { readZkeyInfo } from '../snark/zkey-file.js';
 import { sha256File } from '../storage/file-hash.js';
-import { defaultCacheDir, exists } from './bench-inputs.js';
+import { buildOnce, defaultCacheDir, exists } from './bench-inputs.js';
 import { startCutProxy } from './cut-proxy.js';
 import { startServerChild } from './transfer-bench.js';
 
@@ -66,13 +66,9 @@ export async function cachedChain(
   const build = async (path: string, what: string, write: (temp: string) => Promise<unknown>) => {
     if (await exists(path)) return;
     progress(`resume: ${what} into ${cacheDir} (once)…`);
-    const temp = `${path}.${randomBytes(4).toString('hex')}.part`;
-    try {
+    await buildOnce(path, async (temp) => {
       await write(temp);
-      await rename(temp, path);
-    } finally {
-      await rm(temp, { force: true });
-    }
+    });
   };
   // The same file as the step bench's zkey_0 (zkey new is deterministic).
   const chain = [join(cacheDir, `${name}.0.zkey`)];
