@@ -38,21 +38,28 @@ export async function call<T = Record<string, unknown>>(
   return { status: response.status, body: parsed as T, headers: response.headers };
 }
 
-/** Challenge and login as any client would (ceremony-auth/v2 over the origin the server names). */
-export async function tryLogin(
+/** A login challenge for this key, and the ceremony-auth/v2 message (over the origin the server names) to sign. */
+export async function loginChallenge(
   url: string,
   keys: KeyPair,
-  register?: { ceremony: string; name: string },
-): Promise<ApiAnswer<{ token: string; coordinator: boolean; error?: { code: string } }>> {
+): Promise<{ publicKey: string; nonce: string; message: Uint8Array }> {
   const publicKey = toHex(keys.publicKey);
   const challenge = await call<{ nonce: string; origin: string }>(url, 'POST', '/v1/auth/challenge', {
     json: { publicKey },
   });
   if (challenge.status !== 200) throw new Error(`challenge failed: ${JSON.stringify(challenge.body)}`);
   const { nonce, origin } = challenge.body;
-  const signature = toHex(
-    sign(new TextEncoder().encode(`ceremony-auth/v2\n${origin}\n${nonce}`), keys.secretKey),
-  );
+  return { publicKey, nonce, message: new TextEncoder().encode(`ceremony-auth/v2\n${origin}\n${nonce}`) };
+}
+
+/** Challenge and login as any client would. */
+export async function tryLogin(
+  url: string,
+  keys: KeyPair,
+  register?: { ceremony: string; name: string },
+): Promise<ApiAnswer<{ token: string; coordinator: boolean; error?: { code: string } }>> {
+  const { publicKey, nonce, message } = await loginChallenge(url, keys);
+  const signature = toHex(sign(message, keys.secretKey));
   return call(url, 'POST', '/v1/auth/login', {
     json: { publicKey, nonce, signature, ...(register ? { register } : {}) },
   });

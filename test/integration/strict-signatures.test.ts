@@ -10,7 +10,7 @@ import { toHex } from '../../src/crypto/hex.js';
 import { contribute } from '../../src/snark/runner.js';
 import { readZkeyInfo } from '../../src/snark/zkey-file.js';
 import { sha256File } from '../../src/storage/file-hash.js';
-import { call, loginAs } from '../helpers/api.js';
+import { call, loginAs, loginChallenge } from '../helpers/api.js';
 import { mulchain, setupCeremony, type TestCeremony } from '../helpers/ceremony.js';
 import { attestFile, downloadZkey, uploadZkey, waitForVerdict } from '../helpers/contribution.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -55,17 +55,7 @@ describe('strict RFC 8032 verification', () => {
 
   it('refuses such a signature at login, and logs in with an ordinary one', async () => {
     const keys = ceremony.participants[0]?.keys as KeyPair;
-    const publicKey = toHex(keys.publicKey);
-    const challenge = await call<{ nonce: string; origin: string }>(
-      server.url,
-      'POST',
-      '/v1/auth/challenge',
-      {
-        json: { publicKey },
-      },
-    );
-    const { nonce, origin } = challenge.body;
-    const message = new TextEncoder().encode(`ceremony-auth/v2\n${origin}\n${nonce}`);
+    const { publicKey, nonce, message } = await loginChallenge(server.url, keys);
     const lenient = await call<{ error: { code: string } }>(server.url, 'POST', '/v1/auth/login', {
       json: { publicKey, nonce, signature: toHex(zip215OnlySignature(message, keys)) },
     });
